@@ -1,0 +1,12 @@
+import type pg from 'pg';
+import type { Logger } from '../lib/log';
+import type { VigilConfig } from '../lib/config/schema';
+
+/** What activities are built from; the worker passes real ones, tests their own. */
+export interface ActivityDeps {
+  pool: pg.Pool;
+  config: VigilConfig;
+  log: Logger;
+  /** Names this worker in results and audit rows. */
+  identity: string;
+}

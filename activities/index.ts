@@ -1,0 +1,14 @@
+// createActivities(deps) builds every activity over the given pool, config and
+// clients. Workflows proxy `Activities` (types only; the bundle never sees this code).
+import type { ActivityDeps } from './deps';
+import { createSelfCheckActivities } from './self-check';
+
+export type { ActivityDeps } from './deps';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSelfCheckActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

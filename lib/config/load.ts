@@ -1,0 +1,141 @@
+// Loads the config directory: vigil.yaml (settings, fatal if wrong) plus
+// definition files (services, apps, policies; a bad one is rejected alone).
+// Order: parse YAML → apply env overrides → validate and fill defaults.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import YAML from 'yaml';
+import { applyEnvOverrides } from './env';
+import { ConfigError, type ConfigProblem } from './errors';
+import { DEFINITION_KINDS, emptyDefinitions, type DefinitionKind, type Definitions } from './definitions';
+import { VigilConfigSchema, type VigilConfig } from './schema';
+import { suggest, validateDocument } from './validate';
+
+export const MAIN_FILE = 'vigil.yaml';
+
+export interface LoadedConfig {
+  /** Absolute path of the config directory. */
+  dir: string;
+  config: VigilConfig;
+  definitions: Definitions;
+  /** Definitions that were rejected; the rest loaded. */
+  rejected: ConfigProblem[];
+}
+
+export interface LoadOptions {
+  dir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VIGIL_CONFIG_DIR || 'configs';
+}
+
+/** Throws ConfigError when vigil.yaml or the env overrides are wrong. */
+export function loadConfig(options: LoadOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const dir = resolve(options.dir ?? defaultConfigDir(env));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ConfigError([{ source: display(dir), path: '', message: 'config directory not found' }]);
+  }
+  const config = loadMainFile(join(dir, MAIN_FILE), env);
+  const { definitions, rejected } = loadDefinitions(dir);
+  return { dir, config, definitions, rejected };
+}
+
+function loadMainFile(file: string, env: NodeJS.ProcessEnv): VigilConfig {
+  const source = display(file);
+  const document = existsSync(file) ? parseYaml(file) : {};
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    throw new ConfigError([{ source, path: '', message: 'must be a mapping of settings' }]);
+  }
+  const { overrides, problems } = applyEnvOverrides(VigilConfigSchema, document as Record<string, unknown>, env);
+  const invalid = validateDocument(VigilConfigSchema, document, source).map((problem) => {
+    const override = overrides.find((candidate) => candidate.pointer === toPointerish(problem.path));
+    return override ? { ...problem, source: `env ${override.name}` } : problem;
+  });
+  if (problems.length || invalid.length) throw new ConfigError([...problems, ...invalid]);
+  return document as VigilConfig;
+}
+
+function toPointerish(path: string): string {
+  return `/${path.replace(/\[(\d+)\]/g, '.$1').split('.').join('/')}`;
+}
+
+function loadDefinitions(dir: string): { definitions: Definitions; rejected: ConfigProblem[] } {
+  const definitions = emptyDefinitions();
+  const rejected: ConfigProblem[] = [];
+  const kinds = Object.keys(DEFINITION_KINDS) as DefinitionKind[];
+  for (const file of yamlFiles(dir)) {
+    const source = display(file);
+    let document: unknown;
+    try {
+      document = parseYaml(file);
+    } catch (error) {
+      rejected.push(...(error as ConfigError).problems);
+      continue;
+    }
+    if (document === null) continue;
+    if (typeof document !== 'object' || Array.isArray(document)) {
+      rejected.push({ source, path: '', message: `must be a mapping with ${kinds.join(', ')}` });
+      continue;
+    }
+    for (const [key, items] of Object.entries(document)) {
+      if (!kinds.includes(key as DefinitionKind)) {
+        rejected.push({ source, path: key, message: `unknown key "${key}"${suggest(key, kinds)} (expected ${kinds.join(', ')})` });
+        continue;
+      }
+      const kind = key as DefinitionKind;
+      if (!Array.isArray(items)) {
+        rejected.push({ source, path: kind, message: 'must be a list' });
+        continue;
+      }
+      items.forEach((spec, index) => {
+        const path = `${kind}[${index}]`;
+        const problems = validateDocument(DEFINITION_KINDS[kind], spec, source, path);
+        const name = (spec as { name?: string })?.name;
+        if (!problems.length && definitions[kind].some((existing) => existing.name === name)) {
+          const first = definitions[kind].find((existing) => existing.name === name)!;
+          problems.push({ source, path: `${path}.name`, message: `"${name}" is already defined at ${first.source}` });
+        }
+        if (problems.length) rejected.push(...problems);
+        else definitions[kind].push({ kind, name: name!, source: `${source}:${path}`, spec });
+      });
+    }
+  }
+  return { definitions, rejected };
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => /\.ya?ml$/.test(name) && name !== MAIN_FILE)
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+function parseYaml(file: string): unknown {
+  const source = display(file);
+  const document = YAML.parseDocument(readFileSync(file, 'utf8'), { prettyErrors: false });
+  if (document.errors.length) {
+    throw new ConfigError(
+      document.errors.map((error) => {
+        const position = error.linePos?.[0];
+        const where = position ? `${source}:${position.line}:${position.col}` : source;
+        return { source: where, path: '', message: error.message.split('\n')[0] };
+      }),
+    );
+  }
+  return document.toJS() ?? null;
+}
+
+function display(file: string): string {
+  const fromCwd = relative(process.cwd(), file);
+  return fromCwd && !fromCwd.startsWith('..') ? fromCwd : file;
+}
+
+/** Validates a settings object as if it were vigil.yaml (no env): for tests and tools. */
+export function configFromObject(document: Record<string, unknown> = {}, source = 'config'): VigilConfig {
+  const copy = structuredClone(document);
+  const problems = validateDocument(VigilConfigSchema, copy, source);
+  if (problems.length) throw new ConfigError(problems);
+  return copy as VigilConfig;
+}

@@ -1,0 +1,187 @@
+// The schema of configs/vigil.yaml. It validates the file, fills defaults and
+// types the rest of the code (VigilConfig). Env overrides are derived from it
+// (see env.ts), so a new setting here is overridable without further work.
+import Type, { type Static } from 'typebox';
+
+const Port = (fallback: number) => Type.Integer({ minimum: 1, maximum: 65535, default: fallback });
+const Millis = (fallback: number) => Type.Integer({ minimum: 0, default: fallback });
+const Host = (fallback: string) => Type.String({ minLength: 1, default: fallback });
+
+export const Roles = ['read', 'operate', 'admin'] as const;
+export const RoleSchema = Type.Union(Roles.map((role) => Type.Literal(role)));
+export type Role = Static<typeof RoleSchema>;
+
+/** A secret is given inline (`value`) or, better, by the name of an env var (`env`). */
+const Token = Type.Object(
+  {
+    name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),
+    role: RoleSchema,
+    value: Type.Optional(Type.String({ minLength: 16 })),
+    env: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+  },
+  { additionalProperties: false },
+);
+
+const Server = Type.Object(
+  {
+    host: Host('127.0.0.1'),
+    port: Port(8080),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
+    requestTimeoutMs: Millis(30_000),
+    /** How long in-flight requests may take to finish once shutdown starts. */
+    drainMs: Millis(10_000),
+    publicUrl: Type.String({ default: '' }),
+    ops: Type.Object(
+      { host: Host('127.0.0.1'), port: Port(8081) },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Tls = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false }),
+    serverName: Type.String({ default: '' }),
+    caFile: Type.String({ default: '' }),
+    certFile: Type.String({ default: '' }),
+    keyFile: Type.String({ default: '' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const DevServer = Type.Object(
+  {
+    /** Path to the `temporal` CLI; empty means: look it up, then install it. */
+    executable: Type.String({ default: '' }),
+    ip: Host('127.0.0.1'),
+    port: Port(7233),
+    uiPort: Port(8233),
+    ui: Type.Boolean({ default: true }),
+    /** SQLite file; empty means `<dataDir>/temporal.db`. */
+    dbFile: Type.String({ default: '' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Temporal = Type.Object(
+  {
+    /** Empty: `vigil up` starts its own dev server. Set it to use a server or cluster. */
+    address: Type.String({ default: '' }),
+    namespace: Type.String({ minLength: 1, default: 'default' }),
+    apiKeyEnv: Type.String({ default: '' }),
+    tls: Tls,
+    /** Link shown for executions, e.g. https://cloud.temporal.io; empty: the dev server's UI. */
+    uiUrl: Type.String({ default: '' }),
+    taskQueuePrefix: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$', default: 'vigil' }),
+    devServer: DevServer,
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const QueueLimits = (concurrency: number) =>
+  Type.Object(
+    {
+      maxConcurrentActivities: Type.Integer({ minimum: 1, maximum: 10_000, default: concurrency }),
+      /** Server-enforced, for the whole queue across all workers (provider rate limits). */
+      maxActivitiesPerSecond: Type.Number({ minimum: 0, default: 0 }),
+    },
+    { additionalProperties: false, default: {} },
+  );
+
+const Worker = Type.Object(
+  {
+    /** How long in-flight activities may run once shutdown starts. */
+    shutdownGraceMs: Millis(30_000),
+    maxConcurrentWorkflowTasks: Type.Integer({ minimum: 1, maximum: 1000, default: 40 }),
+    maxCachedWorkflows: Type.Integer({ minimum: 0, maximum: 100_000, default: 2000 }),
+    queues: Type.Object(
+      {
+        checks: QueueLimits(200),
+        actions: QueueLimits(10),
+        llm: QueueLimits(4),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Database = Type.Object(
+  {
+    /** Empty: `vigil up` runs embedded PostgreSQL under `<dataDir>/pg`. */
+    url: Type.String({ default: '' }),
+    schema: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'vigil' }),
+    poolMax: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+    connectTimeoutMs: Millis(5_000),
+    embedded: Type.Object({ port: Port(5433) }, { additionalProperties: false, default: {} }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Auth = Type.Object(
+  { tokens: Type.Array(Token, { default: [] }) },
+  { additionalProperties: false, default: {} },
+);
+
+const Notifications = Type.Object(
+  {
+    slack: Type.Object(
+      { webhookUrlEnv: Type.String({ default: '' }), channel: Type.String({ default: '' }) },
+      { additionalProperties: false, default: {} },
+    ),
+    webhooks: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1 }),
+          url: Type.String({ format: 'uri' }),
+          headersEnv: Type.Optional(Type.Record(Type.String(), Type.String())),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Llm = Type.Object(
+  {
+    provider: Type.Literal('anthropic', { default: 'anthropic' }),
+    apiKeyEnv: Type.String({ default: 'ANTHROPIC_API_KEY' }),
+    baseUrl: Type.String({ default: '' }),
+    model: Type.String({ minLength: 1, default: 'claude-sonnet-4-5' }),
+    gateModel: Type.String({ default: 'claude-haiku-4-5' }),
+    requestTimeoutMs: Millis(120_000),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Log = Type.Object(
+  {
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { default: 'info' },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const VigilConfigSchema = Type.Object(
+  {
+    /** Where `vigil up` keeps Temporal's SQLite file, PostgreSQL and the admin token. */
+    dataDir: Type.String({ minLength: 1, default: '.vigil' }),
+    server: Server,
+    temporal: Temporal,
+    worker: Worker,
+    database: Database,
+    auth: Auth,
+    notifications: Notifications,
+    llm: Llm,
+    log: Log,
+  },
+  { additionalProperties: false },
+);
+
+export type VigilConfig = Static<typeof VigilConfigSchema>;
+export type TokenConfig = Static<typeof Token>;

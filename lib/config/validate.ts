@@ -1,0 +1,129 @@
+// Validates a document against a TypeBox/JSON schema, fills defaults, and turns
+// Ajv's errors into one readable problem per field ("must be an integer between
+// 1 and 65535, got "80a"", "unknown key "prot"; did you mean "port"?").
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { closest, distance } from 'fastest-levenshtein';
+import type { ConfigProblem } from './errors';
+import { pointerToPath } from './errors';
+
+type JsonSchema = Record<string, any>;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+addFormats(ajv);
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Validates `document` in place (defaults are filled in) and returns its problems. */
+export function validateDocument(schema: JsonSchema, document: unknown, source: string, basePath = ''): ConfigProblem[] {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (validate(document)) return [];
+  return describeErrors(schema, document, validate.errors ?? []).map((problem) => ({
+    source,
+    path: joinPath(basePath, problem.path),
+    message: problem.message,
+  }));
+}
+
+function joinPath(base: string, path: string): string {
+  if (!base) return path;
+  if (!path) return base;
+  return path.startsWith('[') ? `${base}${path}` : `${base}.${path}`;
+}
+
+function describeErrors(schema: JsonSchema, document: unknown, errors: ErrorObject[]) {
+  const problems = new Map<string, string>();
+  for (const error of errors) {
+    if (error.keyword === 'additionalProperties') {
+      const key = String(error.params.additionalProperty);
+      const known = Object.keys(schemaAt(schema, error.instancePath)?.properties ?? {});
+      const pointer = `${error.instancePath}/${key}`;
+      problems.set(pointer, `unknown key "${key}"${suggest(key, known)}`);
+    } else if (error.keyword === 'required') {
+      const pointer = `${error.instancePath}/${String(error.params.missingProperty)}`;
+      problems.set(pointer, 'is required');
+    } else if (!problems.has(error.instancePath)) {
+      const node = schemaAt(schema, error.instancePath);
+      const value = valueAt(document, error.instancePath);
+      problems.set(error.instancePath, node ? `must be ${expected(node)}, got ${show(value)}` : String(error.message));
+    }
+  }
+  return [...problems].map(([pointer, message]) => ({ path: pointerToPath(pointer), message }));
+}
+
+export function suggest(word: string, candidates: string[]): string {
+  if (candidates.length === 0) return '';
+  const best = closest(word, candidates);
+  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean "${best}"?` : '';
+}
+
+/** What a schema node accepts, in words. */
+function expected(node: JsonSchema): string {
+  const options = node.anyOf ?? node.oneOf;
+  if (Array.isArray(options) && options.every((option: JsonSchema) => 'const' in option)) {
+    return `one of ${options.map((option: JsonSchema) => JSON.stringify(option.const)).join(', ')}`;
+  }
+  if ('const' in node) return JSON.stringify(node.const);
+  switch (node.type) {
+    case 'integer':
+    case 'number':
+      return `${node.type === 'integer' ? 'an integer' : 'a number'}${range(node.minimum, node.maximum)}`;
+    case 'boolean':
+      return 'true or false';
+    case 'string': {
+      const rules = [
+        node.minLength ? `at least ${node.minLength} character${node.minLength > 1 ? 's' : ''}` : '',
+        node.maxLength !== undefined ? `at most ${node.maxLength} characters` : '',
+        node.pattern ? `matching /${node.pattern}/` : '',
+        node.format ? `a valid ${node.format}` : '',
+      ].filter(Boolean);
+      return `a string${rules.length ? ` (${rules.join(', ')})` : ''}`;
+    }
+    case 'array':
+      return `a list${node.maxItems !== undefined ? ` of at most ${node.maxItems} items` : ''}`;
+    case 'object':
+      return 'a mapping';
+    default:
+      return 'valid';
+  }
+}
+
+function range(min?: number, max?: number): string {
+  if (min !== undefined && max !== undefined) return ` between ${min} and ${max}`;
+  if (min !== undefined) return ` of at least ${min}`;
+  if (max !== undefined) return ` of at most ${max}`;
+  return '';
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function segments(pointer: string): string[] {
+  return pointer.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** The schema node that describes the value at a JSON pointer, if the schema says. */
+export function schemaAt(schema: JsonSchema, pointer: string): JsonSchema | undefined {
+  let node: JsonSchema | undefined = schema;
+  for (const segment of segments(pointer)) {
+    if (!node) return undefined;
+    if (node.type === 'array') node = node.items;
+    else if (node.properties?.[segment]) node = node.properties[segment];
+    else if (typeof node.additionalProperties === 'object') node = node.additionalProperties;
+    else if (node.patternProperties) node = Object.values(node.patternProperties)[0] as JsonSchema;
+    else return undefined;
+  }
+  return node;
+}
+
+function valueAt(document: unknown, pointer: string): unknown {
+  let value: any = document;
+  for (const segment of segments(pointer)) value = value?.[segment];
+  return value;
+}

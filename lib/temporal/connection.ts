@@ -1,0 +1,30 @@
+// Connection options for the Temporal client (API) and the worker, from config:
+// address, namespace, API key (by env var name) and mTLS files.
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from '@temporalio/client';
+import type { VigilConfig } from '../config/schema';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  tls?: ConnectionOptions['tls'];
+  apiKey?: string;
+}
+
+export function temporalTarget(config: VigilConfig, address: string, env: NodeJS.ProcessEnv = process.env): TemporalTarget {
+  const { tls, namespace, apiKeyEnv } = config.temporal;
+  const apiKey = apiKeyEnv ? env[apiKeyEnv] || undefined : undefined;
+  const useTls = tls.enabled || Boolean(apiKey);
+  return {
+    address,
+    namespace,
+    apiKey,
+    tls: useTls
+      ? {
+          serverNameOverride: tls.serverName || undefined,
+          serverRootCACertificate: tls.caFile ? readFileSync(tls.caFile) : undefined,
+          clientCertPair: tls.certFile && tls.keyFile ? { crt: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } : undefined,
+        }
+      : undefined,
+  };
+}

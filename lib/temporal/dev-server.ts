@@ -1,0 +1,71 @@
+// Runs the Temporal CLI dev server (`temporal server start-dev`): SQLite file
+// for durable laptop data (or in memory for tests), Web UI, Vigil's search
+// attributes registered at start.
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/messages';
+import { spawnOwned, stopOwned, waitUntilReady, type OwnedChild } from '../process/child';
+
+export interface DevServerOptions {
+  executable: string;
+  ip: string;
+  port: number;
+  /** Omit for a headless server. */
+  uiPort?: number;
+  /** SQLite file; omit for an in-memory server (tests). */
+  dbFile?: string;
+  namespace: string;
+  logFile: string;
+  pidFile: string;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  child: OwnedChild;
+  stop(): Promise<void>;
+}
+
+export function devServerArgs(options: DevServerOptions): string[] {
+  const args = ['server', 'start-dev', '--ip', options.ip, '--port', String(options.port), '--log-level', 'warn'];
+  args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
+  if (options.namespace !== 'default') args.push('--namespace', options.namespace);
+  for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
+  // The dev server runs one history shard on one SQLite connection. WAL lets
+  // readers and the writer overlap; synchronous=NORMAL keeps a laptop's data
+  // durable across crashes of Vigil (not of the OS), OFF is for throwaway tests.
+  args.push('--sqlite-pragma', 'journal_mode=WAL');
+  if (options.dbFile) args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'synchronous=NORMAL');
+  else args.push('--sqlite-pragma', 'synchronous=OFF');
+  return args;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const child = spawnOwned({
+    name: 'Temporal dev server',
+    command: options.executable,
+    args: devServerArgs(options),
+    logFile: options.logFile,
+    pidFile: options.pidFile,
+  });
+  const address = `${options.ip}:${options.port}`;
+  const stop = () => stopOwned(child, 'SIGTERM', 15_000);
+  try {
+    await waitUntilReady(child, () => namespaceAnswers(address, options.namespace), options.startTimeoutMs ?? 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const uiUrl = options.uiPort ? `http://${options.ip}:${options.uiPort}` : undefined;
+  return { address, uiUrl, child, stop };
+}
+
+async function namespaceAnswers(address: string, namespace: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+    return true;
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,92 @@
+// `npm test`: starts one Temporal dev server (in memory, free ports) and one
+// embedded PostgreSQL for the whole run, bundles the workflows once, then runs
+// node's test runner over test/**/*.test.ts with their addresses in the env.
+// Each test file takes its own schema and task queues (test/helpers/harness.ts).
+//   npm test                       all tests except e2e
+//   npm test -- test/config        only files under a path
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { startEmbeddedPostgres } from '../lib/postgres/embedded';
+import { provisionTemporalCli } from '../lib/temporal/cli-binary';
+import { startDevServer } from '../lib/temporal/dev-server';
+import { bundleWorkflows } from '../workers/workflow-code';
+import { freePort } from './helpers/ports';
+
+const root = resolve(__dirname, '..');
+
+function testFiles(filters: string[], e2e: boolean): string[] {
+  const all = readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => join('test', file))
+    .filter((file) => e2e === file.startsWith(join('test', 'e2e')))
+    .sort();
+  if (!filters.length) return all;
+  return all.filter((file) => filters.some((filter) => file.startsWith(relative(root, resolve(filter)))));
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const e2e = args.includes('--e2e');
+  const files = testFiles(args.filter((arg) => !arg.startsWith('--')), e2e);
+  if (!files.length) {
+    console.error('no test files matched');
+    return 1;
+  }
+  const say = (line: string) => console.log(`[harness] ${line}`);
+  const temporalCli = await provisionTemporalCli({ configured: process.env.VIGIL_TEMPORAL_CLI, dataDir: join(root, '.vigil'), say });
+  const tmp = mkdtempSync(join(tmpdir(), 'vigil-test-'));
+  chmodSync(tmp, 0o755); // embedded PostgreSQL runs as another user when we are root
+  const [temporalPort, postgresPort] = [await freePort(), await freePort()];
+  say(`starting Temporal dev server (${temporalCli}) on 127.0.0.1:${temporalPort} and PostgreSQL on ${postgresPort}`);
+  const [temporal, postgres, bundle] = await Promise.all([
+    startDevServer({
+      executable: temporalCli,
+      ip: '127.0.0.1',
+      port: temporalPort,
+      namespace: 'default',
+      logFile: join(tmp, 'logs', 'temporal.log'),
+      pidFile: join(tmp, 'run', 'temporal.pid'),
+    }),
+    startEmbeddedPostgres({ dir: tmp, port: postgresPort }),
+    bundleWorkflows(),
+  ]);
+  const bundlePath = join(tmp, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  say(`ready; running ${files.length} test files`);
+  try {
+    return await new Promise<number>((resolveExit) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+        {
+          cwd: root,
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            TEST_VIGIL_TEMPORAL_ADDRESS: temporal.address,
+            TEST_VIGIL_DATABASE_URL: postgres.url,
+            TEST_VIGIL_WORKFLOW_BUNDLE: bundlePath,
+            TEST_VIGIL_TEMPORAL_CLI: temporalCli,
+            TEST_VIGIL_TMP: tmp,
+          },
+        },
+      );
+      const forward = (signal: NodeJS.Signals) => child.kill(signal);
+      process.once('SIGINT', forward).once('SIGTERM', forward);
+      child.once('exit', (code, signal) => resolveExit(code ?? (signal ? 1 : 0)));
+    });
+  } finally {
+    await Promise.all([temporal.stop(), postgres.stop()]);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

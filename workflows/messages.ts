@@ -1,0 +1,41 @@
+// Names shared by workflows, the worker, the API, the CLI and tests: task
+// queues, search attributes, signals, queries and updates. Nothing here may
+// import Node built-ins: the workflow bundle includes this file.
+import { defineSearchAttributeKey } from '@temporalio/common';
+
+/**
+ * One prefix (temporal.taskQueuePrefix, default "vigil") names four queues, so
+ * that cheap frequent checks never wait behind slow LLM calls or world-changing
+ * actions. Workflows derive the activity queues from their own queue's name.
+ */
+export const QUEUE_KINDS = ['workflows', 'checks', 'actions', 'llm'] as const;
+export type QueueKind = (typeof QUEUE_KINDS)[number];
+export type TaskQueues = Record<QueueKind, string>;
+
+export function taskQueues(prefix: string): TaskQueues {
+  return { workflows: `${prefix}-workflows`, checks: `${prefix}-checks`, actions: `${prefix}-actions`, llm: `${prefix}-llm` };
+}
+
+/** `vigil-workflows` → the queues of prefix `vigil`. */
+export function queuesOfWorkflowQueue(workflowTaskQueue: string): TaskQueues {
+  return taskQueues(workflowTaskQueue.replace(/-workflows$/, ''));
+}
+
+/** Custom search attributes: executions are findable in the Temporal UI by these. */
+export const SEARCH_ATTRIBUTES = {
+  kind: defineSearchAttributeKey('VigilKind', 'KEYWORD'),
+  service: defineSearchAttributeKey('VigilService', 'KEYWORD'),
+  app: defineSearchAttributeKey('VigilApp', 'KEYWORD'),
+  status: defineSearchAttributeKey('VigilStatus', 'KEYWORD'),
+  fingerprint: defineSearchAttributeKey('VigilFingerprint', 'KEYWORD'),
+  alertname: defineSearchAttributeKey('VigilAlertname', 'KEYWORD'),
+} as const;
+
+export const SEARCH_ATTRIBUTE_NAMES = Object.values(SEARCH_ATTRIBUTES).map((key) => key.name);
+
+/** Workflow ids, one place for their shape. */
+export const workflowIds = {
+  selfCheck: (id: string) => `selfcheck/${id}`,
+  health: (service: string) => `health/${service}`,
+  drift: (app: string) => `drift/${app}`,
+};
