@@ -10,6 +10,7 @@ import type { VigilConfig } from '../../lib/config/schema';
 import { createPool, quoteIdentifier } from '../../lib/db/pool';
 import { migrate } from '../../lib/db/migrate';
 import { createLogger } from '../../lib/log';
+import { installTemporalRuntime } from '../../lib/temporal/runtime';
 import { createWorkers } from '../../workers/create-workers';
 
 export interface TestEnvironment {
@@ -93,6 +94,7 @@ export async function createTestWorkers(options: {
 }): Promise<{ workers: Worker[]; connection: NativeConnection }> {
   const env = testEnvironment();
   const config = options.config ?? testConfig();
+  installTemporalRuntime(createLogger('warn'));
   const connection = await NativeConnection.connect({ address: env.temporalAddress });
   const workers = await createWorkers({
     connection,
