@@ -3,7 +3,7 @@
 // Order: parse YAML → apply env overrides → validate and fill defaults.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import YAML from 'yaml';
+import YAML, { LineCounter } from 'yaml';
 import { applyEnvOverrides } from './env';
 import { ConfigError, type ConfigProblem } from './errors';
 import { DEFINITION_KINDS, emptyDefinitions, type DefinitionKind, type Definitions } from './definitions';
@@ -44,13 +44,17 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
 
 function loadMainFile(file: string, env: NodeJS.ProcessEnv): VigilConfig {
   const source = display(file);
-  const document = existsSync(file) ? parseYaml(file) : {};
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+  // A missing file and one with only comments both mean: all defaults.
+  const document = (existsSync(file) ? parseYaml(file) : null) ?? {};
+  if (typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError([{ source, path: '', message: 'must be a mapping of settings' }]);
   }
   const { overrides, problems } = applyEnvOverrides(VigilConfigSchema, document as Record<string, unknown>, env);
   const invalid = validateDocument(VigilConfigSchema, document, source).map((problem) => {
-    const override = overrides.find((candidate) => candidate.pointer === toPointerish(problem.path));
+    // The variable that set this value: the last one applied at its path or above it
+    // (a later override replaces an earlier one; a JSON list covers its elements).
+    const pointer = toPointerish(problem.path);
+    const override = overrides.findLast((candidate) => pointer === candidate.pointer || pointer.startsWith(`${candidate.pointer}/`));
     return override ? { ...problem, source: `env ${override.name}` } : problem;
   });
   if (problems.length || invalid.length) throw new ConfigError([...problems, ...invalid]);
@@ -71,7 +75,8 @@ function loadDefinitions(dir: string): { definitions: Definitions; rejected: Con
     try {
       document = parseYaml(file);
     } catch (error) {
-      rejected.push(...(error as ConfigError).problems);
+      if (error instanceof ConfigError) rejected.push(...error.problems);
+      else rejected.push({ source, path: '', message: `cannot read: ${(error as Error).message}` });
       continue;
     }
     if (document === null) continue;
@@ -109,17 +114,20 @@ function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((name) => /\.ya?ml$/.test(name) && name !== MAIN_FILE)
     .sort()
-    .map((name) => join(dir, name));
+    .map((name) => join(dir, name))
+    .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile());
 }
 
 function parseYaml(file: string): unknown {
   const source = display(file);
-  const document = YAML.parseDocument(readFileSync(file, 'utf8'), { prettyErrors: false });
+  // Without prettyErrors the errors carry no line/column; the LineCounter gives them.
+  const lineCounter = new LineCounter();
+  const document = YAML.parseDocument(readFileSync(file, 'utf8'), { prettyErrors: false, lineCounter });
   if (document.errors.length) {
     throw new ConfigError(
       document.errors.map((error) => {
-        const position = error.linePos?.[0];
-        const where = position ? `${source}:${position.line}:${position.col}` : source;
+        const position = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
+        const where = `${source}:${position.line}:${position.col}`;
         return { source: where, path: '', message: error.message.split('\n')[0] };
       }),
     );

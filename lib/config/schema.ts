@@ -7,8 +7,8 @@ const Port = (fallback: number) => Type.Integer({ minimum: 1, maximum: 65535, de
 const Millis = (fallback: number) => Type.Integer({ minimum: 0, default: fallback });
 const Host = (fallback: string) => Type.String({ minLength: 1, default: fallback });
 
-export const Roles = ['read', 'operate', 'admin'] as const;
-export const RoleSchema = Type.Union(Roles.map((role) => Type.Literal(role)));
+/** Least to most: read < operate < admin. */
+export const RoleSchema = Type.Union([Type.Literal('read'), Type.Literal('operate'), Type.Literal('admin')]);
 export type Role = Static<typeof RoleSchema>;
 
 /** A secret is given inline (`value`) or, better, by the name of an env var (`env`). */
@@ -114,6 +114,8 @@ const Database = Type.Object(
     schema: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'vigil' }),
     poolMax: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
     connectTimeoutMs: Millis(5_000),
+    /** Apply pending migrations when a process starts (under an advisory lock). */
+    migrateOnStart: Type.Boolean({ default: true }),
     embedded: Type.Object({ port: Port(5433) }, { additionalProperties: false, default: {} }),
   },
   { additionalProperties: false, default: {} },
@@ -160,7 +162,15 @@ const Llm = Type.Object(
 const Log = Type.Object(
   {
     level: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
       { default: 'info' },
     ),
   },

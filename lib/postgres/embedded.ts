@@ -30,7 +30,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = join(dir, 'pg');
   const pidFile = join(dir, 'run', 'postgres.pid');
   const password = readOrCreatePassword(join(dir, 'pg-password'));
-  await stopLeftover(pidFile, 'postgres', 'SIGINT');
+  await stopLeftoverPostgres(dir);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(dataDir, password, options.port);
   const ids = runAsIds();
   assertReachable(dataDir, ids);
@@ -55,6 +55,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw error;
   }
   return { url, port: options.port, child, stop };
+}
+
+/** Stops a PostgreSQL that a killed Vigil left running on this data directory. */
+export async function stopLeftoverPostgres(dir: string): Promise<number | undefined> {
+  return stopLeftover(join(resolve(dir), 'run', 'postgres.pid'), join(resolve(dir), 'pg'), 'SIGINT');
 }
 
 async function initialise(dataDir: string, password: string, port: number): Promise<void> {

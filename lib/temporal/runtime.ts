@@ -16,6 +16,8 @@ export function installTemporalRuntime(log: Logger): void {
   const sdkLog = log.child({ component: 'temporal-sdk' });
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
+      // Activity-only workers are Vigil's design, not a problem worth a warning.
+      if (entry.message.startsWith('No workflows registered')) return;
       const method = entry.level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
       sdkLog[method]({ ...(entry.meta ?? {}) }, entry.message);
     }),

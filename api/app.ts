@@ -1,0 +1,37 @@
+// The API as a Fastify plugin tree: infrastructure (errors, metrics, OpenAPI),
+// then the dashboard's static files, then /api/v1. Only server.ts listens.
+import { join } from 'node:path';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { projectRoot } from '../lib/paths';
+import type { ApiDeps } from './deps';
+import { ErrorBody, installErrorHandlers } from './errors';
+import metrics from './plugins/metrics';
+import v1 from './routes/v1';
+
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
+    bodyLimit: deps.config.server.bodyLimitBytes,
+    requestTimeout: deps.config.server.requestTimeoutMs,
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandlers(app);
+  app.addSchema(ErrorBody);
+  await app.register(metrics, { metrics: deps.metrics });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Vigil API', version: deps.version, description: 'Start, query and signal Vigil\'s durable loops.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyStatic, { root: join(projectRoot(), 'api', 'dashboard'), prefix: '/', decorateReply: false });
+  await app.register(v1, { prefix: '/api/v1', deps });
+  return app;
+}

@@ -1,0 +1,26 @@
+// What the API is built from. The CLI passes real ones; tests pass their own.
+import type { Client, Connection } from '@temporalio/client';
+import type pg from 'pg';
+import type { VigilConfig } from '../lib/config/schema';
+import type { Logger } from '../lib/log';
+import type { Metrics } from '../lib/metrics';
+import type { TaskQueues } from '../workflows/messages';
+import type { ApiToken } from './auth-tokens';
+
+export interface ApiDeps {
+  config: VigilConfig;
+  pool: pg.Pool;
+  temporal: {
+    client: Client;
+    connection: Connection;
+    namespace: string;
+    address: string;
+    taskQueues: TaskQueues;
+    /** Base URL of the Temporal Web UI, when known. */
+    uiUrl?: string;
+  };
+  tokens: ApiToken[];
+  metrics: Metrics;
+  log: Logger;
+  version: string;
+}

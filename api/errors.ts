@@ -1,0 +1,94 @@
+// One error shape for every API answer that is not a success:
+//   { error: "invalid_request", message: "body.note: must be at most 200 characters", field: "body.note" }
+// 4xx show their message; 5xx say "internal error" and carry the request id.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String({ description: 'Machine-readable code, e.g. invalid_request, unauthorized, forbidden, not_found.' }),
+    message: Type.String(),
+    field: Type.Optional(Type.String({ description: 'The request field at fault, e.g. body.note.' })),
+    requestId: Type.Optional(Type.String()),
+  },
+  { $id: 'ErrorBody' },
+);
+
+/** Thrown by handlers for an expected failure with a status and code. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+const CODES: Record<number, string> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+  503: 'unavailable',
+};
+
+interface ValidationIssue {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+function describeValidation(context: string, issue: ValidationIssue): { field: string; message: string } {
+  const base = [context, ...issue.instancePath.split('/').filter(Boolean)].join('.');
+  if (issue.keyword === 'required') {
+    const field = `${base}.${String(issue.params.missingProperty)}`;
+    return { field, message: `${field}: is required` };
+  }
+  if (issue.keyword === 'additionalProperties') {
+    const field = `${base}.${String(issue.params.additionalProperty)}`;
+    return { field, message: `${field}: is not a known field` };
+  }
+  return { field: base, message: `${base}: ${issue.message ?? 'is invalid'}` };
+}
+
+export function errorBody(request: FastifyRequest, error: FastifyError | HttpError): { status: number; body: Record<string, unknown> } {
+  const validation = (error as FastifyError).validation as ValidationIssue[] | undefined;
+  if (validation?.length) {
+    const { field, message } = describeValidation((error as FastifyError).validationContext ?? 'body', validation[0]);
+    return { status: 400, body: { error: 'invalid_request', message, field } };
+  }
+  if (error instanceof HttpError) {
+    return { status: error.statusCode, body: { error: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+  }
+  const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+  if (status >= 500) return { status, body: { error: status === 503 ? 'unavailable' : 'internal', message: 'internal error', requestId: request.id } };
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return { status: 400, body: { error: 'invalid_request', message: `body: not valid JSON (${error.message})`, field: 'body' } };
+  }
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return { status: 400, body: { error: 'invalid_request', message: 'body: empty, but the content-type is application/json', field: 'body' } };
+  }
+  if (status === 413) return { status, body: { error: CODES[413], message: `body: larger than the limit of ${request.routeOptions.bodyLimit} bytes`, field: 'body' } };
+  return { status, body: { error: CODES[status] ?? 'error', message: error.message } };
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply: FastifyReply) => {
+    const { status, body } = errorBody(request, error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ status, error: body.error, field: body.field }, 'request rejected');
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+}

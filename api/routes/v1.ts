@@ -1,0 +1,16 @@
+// Everything under /api/v1: bearer auth first, then the resources.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ApiDeps } from '../deps';
+import auth from '../plugins/auth';
+import config from './config';
+import selfcheck from './selfcheck';
+import status from './status';
+
+const v1: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
+  await app.register(auth, { tokens: deps.tokens });
+  await app.register(status, { deps });
+  await app.register(selfcheck, { deps });
+  await app.register(config, { deps });
+};
+
+export default v1;

@@ -1,0 +1,30 @@
+// `vigil api`: the API and ops listener alone. Stateless; scale it freely.
+import { apiToken } from '../../api/auth-tokens';
+import type { LoadedConfig } from '../../lib/config/load';
+import { ConfigError } from '../../lib/config/errors';
+import { createMetrics } from '../../lib/metrics';
+import { adminTokenFromEnv } from '../admin-token';
+import { onShutdownSignal } from '../process-signals';
+import { apiTokens, openDatabase, processLogger, startApiServer, temporalClient } from '../stack';
+import { requireExternal } from './worker';
+
+export async function api({ config }: LoadedConfig): Promise<void> {
+  requireExternal(config.temporal.address, config.database.url, 'api');
+  const log = processLogger(config);
+  const admin = adminTokenFromEnv(process.env);
+  const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
+  if (!tokens.length) {
+    throw new ConfigError([{ source: 'vigil api', path: 'auth.tokens', message: 'no usable API token: configure auth.tokens or set VIGIL_ADMIN_TOKEN' }]);
+  }
+  const metrics = createMetrics();
+  const pool = await openDatabase(config, config.database.url, log, metrics);
+  const temporal = temporalClient(config, config.temporal.address);
+  const running = await startApiServer({ config, pool, temporal, tokens, metrics, log });
+  onShutdownSignal(async (signal) => {
+    log.info({ signal }, 'stopping: draining requests');
+    await running.close();
+    await pool.end();
+    await temporal.connection.close();
+    log.info('stopped');
+  });
+}

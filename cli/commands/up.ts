@@ -1,0 +1,158 @@
+// `vigil up` (npm start): the whole stack in one process tree on a laptop.
+// Temporal dev server and PostgreSQL are started unless TEMPORAL_ADDRESS /
+// DATABASE_URL point elsewhere; then migrations, a worker set and the API.
+// Ctrl-C or SIGTERM stops everything in reverse order and exits 0.
+import { mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { apiToken } from '../../api/auth-tokens';
+import type { RunningApi } from '../../api/server';
+import type { LoadedConfig } from '../../lib/config/load';
+import { redactUrl } from '../../lib/db/pool';
+import { createMetrics } from '../../lib/metrics';
+import { startEmbeddedPostgres, stopLeftoverPostgres, type RunningPostgres } from '../../lib/postgres/embedded';
+import { stopLeftover } from '../../lib/process/child';
+import { provisionTemporalCli } from '../../lib/temporal/cli-binary';
+import { startDevServer, type DevServer } from '../../lib/temporal/dev-server';
+import { loadWorkflowCode } from '../../workers/workflow-code';
+import { adminTokenFromEnv, loadOrCreateAdminToken, type AdminToken } from '../admin-token';
+import { takenPorts, type PortClaim } from '../ports';
+import { onShutdownSignal } from '../process-signals';
+import { apiTokens, ensureSearchAttributes, openDatabase, processLogger, startApiServer, startWorkerSet, temporalClient, type RunningWorkers, type TemporalClientHandle } from '../stack';
+
+export class PortsTaken extends Error {}
+
+const say = (line: string) => process.stdout.write(`vigil: ${line}\n`);
+
+export async function up(loaded: LoadedConfig): Promise<void> {
+  const { config } = loaded;
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const runDir = join(dataDir, 'run');
+  const ownTemporal = !config.temporal.address;
+  const ownPostgres = !config.database.url;
+
+  // A Vigil that was killed (not stopped) may have left its children running.
+  if (ownTemporal && (await stopLeftover(join(runDir, 'temporal.pid'), 'start-dev'))) say('stopped a Temporal dev server left over from an earlier run');
+  if (ownPostgres && (await stopLeftoverPostgres(dataDir))) say('stopped a PostgreSQL left over from an earlier run');
+  await checkPorts(loaded, ownTemporal, ownPostgres);
+
+  const log = processLogger(config, join(dataDir, 'logs', 'vigil.log'));
+  const metrics = createMetrics();
+  let devServer: DevServer | undefined;
+  let postgres: RunningPostgres | undefined;
+  let temporal: TemporalClientHandle | undefined;
+  let workers: RunningWorkers | undefined;
+  let api: RunningApi | undefined;
+  let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
+
+  const stopAll = async () => {
+    await api?.close();
+    await workers?.stop();
+    await pool?.end();
+    await temporal?.connection.close();
+    await postgres?.stop();
+    await devServer?.stop();
+    log.flush?.();
+  };
+
+  try {
+    const [temporalAddress, databaseUrl, workflowCode] = await Promise.all([
+      ownTemporal ? startOwnTemporal(loaded, dataDir).then((server) => ((devServer = server), server.address)) : config.temporal.address,
+      ownPostgres ? startOwnPostgres(dataDir, config.database.embedded.port).then((pg) => ((postgres = pg), pg.url)) : config.database.url,
+      loadWorkflowCode(),
+    ]);
+    pool = await openDatabase(config, databaseUrl, log, metrics);
+    temporal = temporalClient(config, temporalAddress);
+    if (!ownTemporal) await ensureSearchAttributes(temporal.connection, temporal.namespace, log);
+    workers = await startWorkerSet({ config, address: temporalAddress, pool, log, workflowCode });
+    // With no tokens configured, a laptop gets an admin token it can use at once.
+    const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
+    const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
+    api = await startApiServer({ config, pool, temporal, tokens, metrics, log, uiUrl: devServer?.uiUrl });
+    printBanner({ loaded, dataDir, api, devServer, temporalAddress, databaseUrl, ownPostgres, admin });
+  } catch (error) {
+    await stopAll().catch(() => {});
+    throw error;
+  }
+
+  const running = workers;
+  onShutdownSignal(async (signal) => {
+    say(`${signal}: stopping (API drains, workers finish in-flight activities, then Temporal and PostgreSQL stop) ...`);
+    await stopAll();
+    say('stopped');
+  });
+  // A worker that dies on its own takes the rest down with it: half a Vigil is worse than none.
+  running.done.catch(async (error) => {
+    log.fatal({ err: error }, 'worker failed; stopping');
+    await stopAll().catch(() => {});
+    process.exit(1);
+  });
+}
+
+async function checkPorts(loaded: LoadedConfig, ownTemporal: boolean, ownPostgres: boolean): Promise<void> {
+  const { server, temporal, database } = loaded.config;
+  const claims: PortClaim[] = [
+    { host: server.host, port: server.port, setting: 'server.port', envName: 'VIGIL_SERVER__PORT' },
+    { host: server.ops.host, port: server.ops.port, setting: 'server.ops.port', envName: 'VIGIL_SERVER__OPS__PORT' },
+  ];
+  if (ownTemporal) {
+    const dev = temporal.devServer;
+    claims.push({ host: dev.ip, port: dev.port, setting: 'temporal.devServer.port', envName: 'VIGIL_TEMPORAL__DEV_SERVER__PORT' });
+    if (dev.ui) claims.push({ host: dev.ip, port: dev.uiPort, setting: 'temporal.devServer.uiPort', envName: 'VIGIL_TEMPORAL__DEV_SERVER__UI_PORT' });
+  }
+  if (ownPostgres) {
+    claims.push({ host: '127.0.0.1', port: database.embedded.port, setting: 'database.embedded.port', envName: 'VIGIL_DATABASE__EMBEDDED__PORT' });
+  }
+  const taken = await takenPorts(claims);
+  if (taken.length) throw new PortsTaken(taken.join('\n'));
+}
+
+async function startOwnTemporal(loaded: LoadedConfig, dataDir: string): Promise<DevServer> {
+  const dev = loaded.config.temporal.devServer;
+  const executable = await provisionTemporalCli({ configured: dev.executable || undefined, dataDir, say });
+  say(`starting the Temporal dev server (${executable}) on ${dev.ip}:${dev.port} ...`);
+  return startDevServer({
+    executable,
+    ip: dev.ip,
+    port: dev.port,
+    uiPort: dev.ui ? dev.uiPort : undefined,
+    dbFile: dev.dbFile ? resolve(dev.dbFile) : join(dataDir, 'temporal.db'),
+    namespace: loaded.config.temporal.namespace,
+    logFile: join(dataDir, 'logs', 'temporal.log'),
+    pidFile: join(dataDir, 'run', 'temporal.pid'),
+  });
+}
+
+async function startOwnPostgres(dataDir: string, port: number): Promise<RunningPostgres> {
+  say(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${join(dataDir, 'pg')}) ...`);
+  return startEmbeddedPostgres({ dir: dataDir, port });
+}
+
+function printBanner(info: {
+  loaded: LoadedConfig;
+  dataDir: string;
+  api: RunningApi;
+  devServer?: DevServer;
+  temporalAddress: string;
+  databaseUrl: string;
+  ownPostgres: boolean;
+  admin?: AdminToken;
+}): void {
+  const { api, devServer, admin, loaded } = info;
+  const shown = (path: string) => relative(process.cwd(), path) || '.';
+  const rows: [string, string][] = [
+    ['API', `${api.url}/api/v1`],
+    ['Dashboard', `${api.url}/`],
+    ['API docs', `${api.url}/docs`],
+    ['Ops', `${api.opsUrl}/metrics  ${api.opsUrl}/-/ready`],
+    ['Temporal UI', devServer?.uiUrl ?? (loaded.config.temporal.uiUrl || '(not configured: temporal.uiUrl)')],
+    ['Temporal', `${info.temporalAddress} (namespace ${loaded.config.temporal.namespace})${devServer ? ', dev server' : ''}`],
+    ['PostgreSQL', `${redactUrl(info.databaseUrl)}${info.ownPostgres ? ' (embedded)' : ''}`],
+    ['Data', info.dataDir],
+    ['Logs', join(info.dataDir, 'logs')],
+  ];
+  if (admin) rows.push(['Admin token', admin.origin === 'env' ? '(from VIGIL_ADMIN_TOKEN)' : `${admin.secret}  (in ${shown(admin.file!)})`]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const lines = ['', 'Vigil is up.', ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`), '', 'Press Ctrl-C to stop.', ''];
+  process.stdout.write(lines.join('\n') + '\n');
+}
