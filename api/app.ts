@@ -11,6 +11,7 @@ import type { ApiDeps } from './deps';
 import { ErrorBody, installErrorHandlers } from './errors';
 import metrics from './plugins/metrics';
 import v1 from './routes/v1';
+import { validatorCompiler } from './validation';
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -18,8 +19,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.server.bodyLimitBytes,
     requestTimeout: deps.config.server.requestTimeoutMs,
     genReqId: () => crypto.randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler());
 
   installErrorHandlers(app);
   app.addSchema(ErrorBody);

@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   chmodSync(tmp, 0o755); // embedded PostgreSQL runs as another user when we are root
   const [temporalPort, postgresPort] = [await freePort(), await freePort()];
   say(`starting Temporal dev server (${temporalCli}) on 127.0.0.1:${temporalPort} and PostgreSQL on ${postgresPort}`);
-  const [temporal, postgres, bundle] = await Promise.all([
+  const started = await Promise.allSettled([
     startDevServer({
       executable: temporalCli,
       ip: '127.0.0.1',
@@ -51,7 +51,15 @@ async function main(): Promise<number> {
     }),
     startEmbeddedPostgres({ dir: tmp, port: postgresPort }),
     bundleWorkflows(),
-  ]);
+  ] as const);
+  const [temporalStart, postgresStart, bundleStart] = started;
+  if (temporalStart.status === 'rejected' || postgresStart.status === 'rejected' || bundleStart.status === 'rejected') {
+    if (temporalStart.status === 'fulfilled') await temporalStart.value.stop();
+    if (postgresStart.status === 'fulfilled') await postgresStart.value.stop();
+    rmSync(tmp, { recursive: true, force: true });
+    throw started.find((result) => result.status === 'rejected')!.reason;
+  }
+  const [temporal, postgres, bundle] = [temporalStart.value, postgresStart.value, bundleStart.value];
   const bundlePath = join(tmp, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
   say(`ready; running ${files.length} test files`);

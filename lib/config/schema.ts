@@ -73,6 +73,8 @@ const Temporal = Type.Object(
     tls: Tls,
     /** Link shown for executions, e.g. https://cloud.temporal.io; empty: the dev server's UI. */
     uiUrl: Type.String({ default: '' }),
+    /** Deadline for one call to Temporal made on behalf of an API request. */
+    rpcTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
     taskQueuePrefix: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$', default: 'vigil' }),
     devServer: DevServer,
   },

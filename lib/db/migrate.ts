@@ -17,9 +17,8 @@ export interface Migration {
 }
 
 export function readMigrations(dir = migrationsDir()): Migration[] {
-  return readdirSync(dir)
+  const migrations = readdirSync(dir)
     .filter((file) => /^\d+_[\w-]+\.sql$/.test(file))
-    .sort()
     .map((file) => {
       const sql = readFileSync(join(dir, file), 'utf8');
       return {
@@ -28,12 +27,27 @@ export function readMigrations(dir = migrationsDir()): Migration[] {
         sql,
         checksum: createHash('sha256').update(sql).digest('hex'),
       };
-    });
+    })
+    // By number: as names, 10_x would sort before 9_x.
+    .sort((a, b) => a.version - b.version || a.name.localeCompare(b.name));
+  for (let index = 1; index < migrations.length; index++) {
+    const [previous, migration] = [migrations[index - 1], migrations[index]];
+    if (previous.version === migration.version) {
+      throw new Error(`migrations ${previous.name} and ${migration.name} have the same version ${migration.version}; renumber one`);
+    }
+  }
+  return migrations;
 }
 
 /** Applies what is pending; returns the names applied (empty when up to date). */
 export async function migrate(pool: pg.Pool, schema: string, migrations = readMigrations()): Promise<string[]> {
   const client = await pool.connect();
+  // A checked-out client has no error listener; if the connection dies (server
+  // restart, admin kill) pg would emit an unhandled 'error' and crash the process.
+  // The failure still reaches us through the query that was running.
+  let lost: Error | undefined;
+  const onError = (error: Error) => (lost = error);
+  client.on('error', onError);
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`vigil.migrate.${schema}`]);
@@ -65,7 +79,8 @@ export async function migrate(pool: pg.Pool, schema: string, migrations = readMi
         ]);
         await client.query('COMMIT');
       } catch (error) {
-        await client.query('ROLLBACK');
+        // If ROLLBACK fails too (connection gone), report the migration's error, not that one.
+        await client.query('ROLLBACK').catch(() => {});
         throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`);
       }
       applied.push(migration.name);
@@ -73,6 +88,9 @@ export async function migrate(pool: pg.Pool, schema: string, migrations = readMi
     return applied;
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`vigil.migrate.${schema}`]).catch(() => {});
-    client.release();
+    // Back to the pool's own search_path (set at connect), which may name another schema.
+    await client.query('RESET search_path').catch(() => {});
+    client.removeListener('error', onError);
+    client.release(lost);
   }
 }

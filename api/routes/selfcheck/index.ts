@@ -41,13 +41,15 @@ const selfcheck: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { de
       const workflowId = workflowIds.selfCheck(randomUUID());
       const { client, namespace, taskQueues, uiUrl } = deps.temporal;
       try {
-        const handle = await client.workflow.start(selfCheckWorkflow, {
-          taskQueue: taskQueues.workflows,
-          workflowId,
-          args: [{ requestedBy: request.principal!.name, note: request.body?.note }],
-          workflowExecutionTimeout: '2 minutes',
-          staticSummary: `Self check requested by ${request.principal!.name}`,
-        });
+        const handle = await client.withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () =>
+          client.workflow.start(selfCheckWorkflow, {
+            taskQueue: taskQueues.workflows,
+            workflowId,
+            args: [{ requestedBy: request.principal!.name, note: request.body?.note }],
+            workflowExecutionTimeout: '2 minutes',
+            staticSummary: `Self check requested by ${request.principal!.name}`,
+          }),
+        );
         const result = await withTimeout(handle.result(), 30_000);
         return { ...result, runId: handle.firstExecutionRunId, temporalUiUrl: executionUrl(uiUrl, namespace, workflowId) };
       } catch (error) {
