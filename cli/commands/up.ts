@@ -139,7 +139,10 @@ function printBanner(info: {
   admin?: AdminToken;
 }): void {
   const { api, devServer, admin, loaded } = info;
-  const shown = (path: string) => relative(process.cwd(), path) || '.';
+  const shown = (path: string) => {
+    const fromCwd = relative(process.cwd(), path);
+    return fromCwd && !fromCwd.startsWith('..') ? fromCwd : path;
+  };
   const rows: [string, string][] = [
     ['API', `${api.url}/api/v1`],
     ['Dashboard', `${api.url}/`],

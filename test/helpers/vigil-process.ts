@@ -1,0 +1,98 @@
+// Runs the real `vigil` command as a child process, the way a user does.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort } from './ports';
+
+const ROOT = resolve(__dirname, '..', '..');
+const VIGIL = join(ROOT, 'bin', 'vigil.js');
+
+export interface VigilPorts {
+  api: number;
+  ops: number;
+  temporal: number;
+  temporalUi: number;
+  postgres: number;
+}
+
+export async function freeVigilPorts(): Promise<VigilPorts> {
+  return { api: await freePort(), ops: await freePort(), temporal: await freePort(), temporalUi: await freePort(), postgres: await freePort() };
+}
+
+/** Env for `vigil up` on its own ports and data dir, without anything inherited that points elsewhere. */
+export function upEnv(dataDir: string, ports: VigilPorts, temporalCli: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_') && !['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DATABASE_URL'].includes(name)),
+  );
+  return {
+    ...inherited,
+    VIGIL_DATA_DIR: dataDir,
+    VIGIL_SERVER__PORT: String(ports.api),
+    VIGIL_SERVER__OPS__PORT: String(ports.ops),
+    VIGIL_TEMPORAL__DEV_SERVER__PORT: String(ports.temporal),
+    VIGIL_TEMPORAL__DEV_SERVER__UI_PORT: String(ports.temporalUi),
+    VIGIL_DATABASE__EMBEDDED__PORT: String(ports.postgres),
+    VIGIL_TEMPORAL_CLI: temporalCli,
+    VIGIL_LOG__LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export interface VigilRun {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+export function runVigil(args: string[], env: NodeJS.ProcessEnv): VigilRun {
+  const child = spawn(process.execPath, [VIGIL, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (err += chunk));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Waits for the banner's last line; fails with the output if vigil exits or takes too long. */
+export async function waitForBanner(run: VigilRun, timeoutMs = 120_000): Promise<Record<string, string>> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void run.exited.then((code) => (exitCode = code));
+  while (!run.stdout().includes('Press Ctrl-C to stop.')) {
+    if (exitCode !== undefined || Date.now() > deadline) {
+      run.child.kill('SIGKILL');
+      throw new Error(`vigil up did not come up (exit ${exitCode}):\n${run.stdout()}\n${run.stderr()}`);
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+  return parseBanner(run.stdout());
+}
+
+/** `  API          http://…` lines → { API: 'http://…' } */
+export function parseBanner(stdout: string): Record<string, string> {
+  const banner = stdout.slice(stdout.indexOf('Vigil is up.'));
+  const rows: Record<string, string> = {};
+  for (const line of banner.split('\n')) {
+    const match = /^ {2}(\S+(?: \S+)?) {2,}(.+)$/.exec(line);
+    if (match) rows[match[1]] = match[2].trim();
+  }
+  return rows;
+}
+
+/** Pids of live processes whose command line mentions `text` (our data dir, say). */
+export function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const state = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (cmdline.includes(text) && state !== 'Z') pids.push(Number(entry));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return pids;
+}
