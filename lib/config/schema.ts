@@ -69,7 +69,8 @@ const Temporal = Type.Object(
     /** Empty: `vigil up` starts its own dev server. Set it to use a server or cluster. */
     address: Type.String({ default: '' }),
     namespace: Type.String({ minLength: 1, default: 'default' }),
-    apiKeyEnv: Type.String({ default: '' }),
+    /** Name of the env var holding a Temporal Cloud API key; when it is set, TLS is on. */
+    apiKeyEnv: Type.String({ default: 'TEMPORAL_API_KEY' }),
     tls: Tls,
     /** Link shown for executions, e.g. https://cloud.temporal.io; empty: the dev server's UI. */
     uiUrl: Type.String({ default: '' }),
