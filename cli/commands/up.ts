@@ -11,8 +11,8 @@ import { redactUrl } from '../../lib/db/pool';
 import { createMetrics } from '../../lib/metrics';
 import { startEmbeddedPostgres, stopLeftoverPostgres, type RunningPostgres } from '../../lib/postgres/embedded';
 import { stopLeftover } from '../../lib/process/child';
-import { provisionTemporalCli } from '../../lib/temporal/cli-binary';
-import { startDevServer, type DevServer } from '../../lib/temporal/dev-server';
+import { provisionTemporalCli, TemporalCliNotFound } from '../../lib/temporal/cli-binary';
+import { startDevServer, startDevServerFromSdkDownload, type DevServer } from '../../lib/temporal/dev-server';
 import { loadWorkflowCode } from '../../workers/workflow-code';
 import { adminTokenFromEnv, loadOrCreateAdminToken, type AdminToken } from '../admin-token';
 import { takenPorts, type PortClaim } from '../ports';
@@ -109,18 +109,26 @@ async function checkPorts(loaded: LoadedConfig, ownTemporal: boolean, ownPostgre
 
 async function startOwnTemporal(loaded: LoadedConfig, dataDir: string): Promise<DevServer> {
   const dev = loaded.config.temporal.devServer;
-  const executable = await provisionTemporalCli({ configured: dev.executable || undefined, dataDir, say });
-  say(`starting the Temporal dev server (${executable}) on ${dev.ip}:${dev.port} ...`);
-  return startDevServer({
-    executable,
+  const server = {
     ip: dev.ip,
     port: dev.port,
     uiPort: dev.ui ? dev.uiPort : undefined,
     dbFile: dev.dbFile ? resolve(dev.dbFile) : join(dataDir, 'temporal.db'),
     namespace: loaded.config.temporal.namespace,
     logFile: join(dataDir, 'logs', 'temporal.log'),
-    pidFile: join(dataDir, 'run', 'temporal.pid'),
-  });
+  };
+  let executable: string;
+  try {
+    executable = await provisionTemporalCli({ configured: dev.executable || undefined, dataDir, say });
+  } catch (error) {
+    if (!(error instanceof TemporalCliNotFound) || dev.executable) throw error;
+    say("no Temporal CLI could be installed; trying the Temporal SDK's own download (needs internet) ...");
+    return startDevServerFromSdkDownload({ ...server, downloadDir: join(dataDir, 'bin') }).catch((sdkError: Error) => {
+      throw new TemporalCliNotFound([...error.tried, `the Temporal SDK's download: ${sdkError.message.split('\n')[0]}`]);
+    });
+  }
+  say(`starting the Temporal dev server (${executable}) on ${dev.ip}:${dev.port} ...`);
+  return startDevServer({ ...server, executable, pidFile: join(dataDir, 'run', 'temporal.pid') });
 }
 
 async function startOwnPostgres(dataDir: string, port: number): Promise<RunningPostgres> {

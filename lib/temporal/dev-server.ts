@@ -2,8 +2,8 @@
 // for durable laptop data (or in memory for tests), Web UI, Vigil's search
 // attributes registered at start.
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/messages';
-import { spawnOwned, stopOwned, waitUntilReady, type OwnedChild } from '../process/child';
+import { SEARCH_ATTRIBUTE_NAMES, SEARCH_ATTRIBUTES } from '../../workflows/messages';
+import { spawnOwned, stopOwned, waitUntilReady } from '../process/child';
 
 export interface DevServerOptions {
   executable: string;
@@ -22,7 +22,6 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
-  child: OwnedChild;
   stop(): Promise<void>;
 }
 
@@ -57,7 +56,33 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     throw error;
   }
   const uiUrl = options.uiPort ? `http://${options.ip}:${options.uiPort}` : undefined;
-  return { address, uiUrl, child, stop };
+  return { address, uiUrl, stop };
+}
+
+/**
+ * Last resort when the CLI can be neither found nor installed: the Temporal
+ * SDK downloads the dev server itself (needs internet) and runs it.
+ */
+export async function startDevServerFromSdkDownload(options: Omit<DevServerOptions, 'executable' | 'pidFile'> & { downloadDir: string }): Promise<DevServer> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download', downloadDir: options.downloadDir },
+      ip: options.ip,
+      port: options.port,
+      ui: Boolean(options.uiPort),
+      uiPort: options.uiPort,
+      dbFilename: options.dbFile,
+      namespace: options.namespace,
+      searchAttributes: Object.values(SEARCH_ATTRIBUTES),
+      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', `synchronous=${options.dbFile ? 'NORMAL' : 'OFF'}`],
+    },
+  });
+  return {
+    address: `${options.ip}:${options.port}`,
+    uiUrl: options.uiPort ? `http://${options.ip}:${options.uiPort}` : undefined,
+    stop: () => env.teardown(),
+  };
 }
 
 async function namespaceAnswers(address: string, namespace: string): Promise<boolean> {

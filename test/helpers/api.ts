@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app';
 import { apiToken } from '../../api/auth-tokens';
 import type { ApiDeps } from '../../api/deps';
-import { createLogger } from '../../lib/log';
+import { createLogger, type Logger } from '../../lib/log';
 import { createMetrics } from '../../lib/metrics';
 import { taskQueues } from '../../workflows/messages';
 import { testConfig, testEnvironment, type TestDatabase } from './harness';
@@ -30,6 +30,7 @@ export async function buildTestApi(options: {
   config?: Record<string, unknown>;
   /** Point the client somewhere else (e.g. a dead port) to test failures. */
   temporalAddress?: string;
+  log?: Logger;
 }): Promise<TestApi> {
   const address = options.temporalAddress ?? testEnvironment().temporalAddress;
   const connection = Connection.lazy({ address });
@@ -47,7 +48,7 @@ export async function buildTestApi(options: {
     },
     tokens: (Object.keys(TOKENS) as (keyof typeof TOKENS)[]).map((role) => apiToken(`${role}-user`, role, TOKENS[role])),
     metrics: createMetrics(),
-    log: createLogger('silent'),
+    log: options.log ?? createLogger('silent'),
     version: 'test',
   };
   const app = await buildApp(deps);
