@@ -17,6 +17,8 @@ export interface DevServerOptions {
   logFile: string;
   pidFile: string;
   startTimeoutMs?: number;
+  /** More `temporal server start-dev` flags, e.g. --dynamic-config-value. */
+  extraArgs?: string[];
 }
 
 export interface DevServer {
@@ -36,7 +38,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
   args.push('--sqlite-pragma', 'journal_mode=WAL');
   if (options.dbFile) args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'synchronous=NORMAL');
   else args.push('--sqlite-pragma', 'synchronous=OFF');
-  return args;
+  return [...args, ...(options.extraArgs ?? [])];
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
