@@ -2,6 +2,7 @@
 // address, namespace, API key (by env var name) and mTLS files.
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from '@temporalio/client';
+import { ConfigError } from '../config/errors';
 import type { VigilConfig } from '../config/schema';
 
 export interface TemporalTarget {
@@ -22,9 +23,20 @@ export function temporalTarget(config: VigilConfig, address: string, env: NodeJS
     tls: useTls
       ? {
           serverNameOverride: tls.serverName || undefined,
-          serverRootCACertificate: tls.caFile ? readFileSync(tls.caFile) : undefined,
-          clientCertPair: tls.certFile && tls.keyFile ? { crt: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } : undefined,
+          serverRootCACertificate: tls.caFile ? readSetting(tls.caFile, 'temporal.tls.caFile') : undefined,
+          clientCertPair:
+            tls.certFile && tls.keyFile
+              ? { crt: readSetting(tls.certFile, 'temporal.tls.certFile'), key: readSetting(tls.keyFile, 'temporal.tls.keyFile') }
+              : undefined,
         }
       : undefined,
   };
+}
+
+function readSetting(file: string, path: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new ConfigError([{ source: 'config', path, message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+  }
 }
