@@ -78,6 +78,17 @@ describe('API auth: bearer tokens and roles', () => {
     assert.equal(openapi.statusCode, 200);
     assert.ok(openapi.json().paths['/api/v1/selfcheck'].post, 'selfcheck documented');
   });
+
+  it('serves the API reference page and its assets itself, from no CDN', async () => {
+    const page = await api.app.inject({ method: 'GET', url: '/docs/' });
+    assert.equal(page.statusCode, 200);
+    const sources = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
+    assert.ok(sources.length > 0);
+    assert.deepEqual(sources.filter((source) => /^(https?:)?\/\//.test(source)), [], 'no external asset');
+    const script = sources.find((source) => source.endsWith('.js'))!;
+    const asset = await api.app.inject({ method: 'GET', url: new URL(script, 'http://x/docs/').pathname });
+    assert.equal(asset.statusCode, 200);
+  });
 });
 
 describe('token resolution and comparison', () => {
