@@ -3,13 +3,14 @@
 // more of the top-level lists below. An invalid definition is rejected on its
 // own; the rest still load. Each loop's issue tightens its kind's schema.
 import Type, { type Static } from 'typebox';
+import { ServiceDefinition } from './services';
 
 export const DefinitionName = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' });
 
 const Named = Type.Object({ name: DefinitionName }, { additionalProperties: true });
 
 export const DEFINITION_KINDS = {
-  services: Named,
+  services: ServiceDefinition,
   apps: Named,
   policies: Named,
 } as const;

@@ -9,7 +9,9 @@ import { pointerToPath } from './errors';
 
 type JsonSchema = Record<string, any>;
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+// `discriminator` makes a oneOf keyed by a field (checks and actions by `type`) report
+// the errors of the matching branch only.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, discriminator: true });
 addFormats(ajv);
 const compiled = new WeakMap<object, ValidateFunction>();
 
@@ -37,16 +39,22 @@ function joinPath(base: string, path: string): string {
 function describeErrors(schema: JsonSchema, document: unknown, errors: ErrorObject[]) {
   const problems = new Map<string, string>();
   for (const error of errors) {
-    if (error.keyword === 'additionalProperties') {
+    if (error.keyword === 'discriminator') {
+      const tag = String(error.params.tag);
+      const node = schemaAt(schema, error.instancePath, document);
+      const options = (node?.oneOf ?? []).map((branch: JsonSchema) => JSON.stringify(branch.properties?.[tag]?.const)).join(', ');
+      const value = (valueAt(document, error.instancePath) as Record<string, unknown> | undefined)?.[tag];
+      problems.set(`${error.instancePath}/${tag}`, value === undefined ? 'is required' : `must be one of ${options}, got ${show(value)}`);
+    } else if (error.keyword === 'additionalProperties') {
       const key = String(error.params.additionalProperty);
-      const known = Object.keys(schemaAt(schema, error.instancePath)?.properties ?? {});
+      const known = Object.keys(schemaAt(schema, error.instancePath, document)?.properties ?? {});
       const pointer = `${error.instancePath}/${key}`;
       problems.set(pointer, `unknown key "${key}"${suggest(key, known)}`);
     } else if (error.keyword === 'required') {
       const pointer = `${error.instancePath}/${String(error.params.missingProperty)}`;
       problems.set(pointer, 'is required');
     } else if (!problems.has(error.instancePath)) {
-      const node = schemaAt(schema, error.instancePath);
+      const node = schemaAt(schema, error.instancePath, document);
       const value = valueAt(document, error.instancePath);
       problems.set(error.instancePath, node ? `must be ${expected(node)}, got ${show(value)}` : String(error.message));
     }
@@ -62,6 +70,7 @@ export function suggest(word: string, candidates: string[]): string {
 
 /** What a schema node accepts, in words. */
 function expected(node: JsonSchema): string {
+  if (typeof node['x-expected'] === 'string') return node['x-expected'];
   const options = node.anyOf ?? node.oneOf;
   if (Array.isArray(options) && options.every((option: JsonSchema) => 'const' in option)) {
     return `one of ${options.map((option: JsonSchema) => JSON.stringify(option.const)).join(', ')}`;
@@ -108,16 +117,27 @@ function segments(pointer: string): string[] {
   return pointer.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+/** The branch of a discriminated oneOf that `value` selects (the node itself otherwise). */
+function branchFor(node: JsonSchema, value: unknown): JsonSchema {
+  const tag = node.discriminator?.propertyName;
+  if (!tag || !Array.isArray(node.oneOf)) return node;
+  const wanted = (value as Record<string, unknown> | undefined)?.[tag];
+  return node.oneOf.find((branch: JsonSchema) => branch.properties?.[tag]?.const === wanted) ?? node;
+}
+
 /** The schema node that describes the value at a JSON pointer, if the schema says. */
-export function schemaAt(schema: JsonSchema, pointer: string): JsonSchema | undefined {
-  let node: JsonSchema | undefined = schema;
+export function schemaAt(schema: JsonSchema, pointer: string, document?: unknown): JsonSchema | undefined {
+  let node: JsonSchema | undefined = branchFor(schema, document);
+  let value: any = document;
   for (const segment of segments(pointer)) {
     if (!node) return undefined;
+    value = value?.[segment];
     if (node.type === 'array') node = node.items;
     else if (node.properties?.[segment]) node = node.properties[segment];
     else if (typeof node.additionalProperties === 'object') node = node.additionalProperties;
     else if (node.patternProperties) node = Object.values(node.patternProperties)[0] as JsonSchema;
     else return undefined;
+    node = node && branchFor(node, value);
   }
   return node;
 }

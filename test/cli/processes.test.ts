@@ -150,7 +150,7 @@ describe('vigil config check', () => {
     writeFileSync(join(dir, 'defs', 'services.yaml'), 'services:\n  - name: Not Valid\n');
     const run = runVigil(['config', 'check', join(dir, 'defs')], process.env);
     assert.equal(await run.exited, 2);
-    assert.match(run.stderr(), /services\.yaml: services\[0\]\.name: must be a string/);
+    assert.match(run.stderr(), /services\.yaml: services\[0\]\.name: must be a name of lowercase letters/);
   });
 });
 

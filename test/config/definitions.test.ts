@@ -18,8 +18,8 @@ describe('definition files', () => {
       'fleet.yaml': `
 services:
   - name: web
-    url: http://web:8080/healthz
-    intervalSeconds: 10
+    checks:
+      - { name: health, type: http, url: "http://web:8080/healthz" }
   - name: api
 apps:
   - name: shop
@@ -31,10 +31,17 @@ policies:
     const { definitions, rejected } = load(dir);
 
     assert.deepEqual(rejected, []);
-    assert.deepEqual(definitions.services, [
-      { kind: 'services', name: 'web', source: `${file}:services[0]`, spec: { name: 'web', url: 'http://web:8080/healthz', intervalSeconds: 10 } },
-      { kind: 'services', name: 'api', source: `${file}:services[1]`, spec: { name: 'api' } },
-    ]);
+    assert.deepEqual(
+      definitions.services.map(({ kind, name, source }) => ({ kind, name, source })),
+      [
+        { kind: 'services', name: 'web', source: `${file}:services[0]` },
+        { kind: 'services', name: 'api', source: `${file}:services[1]` },
+      ],
+    );
+    const web = definitions.services[0].spec as Record<string, any>;
+    assert.equal(web.checks[0].url, 'http://web:8080/healthz');
+    assert.equal(web.checks[0].interval, '10s', 'defaults are filled in');
+    assert.equal(web.thresholds.failureThreshold, 3);
     assert.deepEqual(definitions.apps, [{ kind: 'apps', name: 'shop', source: `${file}:apps[0]`, spec: { name: 'shop' } }]);
     assert.deepEqual(names(definitions.policies), ['quiet-hours']);
   });
@@ -84,8 +91,9 @@ services:
     assert.deepEqual(names(definitions.services), ['web', 'api']);
     assert.deepEqual(definitions.services[1].source, `${file}:services[4]`);
     assert.deepEqual(rejected, [
-      { source: file, path: 'services[1].name', message: 'must be a string (matching /^[a-z0-9][a-z0-9_.-]{0,62}$/), got "Web Server"' },
+      { source: file, path: 'services[1].name', message: 'must be a name of lowercase letters, digits, ".", "_" or "-", got "Web Server"' },
       { source: file, path: 'services[2].name', message: 'is required' },
+      { source: file, path: 'services[2].url', message: 'unknown key "url"' },
       { source: file, path: 'services[3]', message: 'must be a mapping, got "just-a-string"' },
     ]);
   });

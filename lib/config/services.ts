@@ -1,0 +1,164 @@
+// The schema of a service definition (a `services:` item in configs/*.yaml).
+// Check fields mirror lib/checks/types.ts; the health loop turns a definition
+// into runtime specs with durations in milliseconds.
+import Type, { type Static } from 'typebox';
+import { Duration } from './duration';
+
+const Name = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$', 'x-expected': 'a name of lowercase letters, digits, ".", "_" or "-"' });
+const Argv = Type.Array(Type.String(), { minItems: 1, 'x-expected': 'a list of program and arguments (no shell)' });
+const StringMap = Type.Record(Type.String(), Type.String());
+const StatusMatch = Type.Union([
+  Type.Integer({ minimum: 100, maximum: 599 }),
+  Type.Object({ from: Type.Integer({ minimum: 100, maximum: 599 }), to: Type.Integer({ minimum: 100, maximum: 599 }) }, { additionalProperties: false }),
+]);
+
+/** Every check: a name, how often, how long one attempt may take, retries inside one run. */
+const checkCommon = {
+  name: Name,
+  interval: Duration('10s'),
+  timeout: Duration('5s'),
+  retries: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
+};
+
+const HttpCheck = Type.Object(
+  {
+    type: Type.Literal('http'),
+    ...checkCommon,
+    url: Type.String({ pattern: '^https?://', 'x-expected': 'an http:// or https:// URL' }),
+    method: Type.String({ default: 'GET', pattern: '^[A-Z]+$' }),
+    headers: Type.Optional(StringMap),
+    body: Type.Optional(Type.String()),
+    expectedStatus: Type.Optional(Type.Array(StatusMatch, { minItems: 1 })),
+    bodyRegex: Type.Optional(Type.String({ format: 'regex' })),
+    json: Type.Optional(Type.Object({ path: Type.String({ format: 'json-pointer' }), equals: Type.Unknown() }, { additionalProperties: false })),
+    tlsVerify: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+
+const TcpCheck = Type.Object(
+  {
+    type: Type.Literal('tcp'),
+    ...checkCommon,
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    send: Type.Optional(Type.String()),
+    expect: Type.Optional(Type.String({ format: 'regex' })),
+  },
+  { additionalProperties: false },
+);
+
+const GrpcCheck = Type.Object(
+  {
+    type: Type.Literal('grpc'),
+    ...checkCommon,
+    address: Type.String({ pattern: '^[^\\s:]+:\\d+$', 'x-expected': 'host:port' }),
+    service: Type.String({ default: '' }),
+    tls: Type.Optional(
+      Type.Object(
+        { verify: Type.Boolean({ default: true }), caFile: Type.Optional(Type.String()), serverName: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ScriptCheck = Type.Object(
+  { type: Type.Literal('script'), ...checkCommon, argv: Argv, env: Type.Optional(StringMap), cwd: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+
+/** A oneOf keyed by `type`, so an error names the fields of the chosen kind only. */
+function byType<T extends ReturnType<typeof Type.Object>[]>(branches: T) {
+  return Type.Unsafe<Static<T[number]>>({ type: 'object', oneOf: branches, discriminator: { propertyName: 'type' }, required: ['type'] });
+}
+
+export const CheckDefinition = byType([HttpCheck, TcpCheck, GrpcCheck, ScriptCheck]);
+
+const ExecAction = Type.Object(
+  {
+    type: Type.Literal('exec'),
+    argv: Argv,
+    env: Type.Optional(StringMap),
+    cwd: Type.Optional(Type.String()),
+    timeout: Duration('60s'),
+    expectedExitCodes: Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { default: [0], minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+const HttpAction = Type.Object(
+  {
+    type: Type.Literal('http'),
+    url: Type.String({ pattern: '^https?://', 'x-expected': 'an http:// or https:// URL' }),
+    method: Type.String({ default: 'POST', pattern: '^[A-Z]+$' }),
+    headers: Type.Optional(StringMap),
+    body: Type.Optional(Type.String()),
+    timeout: Duration('30s'),
+    expectedStatus: Type.Array(StatusMatch, { default: [{ from: 200, to: 299 }], minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+const NotifyAction = Type.Object({ type: Type.Literal('notify'), message: Type.Optional(Type.String()) }, { additionalProperties: false });
+
+export const ActionDefinition = byType([ExecAction, HttpAction, NotifyAction]);
+
+const LadderStep = Type.Object(
+  {
+    name: Name,
+    action: ActionDefinition,
+    /** After the action, wait this long for the checks to settle before judging it. */
+    settle: Duration('30s'),
+  },
+  { additionalProperties: false },
+);
+
+const Remediation = Type.Object(
+  {
+    ladder: Type.Array(LadderStep, { default: [] }),
+    cooldown: Duration('60s'),
+    maxActions: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+    window: Duration('15m'),
+    flapping: Type.Object(
+      { transitions: Type.Integer({ minimum: 2, default: 6 }), window: Duration('10m') },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const MaintenanceWindow = Type.Object(
+  {
+    cron: Type.String({ minLength: 1, 'x-expected': 'a cron expression such as "0 3 * * *"' }),
+    duration: Duration(),
+    timezone: Type.String({ default: 'UTC' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ServiceDefinition = Type.Object(
+  {
+    name: Name,
+    description: Type.String({ default: '' }),
+    labels: Type.Record(Type.String(), Type.String(), { default: {} }),
+    /** A service may also be watched only through log patterns or pushed metrics. */
+    checks: Type.Array(CheckDefinition, { default: [] }),
+    thresholds: Type.Object(
+      {
+        failureThreshold: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+        successThreshold: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    remediation: Remediation,
+    dependsOn: Type.Array(Name, { default: [] }),
+    maintenance: Type.Array(MaintenanceWindow, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export type ServiceDefinitionSpec = Static<typeof ServiceDefinition>;
+export type CheckDefinitionSpec = Static<typeof CheckDefinition>;
+export type ActionDefinitionSpec = Static<typeof ActionDefinition>;
