@@ -1,6 +1,7 @@
 // createActivities(deps) builds every activity over the given pool, config and
 // clients. Workflows proxy `Activities` (types only; the bundle never sees this code).
 import type { ActivityDeps } from './deps';
+import { createHealthActivities } from './health';
 import { createSelfCheckActivities } from './self-check';
 
 export type { ActivityDeps } from './deps';
@@ -8,6 +9,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
+    ...createHealthActivities(deps),
   };
 }
 

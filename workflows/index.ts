@@ -1,2 +1,3 @@
 // Everything the worker registers as a workflow.
+export { healthWorkflow } from './health';
 export { selfCheckWorkflow } from './self-check';

@@ -2,6 +2,7 @@
 // queues, search attributes, signals, queries and updates. Nothing here may
 // import Node built-ins: the workflow bundle includes this file.
 import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /**
  * One prefix (temporal.taskQueuePrefix, default "vigil") names four queues, so
@@ -39,3 +40,36 @@ export const workflowIds = {
   health: (service: string) => `health/${service}`,
   drift: (app: string) => `drift/${app}`,
 };
+
+// Service health workflow (health/<service>): signals, queries, updates.
+export interface PauseInput {
+  reason: string;
+  /** Epoch ms; omitted: until resumed. */
+  until?: number;
+  by?: string;
+}
+export const pauseSignal = defineSignal<[PauseInput]>('pause');
+export const resumeSignal = defineSignal<[{ by?: string }?]>('resume');
+export const healthStatusQuery = defineQuery<HealthStatusView>('status');
+
+export interface CheckView {
+  name: string;
+  up: boolean;
+  latencyMs: number;
+  attempts: number;
+  detail: string;
+  at: number;
+  baseline?: { samples: number; mean: number; spread: number };
+}
+
+export interface HealthStatusView {
+  service: string;
+  status: 'unknown' | 'healthy' | 'degraded' | 'unhealthy';
+  since?: number;
+  round: number;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  paused?: PauseInput;
+  checks: CheckView[];
+  nextCheckAt?: number;
+}

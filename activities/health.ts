@@ -1,0 +1,75 @@
+// Health activities: run a service's due checks (and store every result), and
+// record a change of status. Both are upserts keyed by (service, round), so a
+// retried activity writes the same rows again, never a second set.
+import { Context } from '@temporalio/activity';
+import { runCheck } from '../lib/checks';
+import type { CheckSpec } from '../lib/checks/types';
+import type { HealthStatus } from '../lib/health/state';
+import type { ActivityDeps } from './deps';
+
+export interface ChecksInput {
+  service: string;
+  round: number;
+  /** Workflow time of the round, epoch ms: the stored time of every result. */
+  at: number;
+  checks: { name: string; spec: CheckSpec }[];
+}
+
+/** What the workflow needs to decide; the full detail and output stay in PostgreSQL. */
+export interface CheckOutcome {
+  name: string;
+  up: boolean;
+  latencyMs: number;
+  attempts: number;
+  detail: string;
+}
+
+const DETAIL_IN_HISTORY = 200;
+
+export function createHealthActivities({ pool }: ActivityDeps) {
+  return {
+    async runChecks(input: ChecksInput): Promise<CheckOutcome[]> {
+      const signal = Context.current().cancellationSignal;
+      const results = await Promise.all(
+        input.checks.map(async ({ name, spec }) => ({ name, ...(await runCheck(spec, { signal })) })),
+      );
+      await pool.query(
+        `INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts, detail)
+         SELECT $1, $2, r.name, to_timestamp($3 / 1000.0), r.up, r.latency_ms, r.attempts, r.detail
+           FROM jsonb_to_recordset($4::jsonb) AS r(name text, up boolean, latency_ms double precision, attempts integer, detail text)
+         ON CONFLICT (service, round, check_name) DO UPDATE
+           SET up = EXCLUDED.up, latency_ms = EXCLUDED.latency_ms, attempts = EXCLUDED.attempts, detail = EXCLUDED.detail`,
+        [
+          input.service,
+          input.round,
+          input.at,
+          JSON.stringify(
+            results.map((result) => ({
+              name: result.name,
+              up: result.up,
+              latency_ms: result.latencyMs,
+              attempts: result.attempts,
+              detail: result.output ? `${result.detail}\n${result.output}` : result.detail,
+            })),
+          ),
+        ],
+      );
+      return results.map((result) => ({
+        name: result.name,
+        up: result.up,
+        latencyMs: Math.round(result.latencyMs * 10) / 10,
+        attempts: result.attempts,
+        detail: result.detail.slice(0, DETAIL_IN_HISTORY),
+      }));
+    },
+
+    async recordTransition(input: { service: string; round: number; from: HealthStatus; to: HealthStatus; at: number; reason: string }): Promise<void> {
+      await pool.query(
+        `INSERT INTO health_transitions (service, round, from_status, to_status, at, reason)
+         VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), $6)
+         ON CONFLICT (service, round) DO NOTHING`,
+        [input.service, input.round, input.from, input.to, input.at, input.reason.slice(0, 1000)],
+      );
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// The health loop on the real dev server, worker and PostgreSQL, against a real
+// HTTP service whose health the test switches.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { HealthSpec } from '../../lib/health/spec';
+import { healthWorkflow } from '../../workflows';
+import { healthStatusQuery, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, taskQueues, workflowIds } from '../../workflows/messages';
+import { eventually } from '../helpers/eventually';
+import { saveHistory } from '../helpers/histories';
+import { connectTestTemporal, createTestDatabase, createTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+
+describe('health workflow', () => {
+  let db: TestDatabase;
+  let temporal: TestTemporal;
+  let server: Server;
+  let port: number;
+  let healthy = true;
+  let stopWorkers: () => Promise<void>;
+
+  before(async () => {
+    db = await createTestDatabase('health');
+    temporal = await connectTestTemporal();
+    server = createServer((_request, response) => {
+      response.statusCode = healthy ? 200 : 503;
+      response.end(healthy ? 'ok' : 'down');
+    });
+    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+    port = (server.address() as { port: number }).port;
+    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, maxCachedWorkflows: 0 });
+    const runs = workers.map((worker) => worker.run());
+    stopWorkers = async () => {
+      for (const worker of workers) worker.shutdown();
+      await Promise.all(runs);
+      await connection.close();
+    };
+  });
+  after(async () => {
+    await stopWorkers();
+    server.close();
+    await temporal.close();
+    await db.close();
+  });
+
+  function spec(service: string): HealthSpec {
+    return {
+      service,
+      checks: [{ name: 'http', intervalMs: 300, spec: { type: 'http', url: `http://127.0.0.1:${port}/healthz`, timeoutMs: 1_000 } }],
+      thresholds: { failureThreshold: 2, successThreshold: 2 },
+      limits: { cooldownMs: 60_000, maxActions: 3, windowMs: 900_000 },
+      flapping: { transitions: 6, windowMs: 600_000 },
+      dependsOn: [],
+      labels: {},
+    };
+  }
+
+  async function start(service: string, maxRoundsPerRun?: number): Promise<WorkflowHandle<typeof healthWorkflow>> {
+    return temporal.client.workflow.start(healthWorkflow, {
+      taskQueue: taskQueues(temporal.taskQueuePrefix).workflows,
+      workflowId: workflowIds.health(service),
+      args: [{ spec: spec(service), maxRoundsPerRun }],
+    });
+  }
+
+  const statusOf = (handle: WorkflowHandle) => handle.query(healthStatusQuery);
+
+  it('goes healthy, then unhealthy after failureThreshold failures, recording each transition with its reason', async () => {
+    healthy = true;
+    const service = uniqueName('web').replace('_', '-');
+    const handle = await start(service);
+    try {
+      await eventually(async () => (await statusOf(handle)).status === 'healthy', 'healthy');
+      healthy = false;
+      const down = await eventually(async () => {
+        const status = await statusOf(handle);
+        return status.status === 'unhealthy' && status;
+      }, 'unhealthy');
+      assert.ok(down.consecutiveFailures >= 2);
+      assert.equal(down.checks[0].up, false);
+      assert.match(down.checks[0].detail, /503/);
+
+      const rows = await eventually(async () => {
+        const result = await db.pool.query('SELECT from_status, to_status, reason FROM health_transitions WHERE service = $1 ORDER BY round', [service]);
+        return result.rows.length === 2 && result.rows;
+      }, 'two transitions stored');
+      assert.deepEqual(rows.map((row) => `${row.from_status}->${row.to_status}`), ['unknown->healthy', 'healthy->unhealthy']);
+      assert.match(rows[1].reason, /http: .*503/);
+      const results = await db.pool.query('SELECT count(*)::int AS n, bool_or(up) AS some_up, bool_and(up) AS all_up FROM check_results WHERE service = $1', [service]);
+      assert.ok(results.rows[0].n >= 3);
+      assert.deepEqual([results.rows[0].some_up, results.rows[0].all_up], [true, false]);
+      const description = await eventually(async () => {
+        const described = await handle.describe();
+        return described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status) === 'unhealthy' && described;
+      }, 'VigilStatus=unhealthy');
+      assert.equal(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.service), service);
+
+      healthy = true;
+      await eventually(async () => (await statusOf(handle)).status === 'healthy', 'healthy again');
+      await handle.signal(pauseSignal, { reason: 'recorded', by: 'test' });
+      await eventually(async () => (await statusOf(handle)).paused, 'paused');
+      await handle.terminate('test done');
+      await saveHistory(handle, 'health-transitions');
+    } finally {
+      await handle.terminate('test done').catch(() => {});
+    }
+  });
+
+  it('takes pause and resume signals', async () => {
+    healthy = true;
+    const handle = await start(uniqueName('paused').replace('_', '-'));
+    try {
+      await handle.signal(pauseSignal, { reason: 'deploying', by: 'alice' });
+      assert.deepEqual((await eventually(async () => (await statusOf(handle)).paused, 'paused')), { reason: 'deploying', by: 'alice' });
+      await handle.signal(resumeSignal);
+      await eventually(async () => (await statusOf(handle)).paused === undefined, 'resumed');
+      await handle.signal(pauseSignal, { reason: 'brief', until: Date.now() - 1 });
+      await eventually(async () => (await statusOf(handle)).paused === undefined, 'a pause whose time has passed ends by itself');
+    } finally {
+      await handle.terminate('test done');
+    }
+  });
+
+  it('continues as new, carrying its state', async () => {
+    healthy = true;
+    const handle = await start(uniqueName('long').replace('_', '-'), 3);
+    try {
+      const firstRun = (await handle.describe()).runId;
+      await eventually(async () => (await statusOf(handle)).round >= 5, 'five rounds');
+      const status = await statusOf(handle);
+      assert.notEqual((await temporal.client.workflow.getHandle(handle.workflowId).describe()).runId, firstRun, 'a new run');
+      assert.equal(status.status, 'healthy', 'status carried');
+      assert.ok(status.checks[0].baseline!.samples >= 5, 'baseline carried');
+      await saveHistory(handle, 'health-continued-as-new', firstRun);
+    } finally {
+      await temporal.client.workflow.getHandle(handle.workflowId).terminate('test done');
+    }
+  });
+});
