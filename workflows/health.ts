@@ -18,6 +18,7 @@ import type { HealthSpec } from '../lib/health/spec';
 import { applyRound, INITIAL_COUNTERS, type HealthCounters } from '../lib/health/state';
 import { withinWindow } from '../lib/health/limits';
 import {
+  configureUpdate,
   healthStatusQuery,
   pauseSignal,
   queuesOfWorkflowQueue,
@@ -54,7 +55,7 @@ function freshState(): HealthCarried {
 }
 
 export async function healthWorkflow(input: HealthInput): Promise<never> {
-  const { spec } = input;
+  let spec = input.spec;
   const state: HealthCarried = input.carried ?? freshState();
   const queues = queuesOfWorkflowQueue(workflowInfo().taskQueue);
   const rules = anomalyRules();
@@ -73,6 +74,26 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     state.paused = undefined;
     wake = true;
   });
+  setHandler(
+    configureUpdate,
+    (next) => {
+      const changed = JSON.stringify(next) !== JSON.stringify(spec);
+      if (changed) {
+        spec = next;
+        // Checks that are new or gone: the next round runs the new ones at once.
+        const names = new Set(next.checks.map((check) => check.name));
+        for (const name of Object.keys(state.nextDue)) if (!names.has(name)) delete state.nextDue[name];
+        for (const name of Object.keys(state.lastResults)) if (!names.has(name)) delete state.lastResults[name];
+        wake = true;
+      }
+      return { changed };
+    },
+    {
+      validator: (next) => {
+        if (next.service !== spec.service) throw new Error(`this workflow watches "${spec.service}", not "${next.service}"`);
+      },
+    },
+  );
   setHandler(healthStatusQuery, (): HealthStatusView => ({
     service: spec.service,
     status: state.counters.status,
@@ -116,7 +137,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
 
     if (workflowInfo().continueAsNewSuggested || state.round - roundsAtStart >= (input.maxRoundsPerRun ?? MAX_ROUNDS_PER_RUN)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof healthWorkflow>({ ...input, carried: state });
+      await continueAsNew<typeof healthWorkflow>({ ...input, spec, carried: state });
     }
 
     const nextAt = Math.min(...spec.checks.map((check) => state.nextDue[check.name]));

@@ -2,7 +2,8 @@
 // queues, search attributes, signals, queries and updates. Nothing here may
 // import Node built-ins: the workflow bundle includes this file.
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { HealthSpec } from '../lib/health/spec';
 
 /**
  * One prefix (temporal.taskQueuePrefix, default "vigil") names four queues, so
@@ -51,6 +52,8 @@ export interface PauseInput {
 export const pauseSignal = defineSignal<[PauseInput]>('pause');
 export const resumeSignal = defineSignal<[{ by?: string }?]>('resume');
 export const healthStatusQuery = defineQuery<HealthStatusView>('status');
+/** Replaces the service's definition; returns whether anything changed. */
+export const configureUpdate = defineUpdate<{ changed: boolean }, [HealthSpec]>('configure');
 
 export interface CheckView {
   name: string;

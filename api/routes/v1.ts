@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps';
 import auth from '../plugins/auth';
 import config from './config';
 import selfcheck from './selfcheck';
+import services from './services';
 import status from './status';
 
 const v1: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
@@ -11,6 +12,7 @@ const v1: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   await app.register(status, { deps });
   await app.register(selfcheck, { deps });
   await app.register(config, { deps });
+  await app.register(services, { deps });
 };
 
 export default v1;

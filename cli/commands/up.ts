@@ -13,6 +13,9 @@ import { startEmbeddedPostgres, stopLeftoverPostgres, type RunningPostgres } fro
 import { stopLeftover } from '../../lib/process/child';
 import { provisionTemporalCli, TemporalCliNotFound } from '../../lib/temporal/cli-binary';
 import { startDevServer, startDevServerFromSdkDownload, type DevServer } from '../../lib/temporal/dev-server';
+import { formatProblem } from '../../lib/config/errors';
+import { applyServices, type ApplyReport } from '../../lib/health/apply';
+import type { Logger } from '../../lib/log';
 import { loadWorkflowCode } from '../../workers/workflow-code';
 import { adminTokenFromEnv, loadOrCreateAdminToken, type AdminToken } from '../admin-token';
 import { takenPorts, type PortClaim } from '../ports';
@@ -69,7 +72,8 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
     const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
     api = await startApiServer({ config, pool, temporal, tokens, metrics, log, uiUrl: devServer?.uiUrl });
-    printBanner({ loaded, dataDir, api, devServer, temporalAddress, databaseUrl, ownPostgres, admin });
+    const applied = await applyDefinitions(loaded, temporal, log);
+    printBanner({ loaded, dataDir, api, devServer, temporalAddress, databaseUrl, ownPostgres, admin, applied });
   } catch (error) {
     await stopAll().catch(() => {});
     throw error;
@@ -136,6 +140,20 @@ async function startOwnPostgres(dataDir: string, port: number): Promise<RunningP
   return startEmbeddedPostgres({ dir: dataDir, port });
 }
 
+async function applyDefinitions(loaded: LoadedConfig, temporal: TemporalClientHandle, log: Logger): Promise<ApplyReport> {
+  for (const problem of loaded.rejected) say(`skipped: ${formatProblem(problem)}`);
+  const report = await applyServices({ client: temporal.client, taskQueuePrefix: loaded.config.temporal.taskQueuePrefix, services: loaded.definitions.services });
+  log.info({ ...report }, 'services applied');
+  return report;
+}
+
+function describeApply(report: ApplyReport, loaded: LoadedConfig): string {
+  const watched = loaded.definitions.services.map((definition) => definition.name);
+  if (!watched.length) return 'none defined (add them under configs/, see README)';
+  const changes = [report.started.length && `${report.started.length} started`, report.reconfigured.length && `${report.reconfigured.length} reconfigured`, report.stopped.length && `${report.stopped.length} stopped`].filter(Boolean);
+  return `${watched.join(', ')}${changes.length ? ` (${changes.join(', ')})` : ''}`;
+}
+
 function printBanner(info: {
   loaded: LoadedConfig;
   dataDir: string;
@@ -145,6 +163,7 @@ function printBanner(info: {
   databaseUrl: string;
   ownPostgres: boolean;
   admin?: AdminToken;
+  applied: ApplyReport;
 }): void {
   const { api, devServer, admin, loaded } = info;
   const shown = (path: string) => {
@@ -161,6 +180,7 @@ function printBanner(info: {
     ['PostgreSQL', `${redactUrl(info.databaseUrl)}${info.ownPostgres ? ' (embedded)' : ''}`],
     ['Data', info.dataDir],
     ['Logs', join(info.dataDir, 'logs')],
+    ['Services', describeApply(info.applied, loaded)],
   ];
   if (admin) rows.push(['Admin token', admin.origin === 'env' ? '(from VIGIL_ADMIN_TOKEN)' : `${admin.secret}  (in ${shown(admin.file!)})`]);
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -1,0 +1,118 @@
+// Services end to end: definitions applied to Temporal (start, reconfigure,
+// stop), then read and controlled through the API, with the real worker,
+// dev server and PostgreSQL, watching a real local HTTP service.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import type { Definition } from '../../lib/config/definitions';
+import { configFromObject } from '../../lib/config/load';
+import { ServiceDefinition } from '../../lib/config/services';
+import { validateDocument } from '../../lib/config/validate';
+import { applyServices } from '../../lib/health/apply';
+import { healthStatusQuery, workflowIds } from '../../workflows/messages';
+import { bearer, buildTestApi, type TestApi } from '../helpers/api';
+import { eventually } from '../helpers/eventually';
+import { connectTestTemporal, createTestDatabase, createTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+
+describe('services API and config apply', () => {
+  let db: TestDatabase;
+  let temporal: TestTemporal;
+  let api: TestApi;
+  let server: Server;
+  let port: number;
+  let stopWorkers: () => Promise<void>;
+  const web = uniqueName('web').replace('_', '-');
+  const cache = uniqueName('cache').replace('_', '-');
+
+  function definition(name: string, interval = '300ms'): Definition {
+    const spec = { name, checks: [{ name: 'http', type: 'http', url: `http://127.0.0.1:${port}/`, interval, timeout: '1s' }] };
+    assert.deepEqual(validateDocument(ServiceDefinition, spec, 'test'), []);
+    return { kind: 'services', name, source: 'test.yaml', spec };
+  }
+
+  const apply = (services: Definition[]) => applyServices({ client: temporal.client, taskQueuePrefix: temporal.taskQueuePrefix, services });
+  const get = (url: string) => api.app.inject({ method: 'GET', url, headers: bearer('read') });
+  const post = (url: string, payload?: unknown) =>
+    api.app.inject({ method: 'POST', url, headers: { ...bearer('operate'), 'content-type': 'application/json' }, payload: JSON.stringify(payload ?? {}) });
+
+  before(async () => {
+    db = await createTestDatabase('services');
+    temporal = await connectTestTemporal();
+    server = createServer((_request, response) => response.end('ok'));
+    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+    port = (server.address() as { port: number }).port;
+    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool });
+    const runs = workers.map((worker) => worker.run());
+    stopWorkers = async () => {
+      for (const worker of workers) worker.shutdown();
+      await Promise.all(runs);
+      await connection.close();
+    };
+    api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, config: configFromObject({ log: { level: 'silent' } }) });
+  });
+  after(async () => {
+    for (const name of [web, cache]) await temporal.client.workflow.getHandle(workflowIds.health(name)).terminate().catch(() => {});
+    await api.close();
+    await stopWorkers();
+    server.close();
+    await temporal.close();
+    await db.close();
+  });
+
+  it('starts a loop per new service, and lists and shows them', async () => {
+    assert.deepEqual(await apply([definition(web), definition(cache)]), { started: [web, cache], reconfigured: [], unchanged: [], stopped: [] });
+    const listed = await eventually(async () => {
+      const response = await get('/api/v1/services');
+      const body = response.json() as { name: string; status: string }[];
+      return body.length === 2 && body.every((service) => service.status === 'healthy') && body;
+    }, 'both services listed as healthy');
+    assert.deepEqual(listed.map((service) => service.name), [web, cache].sort());
+
+    const detail = await get(`/api/v1/services/${web}`);
+    assert.equal(detail.statusCode, 200);
+    const body = detail.json();
+    assert.equal(body.status, 'healthy');
+    assert.equal(body.checks[0].name, 'http');
+    assert.equal(body.workflowId, `health/${web}`);
+
+    const history = await eventually(async () => {
+      const response = (await get(`/api/v1/services/${web}/history?limit=5`)).json();
+      return response.transitions.length === 1 && response;
+    }, 'one transition');
+    assert.deepEqual({ from: history.transitions[0].from, to: history.transitions[0].to }, { from: 'unknown', to: 'healthy' });
+    assert.ok(history.checks.length >= 1 && history.checks.length <= 5);
+  });
+
+  it('reconfigures a changed service, leaves an unchanged one, and stops a removed one', async () => {
+    const report = await apply([definition(web, '1s')]);
+    assert.deepEqual(report, { started: [], reconfigured: [web], unchanged: [], stopped: [cache] });
+    const again = await apply([definition(web, '1s')]);
+    assert.deepEqual(again, { started: [], reconfigured: [], unchanged: [web], stopped: [] });
+    const described = await temporal.client.workflow.getHandle(workflowIds.health(cache)).describe();
+    assert.equal(described.status.name, 'TERMINATED');
+    assert.equal((await get(`/api/v1/services/${cache}`)).statusCode, 404, 'a stopped loop is not found');
+  });
+
+  it('pauses and resumes through the API, recording who did it', async () => {
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const paused = await post(`/api/v1/services/${web}/pause`, { reason: 'deploying', until });
+    assert.equal(paused.statusCode, 202);
+    const status = await eventually(async () => (await temporal.client.workflow.getHandle(workflowIds.health(web)).query(healthStatusQuery)).paused, 'paused');
+    assert.deepEqual(status, { reason: 'deploying', until: Date.parse(until), by: 'operate-user' });
+    assert.equal((await post(`/api/v1/services/${web}/resume`)).statusCode, 202);
+    await eventually(async () => (await get(`/api/v1/services/${web}`)).json().paused === undefined, 'resumed');
+  });
+
+  it('answers 404 for an unknown service, 400 for a bad pause, 403 for a reader', async () => {
+    assert.equal((await get('/api/v1/services/nobody-here')).statusCode, 404);
+    assert.equal((await post('/api/v1/services/nobody-here/pause', { reason: 'x' })).statusCode, 404);
+    const past = await post(`/api/v1/services/${web}/pause`, { reason: 'x', until: '2001-01-01T00:00:00Z' });
+    assert.deepEqual([past.statusCode, past.json().field], [400, 'body.until']);
+    const noReason = await post(`/api/v1/services/${web}/pause`, {});
+    assert.deepEqual([noReason.statusCode, noReason.json().field], [400, 'body.reason']);
+    const badName = await get('/api/v1/services/Not%20A%20Name');
+    assert.deepEqual([badName.statusCode, badName.json().field], [400, 'params.name']);
+    const reader = await api.app.inject({ method: 'POST', url: `/api/v1/services/${web}/pause`, headers: { ...bearer('read'), 'content-type': 'application/json' }, payload: '{"reason":"x"}' });
+    assert.equal(reader.statusCode, 403);
+  });
+});
