@@ -63,6 +63,17 @@ export function createHealthActivities({ pool }: ActivityDeps) {
       }));
     },
 
+    /** The last recorded status of each named service ('unknown' when it has none). */
+    async dependencyStatuses(input: { services: string[] }): Promise<Record<string, HealthStatus>> {
+      const { rows } = await pool.query<{ service: string; to_status: HealthStatus }>(
+        `SELECT DISTINCT ON (service) service, to_status FROM health_transitions
+          WHERE service = ANY($1) ORDER BY service, at DESC, round DESC`,
+        [input.services],
+      );
+      const found = Object.fromEntries(rows.map((row) => [row.service, row.to_status]));
+      return Object.fromEntries(input.services.map((name) => [name, found[name] ?? 'unknown']));
+    },
+
     async recordTransition(input: { service: string; round: number; from: HealthStatus; to: HealthStatus; at: number; reason: string }): Promise<void> {
       await pool.query(
         `INSERT INTO health_transitions (service, round, from_status, to_status, at, reason)

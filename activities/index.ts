@@ -1,6 +1,7 @@
 // createActivities(deps) builds every activity over the given pool, config and
 // clients. Workflows proxy `Activities` (types only; the bundle never sees this code).
 import type { ActivityDeps } from './deps';
+import { createActionActivities } from './actions';
 import { createHealthActivities } from './health';
 import { createSelfCheckActivities } from './self-check';
 
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
     ...createHealthActivities(deps),
+    ...createActionActivities(deps),
   };
 }
 

@@ -1,7 +1,8 @@
 // The service health loop (health/<service>): run the checks that are due,
-// judge the round (thresholds, latency anomalies), record what changed, wait for
-// the next check. It lives forever, continuing as new with everything that must
-// survive. Signals only change state; the loop acts.
+// judge the round (thresholds, latency anomalies), record what changed, and
+// when the service is unhealthy climb its remediation ladder within limits.
+// It lives forever, continuing as new with everything that must survive.
+// Signals and updates only change state or ask the loop's own machinery to act.
 import {
   allHandlersFinished,
   condition,
@@ -12,21 +13,26 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ActionResult } from '../activities/actions';
 import type { CheckOutcome } from '../activities/health';
 import { anomalyRules, initialBaseline, observe, type BaselineState } from '../lib/health/anomaly';
-import type { HealthSpec } from '../lib/health/spec';
+import { decide } from '../lib/health/decide';
+import { remediationVerdict, withinWindow } from '../lib/health/limits';
+import { activeMaintenance } from '../lib/health/maintenance';
+import type { HealthSpec, LadderStep } from '../lib/health/spec';
 import { applyRound, INITIAL_COUNTERS, type HealthCounters } from '../lib/health/state';
-import { withinWindow } from '../lib/health/limits';
 import {
   configureUpdate,
   healthStatusQuery,
   pauseSignal,
   queuesOfWorkflowQueue,
+  remediateUpdate,
   resumeSignal,
   SEARCH_ATTRIBUTES,
   type CheckView,
   type HealthStatusView,
   type PauseInput,
+  type RemediationView,
 } from './messages';
 
 /** Everything that must survive continue-as-new: plain JSON only. */
@@ -39,6 +45,13 @@ export interface HealthCarried {
   baselines: Record<string, BaselineState>;
   nextDue: Record<string, number>;
   transitionTimes: number[];
+  /** Remediation: the next ladder step, when actions ran, the idempotency counter. */
+  ladderIndex: number;
+  actionTimes: number[];
+  decisions: number;
+  settleUntil?: number;
+  gaveUp?: { at: number; reason: string };
+  lastAction?: RemediationView;
 }
 
 export interface HealthInput {
@@ -51,20 +64,89 @@ export interface HealthInput {
 const MAX_ROUNDS_PER_RUN = 500;
 
 function freshState(): HealthCarried {
-  return { round: 0, counters: INITIAL_COUNTERS, lastResults: {}, baselines: {}, nextDue: {}, transitionTimes: [] };
+  return { round: 0, counters: INITIAL_COUNTERS, lastResults: {}, baselines: {}, nextDue: {}, transitionTimes: [], ladderIndex: 0, actionTimes: [], decisions: 0 };
 }
 
 export async function healthWorkflow(input: HealthInput): Promise<never> {
   let spec = input.spec;
-  const state: HealthCarried = input.carried ?? freshState();
-  const queues = queuesOfWorkflowQueue(workflowInfo().taskQueue);
+  const state: HealthCarried = { ...freshState(), ...input.carried };
+  const { workflowId, taskQueue } = workflowInfo();
+  const queues = queuesOfWorkflowQueue(taskQueue);
   const rules = anomalyRules();
-  const { recordTransition } = proxyActivities<Activities>({
+  const { recordTransition, dependencyStatuses } = proxyActivities<Activities>({
     taskQueue: queues.checks,
     startToCloseTimeout: '10 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   });
   let wake = false;
+  let acting = false;
+  let suppressed: string | undefined;
+  let waiting: { until: number; reason: string } | undefined;
+
+  /** Runs one ladder step exactly once (keyed by workflow id + decision number). */
+  async function act(step: LadderStep, decidedBy: string, reason: string): Promise<RemediationView> {
+    acting = true;
+    try {
+      state.decisions += 1;
+      const key = `${workflowId}/${state.decisions}`;
+      const at = Date.now();
+      state.actionTimes = [...withinWindow(state.actionTimes, at, spec.limits.windowMs), at];
+      const { runAction } = proxyActivities<Activities>({
+        taskQueue: queues.actions,
+        startToCloseTimeout: ('timeoutMs' in step.action ? step.action.timeoutMs : 10_000) + 30_000,
+        // Safe to retry: the key makes a repeated call return the first result instead of acting again.
+        retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
+      });
+      const result: ActionResult = await runAction({ key, service: spec.service, step: step.name, action: step.action, decidedBy, reason });
+      state.lastAction = { key, step: step.name, status: result.status, detail: result.detail, at, decidedBy };
+      state.settleUntil = Date.now() + step.settleMs;
+      return state.lastAction;
+    } finally {
+      acting = false;
+    }
+  }
+
+  async function giveUp(reason: string): Promise<void> {
+    state.gaveUp = { at: Date.now(), reason };
+    // The hand-off goes into the audit trail (and to the notifiers) like any action.
+    await act({ name: 'give-up', action: { type: 'notify', message: `gave up on ${spec.service}: ${reason}` }, settleMs: 0 }, 'vigil', reason);
+  }
+
+  async function unhealthyDependencies(): Promise<string[]> {
+    if (!spec.dependsOn.length) return [];
+    const statuses = await dependencyStatuses({ services: spec.dependsOn });
+    return spec.dependsOn.filter((name) => statuses[name] === 'unhealthy');
+  }
+
+  async function remediate(now: number): Promise<void> {
+    suppressed = undefined;
+    waiting = undefined;
+    if (acting || state.counters.status !== 'unhealthy' || state.gaveUp || !spec.ladder.length) return;
+    const decision = decide({
+      now,
+      status: state.counters.status,
+      ladderLength: spec.ladder.length,
+      ladderIndex: state.ladderIndex,
+      actionTimes: state.actionTimes,
+      transitionTimes: state.transitionTimes,
+      limits: spec.limits,
+      flapping: spec.flapping,
+      settleUntil: state.settleUntil,
+      gaveUp: Boolean(state.gaveUp),
+      paused: Boolean(state.paused),
+      maintenanceUntil: activeMaintenance(spec.maintenance, now)?.until,
+      unhealthyDependencies: state.paused ? [] : await unhealthyDependencies(),
+    });
+    if (decision.kind === 'suppressed') suppressed = decision.reason;
+    else if (decision.kind === 'wait') waiting = { until: decision.until, reason: decision.reason };
+    else if (decision.kind === 'give-up') await giveUp(decision.reason);
+    else if (decision.kind === 'act') {
+      const step = spec.ladder[decision.step];
+      state.ladderIndex = decision.step + 1;
+      const failing = Object.values(state.lastResults).filter((view) => !view.up);
+      await act(step, 'vigil', failing.map((view) => `${view.name}: ${view.detail}`).join('; ') || 'unhealthy');
+    }
+  }
 
   setHandler(pauseSignal, (pause) => {
     state.paused = pause;
@@ -80,10 +162,11 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       const changed = JSON.stringify(next) !== JSON.stringify(spec);
       if (changed) {
         spec = next;
-        // Checks that are new or gone: the next round runs the new ones at once.
+        // Checks that are gone are forgotten; new ones run in the next round.
         const names = new Set(next.checks.map((check) => check.name));
         for (const name of Object.keys(state.nextDue)) if (!names.has(name)) delete state.nextDue[name];
         for (const name of Object.keys(state.lastResults)) if (!names.has(name)) delete state.lastResults[name];
+        state.ladderIndex = Math.min(state.ladderIndex, next.ladder.length);
         wake = true;
       }
       return { changed };
@@ -91,6 +174,27 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     {
       validator: (next) => {
         if (next.service !== spec.service) throw new Error(`this workflow watches "${spec.service}", not "${next.service}"`);
+      },
+    },
+  );
+  setHandler(
+    remediateUpdate,
+    async ({ action, reason, by }) => {
+      const step = action ? spec.ladder.find((candidate) => candidate.name === action)! : spec.ladder[Math.min(state.ladderIndex, spec.ladder.length - 1)];
+      const result = await act(step, by ?? 'operator', reason);
+      wake = true;
+      return result;
+    },
+    {
+      validator: ({ action }) => {
+        if (state.paused) throw new Error(`${spec.service} is paused (${state.paused.reason}); resume it first`);
+        if (!spec.ladder.length) throw new Error(`${spec.service} has no remediation steps`);
+        if (action && !spec.ladder.some((step) => step.name === action)) {
+          throw new Error(`unknown action "${action}"; ${spec.service} has: ${spec.ladder.map((step) => step.name).join(', ')}`);
+        }
+        if (acting) throw new Error('an action is already running');
+        const verdict = remediationVerdict(state.actionTimes, Date.now(), { ...spec.limits, maxActions: Number.MAX_SAFE_INTEGER });
+        if (!verdict.allowed && verdict.reason === 'cooldown') throw new Error(`in cooldown until ${new Date(verdict.retryAt).toISOString()}`);
       },
     },
   );
@@ -104,6 +208,15 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     paused: state.paused,
     checks: spec.checks.map((check) => state.lastResults[check.name]).filter((view): view is CheckView => Boolean(view)),
     nextCheckAt: Math.min(...spec.checks.map((check) => state.nextDue[check.name] ?? Date.now())),
+    remediation: {
+      nextStep: spec.ladder[state.ladderIndex]?.name,
+      actionsInWindow: withinWindow(state.actionTimes, Date.now(), spec.limits.windowMs).length,
+      maxActions: spec.limits.maxActions,
+      suppressed,
+      waiting,
+      gaveUp: state.gaveUp,
+      last: state.lastAction,
+    },
   }));
 
   upsertSearchAttributes([
@@ -129,10 +242,17 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       if (transition) {
         state.since = now;
         state.transitionTimes = [...withinWindow(state.transitionTimes, now, spec.flapping.windowMs), now];
+        if (transition.to === 'healthy' || transition.to === 'degraded') {
+          // Healed (by us or by itself): the next incident starts at the bottom of the ladder.
+          state.ladderIndex = 0;
+          state.settleUntil = undefined;
+          state.gaveUp = undefined;
+        }
         upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: transition.to }]);
         const failing = outcomes.filter((outcome) => !outcome.up).map((outcome) => `${outcome.name}: ${outcome.detail}`);
         await recordTransition({ service: spec.service, round: state.round, ...transition, at: now, reason: failing.join('; ') || 'checks passing' });
       }
+      await remediate(Date.now());
     }
 
     if (workflowInfo().continueAsNewSuggested || state.round - roundsAtStart >= (input.maxRoundsPerRun ?? MAX_ROUNDS_PER_RUN)) {
@@ -140,7 +260,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       await continueAsNew<typeof healthWorkflow>({ ...input, spec, carried: state });
     }
 
-    const nextAt = Math.min(...spec.checks.map((check) => state.nextDue[check.name]));
+    const nextAt = Math.min(...spec.checks.map((check) => state.nextDue[check.name] ?? Date.now() + 60_000));
     wake = false;
     await condition(() => wake, Math.max(1, nextAt - Date.now()));
   }

@@ -52,6 +52,22 @@ export interface PauseInput {
 export const pauseSignal = defineSignal<[PauseInput]>('pause');
 export const resumeSignal = defineSignal<[{ by?: string }?]>('resume');
 export const healthStatusQuery = defineQuery<HealthStatusView>('status');
+export interface RemediateInput {
+  /** A ladder step's name; omitted: the next step of the ladder. */
+  action?: string;
+  reason: string;
+  by?: string;
+}
+export interface RemediationView {
+  key: string;
+  step: string;
+  status: 'succeeded' | 'failed' | 'in-doubt';
+  detail: string;
+  at: number;
+  decidedBy: string;
+}
+/** Runs a remediation step now and returns its result, or is rejected with the reason (paused, cooldown, unknown action). */
+export const remediateUpdate = defineUpdate<RemediationView, [RemediateInput]>('remediate');
 /** Replaces the service's definition; returns whether anything changed. */
 export const configureUpdate = defineUpdate<{ changed: boolean }, [HealthSpec]>('configure');
 
@@ -75,4 +91,13 @@ export interface HealthStatusView {
   paused?: PauseInput;
   checks: CheckView[];
   nextCheckAt?: number;
+  remediation: {
+    nextStep?: string;
+    actionsInWindow: number;
+    maxActions: number;
+    suppressed?: string;
+    waiting?: { until: number; reason: string };
+    gaveUp?: { at: number; reason: string };
+    last?: RemediationView;
+  };
 }

@@ -131,7 +131,7 @@ const Remediation = Type.Object(
 
 const MaintenanceWindow = Type.Object(
   {
-    cron: Type.String({ minLength: 1, 'x-expected': 'a cron expression such as "0 3 * * *"' }),
+    cron: Type.String({ format: 'cron', 'x-expected': 'a cron expression such as "0 3 * * *"' }),
     duration: Duration(),
     timezone: Type.String({ default: 'UTC' }),
   },

@@ -4,6 +4,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
+import { isCronExpression } from '../health/maintenance';
 import type { ConfigProblem } from './errors';
 import { pointerToPath } from './errors';
 
@@ -13,6 +14,7 @@ type JsonSchema = Record<string, any>;
 // the errors of the matching branch only.
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, discriminator: true });
 addFormats(ajv);
+ajv.addFormat('cron', isCronExpression);
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validates `document` in place (defaults are filled in) and returns its problems. */

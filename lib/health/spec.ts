@@ -1,9 +1,11 @@
 // What the health workflow runs from: a service definition with durations in
 // milliseconds and check specs in the shape the probes take. Plain JSON, small,
 // so it travels in workflow input and survives continue-as-new.
+import type { ActionSpec } from '../actions/types';
 import type { CheckSpec } from '../checks/types';
 import { toMs } from '../config/duration';
-import type { ServiceDefinitionSpec } from '../config/services';
+import type { ActionDefinitionSpec, ServiceDefinitionSpec } from '../config/services';
+import type { MaintenanceWindow } from './maintenance';
 import type { RemediationLimits, FlapRule } from './limits';
 import type { Thresholds } from './state';
 
@@ -13,9 +15,17 @@ export interface HealthCheck {
   spec: CheckSpec;
 }
 
+export interface LadderStep {
+  name: string;
+  action: ActionSpec;
+  settleMs: number;
+}
+
 export interface HealthSpec {
   service: string;
   checks: HealthCheck[];
+  ladder: LadderStep[];
+  maintenance: MaintenanceWindow[];
   thresholds: Thresholds;
   limits: RemediationLimits;
   flapping: FlapRule;
@@ -30,6 +40,8 @@ export function healthSpec(definition: ServiceDefinitionSpec): HealthSpec {
       const { name, interval, timeout, retries, ...rest } = check;
       return { name, intervalMs: toMs(interval), spec: { ...rest, timeoutMs: toMs(timeout), retry: { retries } } as CheckSpec };
     }),
+    ladder: definition.remediation.ladder.map((step) => ({ name: step.name, action: actionSpec(step.action), settleMs: toMs(step.settle) })),
+    maintenance: definition.maintenance.map((window) => ({ cron: window.cron, durationMs: toMs(window.duration), timezone: window.timezone })),
     thresholds: definition.thresholds,
     limits: {
       cooldownMs: toMs(definition.remediation.cooldown),
@@ -40,4 +52,10 @@ export function healthSpec(definition: ServiceDefinitionSpec): HealthSpec {
     dependsOn: definition.dependsOn,
     labels: definition.labels,
   };
+}
+
+export function actionSpec(action: ActionDefinitionSpec): ActionSpec {
+  if (action.type === 'notify') return action;
+  const { timeout, ...rest } = action;
+  return { ...rest, timeoutMs: toMs(timeout) } as ActionSpec;
 }

@@ -47,6 +47,8 @@ describe('health workflow', () => {
     return {
       service,
       checks: [{ name: 'http', intervalMs: 300, spec: { type: 'http', url: `http://127.0.0.1:${port}/healthz`, timeoutMs: 1_000 } }],
+      ladder: [],
+      maintenance: [],
       thresholds: { failureThreshold: 2, successThreshold: 2 },
       limits: { cooldownMs: 60_000, maxActions: 3, windowMs: 900_000 },
       flapping: { transitions: 6, windowMs: 600_000 },

@@ -1,0 +1,59 @@
+// A real HTTP receiver on 127.0.0.1 for notifier tests: records every request
+// (method, path, headers, parsed JSON body) and answers by path:
+//   /status/<code>/…   answers <code> with a body that echoes the request path
+//   /hang/…            never answers (timeouts)
+//   anything else      200 "ok" (what Slack answers)
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+export interface Receiver {
+  url(path: string): string;
+  requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startReceiver(): Promise<Receiver> {
+  const requests: ReceivedRequest[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // recorded as text
+      }
+      const path = request.url ?? '/';
+      requests.push({ method: request.method ?? '', path, headers: request.headers, body });
+      if (path.startsWith('/hang/')) return;
+      const status = /^\/status\/(\d{3})\//.exec(path);
+      if (status) {
+        response.writeHead(Number(status[1]), { 'content-type': 'text/plain' });
+        response.end(`no_service: nothing at ${path} (auth ${request.headers.authorization ?? 'none'})`);
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

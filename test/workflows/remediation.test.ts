@@ -1,0 +1,161 @@
+// Remediation on the real dev server, worker and PostgreSQL, against the demo
+// service, restarted for real by an exec action through the `vigil-demo` command.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { HealthSpec, LadderStep } from '../../lib/health/spec';
+import { healthWorkflow } from '../../workflows';
+import { healthStatusQuery, pauseSignal, remediateUpdate, taskQueues, workflowIds } from '../../workflows/messages';
+import { startTestDemo, type TestDemo } from '../helpers/demo';
+import { eventually } from '../helpers/eventually';
+import { saveHistory } from '../helpers/histories';
+import { connectTestTemporal, createTestDatabase, createTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+
+describe('remediation', () => {
+  let db: TestDatabase;
+  let temporal: TestTemporal;
+  let demo: TestDemo;
+  let stopWorkers: () => Promise<void>;
+  const handles: WorkflowHandle[] = [];
+
+  before(async () => {
+    db = await createTestDatabase('remediation');
+    temporal = await connectTestTemporal();
+    demo = await startTestDemo();
+    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool });
+    const runs = workers.map((worker) => worker.run());
+    stopWorkers = async () => {
+      for (const worker of workers) worker.shutdown();
+      await Promise.all(runs);
+      await connection.close();
+    };
+  });
+  after(async () => {
+    for (const handle of handles) await handle.terminate().catch(() => {});
+    await stopWorkers();
+    await demo.close();
+    await temporal.close();
+    await db.close();
+  });
+
+  const restart = (): LadderStep => ({
+    name: 'restart',
+    action: { type: 'exec', argv: demo.restartArgv, env: demo.env, timeoutMs: 30_000, expectedExitCodes: [0] },
+    settleMs: 1_000,
+  });
+  const noop = (name: string): LadderStep => ({ name, action: { type: 'exec', argv: ['/bin/true'], timeoutMs: 5_000, expectedExitCodes: [0] }, settleMs: 200 });
+
+  function spec(service: string, overrides: Partial<HealthSpec> = {}): HealthSpec {
+    return {
+      service,
+      checks: [{ name: 'healthz', intervalMs: 250, spec: { type: 'http', url: `http://127.0.0.1:${demo.port}/healthz`, timeoutMs: 500 } }],
+      ladder: [restart()],
+      maintenance: [],
+      thresholds: { failureThreshold: 2, successThreshold: 1 },
+      limits: { cooldownMs: 0, maxActions: 3, windowMs: 900_000 },
+      flapping: { transitions: 100, windowMs: 600_000 },
+      dependsOn: [],
+      labels: {},
+      ...overrides,
+    };
+  }
+
+  async function watch(service: string, overrides: Partial<HealthSpec> = {}) {
+    const handle = await temporal.client.workflow.start(healthWorkflow, {
+      taskQueue: taskQueues(temporal.taskQueuePrefix).workflows,
+      workflowId: workflowIds.health(service),
+      args: [{ spec: spec(service, overrides) }],
+    });
+    handles.push(handle);
+    return handle;
+  }
+
+  const name = (prefix: string) => uniqueName(prefix).replace('_', '-');
+  const status = (handle: WorkflowHandle) => handle.query(healthStatusQuery);
+  const actions = async (service: string) =>
+    (await db.pool.query('SELECT step, action_type, status, decided_by FROM remediation_actions WHERE service = $1 ORDER BY started_at', [service])).rows;
+
+  it('heals a crashed service by restarting it for real, exactly once', async () => {
+    const service = name('crash');
+    const handle = await watch(service);
+    await eventually(async () => (await status(handle)).status === 'healthy', 'healthy');
+    const pidBefore = demo.pid();
+    assert.equal((await demo.ctl('fail', 'crash')).code, 0);
+    const healed = await eventually(async () => {
+      const view = await status(handle);
+      return view.status === 'healthy' && view.remediation.last && view;
+    }, 'healed by a restart', 60_000);
+    assert.equal(healed.remediation.last!.step, 'restart');
+    assert.equal(healed.remediation.last!.status, 'succeeded');
+    assert.notEqual(demo.pid(), pidBefore, 'a new demo process');
+    assert.deepEqual(await actions(service), [{ step: 'restart', action_type: 'exec', status: 'succeeded', decided_by: 'vigil' }]);
+    const transitions = await db.pool.query('SELECT to_status FROM health_transitions WHERE service = $1 ORDER BY round', [service]);
+    assert.deepEqual(transitions.rows.map((row) => row.to_status), ['healthy', 'unhealthy', 'healthy']);
+    await handle.terminate('recorded');
+    await saveHistory(handle, 'health-remediated');
+  });
+
+  it('gives up after maxActions within the window, recording the hand-off', async () => {
+    const service = name('capped');
+    await demo.ctl('fail', 'error');
+    try {
+      const handle = await watch(service, { ladder: [noop('first'), noop('second'), noop('third')], limits: { cooldownMs: 0, maxActions: 2, windowMs: 900_000 } });
+      const view = await eventually(async () => (await status(handle)).remediation.gaveUp && (await status(handle)), 'gave up', 60_000);
+      assert.match(view.remediation.gaveUp!.reason, /^2 actions within 15 min and still unhealthy/);
+      assert.deepEqual(
+        (await actions(service)).map((row) => `${row.step}:${row.status}`),
+        ['first:succeeded', 'second:succeeded', 'give-up:succeeded'],
+      );
+    } finally {
+      await demo.ctl('fail', 'recover');
+    }
+  });
+
+  it('holds off while paused, in a maintenance window, or while a dependency is unhealthy', async () => {
+    await demo.ctl('fail', 'error');
+    try {
+      const paused = await watch(name('paused'));
+      await paused.signal(pauseSignal, { reason: 'deploy' });
+      const dependency = name('db');
+      await db.pool.query(`INSERT INTO health_transitions (service, round, from_status, to_status, at) VALUES ($1, 1, 'healthy', 'unhealthy', now())`, [dependency]);
+      const dependent = await watch(name('dependent'), { dependsOn: [dependency] });
+      const maintained = await watch(name('maint'), { maintenance: [{ cron: '* * * * *', durationMs: 3_600_000, timezone: 'UTC' }] });
+
+      const suppressed = async (handle: WorkflowHandle) => eventually(async () => (await status(handle)).remediation.suppressed, 'suppressed', 30_000);
+      assert.equal(await suppressed(paused), 'paused');
+      assert.equal(await suppressed(dependent), `depends on ${dependency}, which is unhealthy`);
+      assert.match(await suppressed(maintained), /^maintenance window until /);
+      for (const handle of [paused, dependent, maintained]) {
+        assert.equal((await status(handle)).status, 'unhealthy', 'checks go on');
+        assert.deepEqual(await actions(handle.workflowId.replace('health/', '')), [], 'no action');
+      }
+    } finally {
+      await demo.ctl('fail', 'recover');
+    }
+  });
+
+  it('runs a step on demand through the remediate update, and refuses with the reason', async () => {
+    const service = name('manual');
+    const handle = await watch(service, { ladder: [noop('flush-cache'), restart()], limits: { cooldownMs: 3_600_000, maxActions: 3, windowMs: 900_000 } });
+    const result = await handle.executeUpdate(remediateUpdate, { args: [{ action: 'flush-cache', reason: 'stale prices', by: 'alice' }] });
+    assert.equal(result.status, 'succeeded');
+    assert.equal(result.decidedBy, 'alice');
+    assert.deepEqual(await actions(service), [{ step: 'flush-cache', action_type: 'exec', status: 'succeeded', decided_by: 'alice' }]);
+
+    const refusal = async (input: { action?: string; reason: string }) => {
+      try {
+        await handle.executeUpdate(remediateUpdate, { args: [input] });
+        return 'accepted';
+      } catch (error) {
+        assert.ok(error instanceof WorkflowUpdateFailedError);
+        return (error.cause as Error).message;
+      }
+    };
+    assert.match(await refusal({ reason: 'again' }), /^in cooldown until /);
+    assert.match(await refusal({ action: 'reboot-the-world', reason: 'x' }), /^unknown action "reboot-the-world"; .* has: flush-cache, restart$/);
+    await handle.signal(pauseSignal, { reason: 'hands off' });
+    await eventually(async () => (await status(handle)).paused, 'paused');
+    assert.match(await refusal({ reason: 'x' }), /is paused \(hands off\); resume it first$/);
+  });
+});
