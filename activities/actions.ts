@@ -7,6 +7,7 @@
 import { Context } from '@temporalio/activity';
 import { runExecAction, runHttpAction } from '../lib/actions/run';
 import type { ActionOutcome, ActionSpec } from '../lib/actions/types';
+import { notifyAll, type Notifier } from '../lib/notify';
 import { redactArgv, redactHeaders, redactUrl } from '../lib/redact';
 import type { ActivityDeps } from './deps';
 
@@ -40,7 +41,7 @@ export function describeTarget(action: ActionSpec): string {
 
 type StoredRow = { status: ActionStatus | 'running'; output: string; exit_code: number | null; http_status: number | null };
 
-export function createActionActivities({ pool, log }: ActivityDeps & { notify?: (input: ActionInput) => Promise<ActionOutcome> }) {
+export function createActionActivities({ pool, log, notifiers = [] }: ActivityDeps) {
   async function claim(input: ActionInput): Promise<boolean> {
     const { rowCount } = await pool.query(
       `INSERT INTO remediation_actions (idempotency_key, service, step, action_type, target, decided_by, reason, status)
@@ -67,7 +68,7 @@ export function createActionActivities({ pool, log }: ActivityDeps & { notify?: 
       if (!(await claim(input))) return stored(input);
       const signal = Context.current().cancellationSignal;
       const started = performance.now();
-      const outcome = await perform(input, signal);
+      const outcome = await perform(input, signal, notifiers);
       const status: ActionStatus = outcome.ok ? 'succeeded' : 'failed';
       await pool.query(
         `UPDATE remediation_actions
@@ -81,13 +82,22 @@ export function createActionActivities({ pool, log }: ActivityDeps & { notify?: 
   };
 }
 
-async function perform(input: ActionInput, signal: AbortSignal): Promise<ActionOutcome> {
+async function perform(input: ActionInput, signal: AbortSignal, notifiers: Notifier[]): Promise<ActionOutcome> {
   switch (input.action.type) {
     case 'exec':
       return runExecAction(input.action, signal);
     case 'http':
       return runHttpAction(input.action, signal);
-    case 'notify':
-      return { ok: true, detail: `notified: ${input.action.message ?? input.reason}`, output: '' };
+    case 'notify': {
+      const summary = input.action.message ?? `${input.service}: ${input.reason}`;
+      const outcomes = await notifyAll(
+        notifiers,
+        { kind: input.step === 'give-up' ? 'gave-up' : 'remediated', service: input.service, status: 'unhealthy', at: Date.now(), summary, details: input.reason ? [input.reason] : [] },
+        signal,
+      );
+      const failed = outcomes.filter((outcome) => !outcome.ok).map((outcome) => outcome.name);
+      const detail = notifiers.length ? `notified ${outcomes.length - failed.length} of ${outcomes.length}${failed.length ? ` (failed: ${failed.join(', ')})` : ''}` : 'recorded (no notifier configured)';
+      return { ok: failed.length < outcomes.length || !outcomes.length, detail, output: summary };
+    }
   }
 }

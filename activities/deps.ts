@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../lib/log';
 import type { VigilConfig } from '../lib/config/schema';
+import type { Notifier } from '../lib/notify';
 
 /** What activities are built from; the worker passes real ones, tests their own. */
 export interface ActivityDeps {
@@ -9,4 +10,6 @@ export interface ActivityDeps {
   log: Logger;
   /** Names this worker in results and audit rows. */
   identity: string;
+  /** Where health events go (Slack, webhooks); none in most tests. */
+  notifiers?: Notifier[];
 }

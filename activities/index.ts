@@ -3,6 +3,7 @@
 import type { ActivityDeps } from './deps';
 import { createActionActivities } from './actions';
 import { createHealthActivities } from './health';
+import { createNotifyActivities } from './notify';
 import { createSelfCheckActivities } from './self-check';
 
 export type { ActivityDeps } from './deps';
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSelfCheckActivities(deps),
     ...createHealthActivities(deps),
     ...createActionActivities(deps),
+    ...createNotifyActivities(deps),
   };
 }
 

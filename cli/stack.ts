@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../lib/log';
 import type { Metrics } from '../lib/metrics';
 import { projectRoot } from '../lib/paths';
 import { temporalTarget } from '../lib/temporal/connection';
+import { buildNotifiers } from '../lib/notify';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
 import { createWorkers, runWorkers, shutdownWorkers } from '../workers/create-workers';
 import { loadWorkflowCode, type WorkflowCode } from '../workers/workflow-code';
@@ -86,6 +87,8 @@ export async function startWorkerSet(options: {
 }): Promise<RunningWorkers> {
   const { config, log } = options;
   installTemporalRuntime(log);
+  const { notifiers, problems } = buildNotifiers(config, process.env);
+  for (const problem of problems) log.warn({ problem }, 'notifier disabled');
   const target = temporalTarget(config, options.address);
   const connection = await NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey });
   const workers = await createWorkers({
@@ -94,7 +97,7 @@ export async function startWorkerSet(options: {
     taskQueuePrefix: config.temporal.taskQueuePrefix,
     workflowCode: options.workflowCode ?? (await loadWorkflowCode()),
     workerConfig: config.worker,
-    deps: { pool: options.pool, config, log: log.child({ component: 'activity' }) },
+    deps: { pool: options.pool, config, log: log.child({ component: 'activity' }), notifiers },
   });
   const done = runWorkers(workers).finally(() => connection.close());
   log.info({ taskQueues: taskQueues(config.temporal.taskQueuePrefix) }, 'workers polling');

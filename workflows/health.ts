@@ -6,6 +6,7 @@
 import {
   allHandlersFinished,
   condition,
+  log,
   continueAsNew,
   proxyActivities,
   setHandler,
@@ -20,7 +21,8 @@ import { decide } from '../lib/health/decide';
 import { remediationVerdict, withinWindow } from '../lib/health/limits';
 import { activeMaintenance } from '../lib/health/maintenance';
 import type { HealthSpec, LadderStep } from '../lib/health/spec';
-import { applyRound, INITIAL_COUNTERS, type HealthCounters } from '../lib/health/state';
+import { applyRound, INITIAL_COUNTERS, type HealthCounters, type HealthStatus } from '../lib/health/state';
+import { NON_RETRYABLE_NOTIFY_ERROR } from '../lib/notify/types';
 import {
   configureUpdate,
   healthStatusQuery,
@@ -78,6 +80,11 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     startToCloseTimeout: '10 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   });
+  const { notify } = proxyActivities<Activities>({
+    taskQueue: queues.actions,
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [NON_RETRYABLE_NOTIFY_ERROR] },
+  });
   let wake = false;
   let acting = false;
   let suppressed: string | undefined;
@@ -110,6 +117,18 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     state.gaveUp = { at: Date.now(), reason };
     // The hand-off goes into the audit trail (and to the notifiers) like any action.
     await act({ name: 'give-up', action: { type: 'notify', message: `gave up on ${spec.service}: ${reason}` }, settleMs: 0 }, 'vigil', reason);
+  }
+
+  /** Tells people when a service goes down or comes back; maintenance and pauses stay quiet. */
+  async function announce(from: HealthStatus, to: HealthStatus, failing: string[], now: number): Promise<void> {
+    const kind = to === 'unhealthy' ? 'unhealthy' : from === 'unhealthy' ? 'healed' : undefined;
+    if (!kind || state.paused || activeMaintenance(spec.maintenance, now)) return;
+    const summary = kind === 'unhealthy' ? `${spec.service} is unhealthy` : `${spec.service} is ${to} again${state.lastAction ? ` after ${state.lastAction.step}` : ''}`;
+    try {
+      await notify({ event: { kind, service: spec.service, status: to, at: now, summary, details: failing } });
+    } catch (error) {
+      log.warn('notification not delivered', { service: spec.service, error: String(error) });
+    }
   }
 
   async function unhealthyDependencies(): Promise<string[]> {
@@ -251,6 +270,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
         upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: transition.to }]);
         const failing = outcomes.filter((outcome) => !outcome.up).map((outcome) => `${outcome.name}: ${outcome.detail}`);
         await recordTransition({ service: spec.service, round: state.round, ...transition, at: now, reason: failing.join('; ') || 'checks passing' });
+        await announce(transition.from, transition.to, failing, now);
       }
       await remediate(Date.now());
     }

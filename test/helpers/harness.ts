@@ -10,6 +10,7 @@ import type { VigilConfig } from '../../lib/config/schema';
 import { createPool, quoteIdentifier } from '../../lib/db/pool';
 import { migrate } from '../../lib/db/migrate';
 import { createLogger } from '../../lib/log';
+import type { Notifier } from '../../lib/notify';
 import { installTemporalRuntime } from '../../lib/temporal/runtime';
 import { createWorkers } from '../../workers/create-workers';
 
@@ -91,6 +92,7 @@ export async function createTestWorkers(options: {
   pool: pg.Pool;
   config?: VigilConfig;
   maxCachedWorkflows?: number;
+  notifiers?: Notifier[];
 }): Promise<{ workers: Worker[]; connection: NativeConnection }> {
   const env = testEnvironment();
   const config = options.config ?? testConfig();
@@ -102,7 +104,7 @@ export async function createTestWorkers(options: {
     taskQueuePrefix: options.taskQueuePrefix,
     workflowCode: { codePath: env.workflowBundlePath },
     workerConfig: { ...config.worker, shutdownGraceMs: 1_000 },
-    deps: { pool: options.pool, config, log: createLogger('silent') },
+    deps: { pool: options.pool, config, log: createLogger('silent'), notifiers: options.notifiers },
     maxCachedWorkflows: options.maxCachedWorkflows,
   });
   return { workers, connection };

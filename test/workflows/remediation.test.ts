@@ -8,7 +8,9 @@ import type { HealthSpec, LadderStep } from '../../lib/health/spec';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, pauseSignal, remediateUpdate, taskQueues, workflowIds } from '../../workflows/messages';
 import { startTestDemo, type TestDemo } from '../helpers/demo';
+import { webhookNotifier } from '../../lib/notify';
 import { eventually } from '../helpers/eventually';
+import { startReceiver, type Receiver } from '../notify/receiver';
 import { saveHistory } from '../helpers/histories';
 import { connectTestTemporal, createTestDatabase, createTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 
@@ -16,6 +18,7 @@ describe('remediation', () => {
   let db: TestDatabase;
   let temporal: TestTemporal;
   let demo: TestDemo;
+  let receiver: Receiver;
   let stopWorkers: () => Promise<void>;
   const handles: WorkflowHandle[] = [];
 
@@ -23,7 +26,9 @@ describe('remediation', () => {
     db = await createTestDatabase('remediation');
     temporal = await connectTestTemporal();
     demo = await startTestDemo();
-    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool });
+    receiver = await startReceiver();
+    const notifiers = [webhookNotifier({ name: 'test', url: receiver.url('/hooks/vigil') })];
+    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, notifiers });
     const runs = workers.map((worker) => worker.run());
     stopWorkers = async () => {
       for (const worker of workers) worker.shutdown();
@@ -35,6 +40,7 @@ describe('remediation', () => {
     for (const handle of handles) await handle.terminate().catch(() => {});
     await stopWorkers();
     await demo.close();
+    await receiver.close();
     await temporal.close();
     await db.close();
   });
@@ -92,6 +98,9 @@ describe('remediation', () => {
     assert.deepEqual(await actions(service), [{ step: 'restart', action_type: 'exec', status: 'succeeded', decided_by: 'vigil' }]);
     const transitions = await db.pool.query('SELECT to_status FROM health_transitions WHERE service = $1 ORDER BY round', [service]);
     assert.deepEqual(transitions.rows.map((row) => row.to_status), ['healthy', 'unhealthy', 'healthy']);
+    const events = receiver.requests.map((request) => request.body as { kind: string; service: string; summary: string }).filter((event) => event.service === service);
+    assert.deepEqual(events.map((event) => event.kind), ['unhealthy', 'healed']);
+    assert.equal(events[1].summary, `${service} is healthy again after restart`);
     await handle.terminate('recorded');
     await saveHistory(handle, 'health-remediated');
   });
@@ -107,6 +116,8 @@ describe('remediation', () => {
         (await actions(service)).map((row) => `${row.step}:${row.status}`),
         ['first:succeeded', 'second:succeeded', 'give-up:succeeded'],
       );
+      const gaveUp = receiver.requests.map((request) => request.body as { kind: string; service: string }).filter((event) => event.service === service && event.kind === 'gave-up');
+      assert.equal(gaveUp.length, 1, 'the give-up is announced once');
     } finally {
       await demo.ctl('fail', 'recover');
     }
