@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
 import auth from '../plugins/auth';
+import actions from './actions';
 import config from './config';
 import selfcheck from './selfcheck';
 import services from './services';
@@ -13,6 +14,7 @@ const v1: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   await app.register(selfcheck, { deps });
   await app.register(config, { deps });
   await app.register(services, { deps });
+  await app.register(actions, { deps });
 };
 
 export default v1;

@@ -24,8 +24,8 @@ describe('services API and config apply', () => {
   const web = uniqueName('web').replace('_', '-');
   const cache = uniqueName('cache').replace('_', '-');
 
-  function definition(name: string, interval = '300ms'): Definition {
-    const spec = { name, checks: [{ name: 'http', type: 'http', url: `http://127.0.0.1:${port}/`, interval, timeout: '1s' }] };
+  function definition(name: string, interval = '300ms', extra: Record<string, unknown> = {}): Definition {
+    const spec = { name, checks: [{ name: 'http', type: 'http', url: `http://127.0.0.1:${port}/`, interval, timeout: '1s' }], ...extra };
     assert.deepEqual(validateDocument(ServiceDefinition, spec, 'test'), []);
     return { kind: 'services', name, source: 'test.yaml', spec };
   }
@@ -114,5 +114,33 @@ describe('services API and config apply', () => {
     assert.deepEqual([badName.statusCode, badName.json().field], [400, 'params.name']);
     const reader = await api.app.inject({ method: 'POST', url: `/api/v1/services/${web}/pause`, headers: { ...bearer('read'), 'content-type': 'application/json' }, payload: '{"reason":"x"}' });
     assert.equal(reader.statusCode, 403);
+  });
+
+  it('runs a remediation step on demand, refuses with the reason, and shows it in the audit trail with secrets redacted', async () => {
+    const fixer = uniqueName('fixer').replace('_', '-');
+    const ladder = [{ name: 'flush', action: { type: 'exec', argv: ['/bin/true', '--token', 'sup3r-s3cret', 'PASSWORD=hunter2'] } }];
+    await apply([definition(web, '1s'), definition(fixer, '300ms', { remediation: { ladder, cooldown: '1h' } })]);
+    await eventually(async () => (await get(`/api/v1/services/${fixer}`)).statusCode === 200, 'watched');
+
+    const done = await post(`/api/v1/services/${fixer}/remediate`, { action: 'flush', reason: 'stale cache' });
+    assert.equal(done.statusCode, 200, done.body);
+    assert.deepEqual([done.json().step, done.json().status, done.json().decidedBy], ['flush', 'succeeded', 'operate-user']);
+
+    const again = await post(`/api/v1/services/${fixer}/remediate`, { reason: 'again' });
+    assert.equal(again.statusCode, 409);
+    assert.match(again.json().message, /^in cooldown until /);
+    const unknown = await post(`/api/v1/services/${fixer}/remediate`, { action: 'reboot', reason: 'x' });
+    assert.deepEqual([unknown.statusCode, unknown.json().message], [409, 'unknown action "reboot"; ' + fixer + ' has: flush']);
+    assert.equal((await post('/api/v1/services/nobody-here/remediate', { reason: 'x' })).statusCode, 404);
+
+    const trail = await get(`/api/v1/actions?service=${fixer}`);
+    assert.equal(trail.statusCode, 200);
+    const [row] = trail.json();
+    assert.equal(trail.json().length, 1);
+    assert.deepEqual([row.step, row.type, row.status, row.decidedBy, row.reason, row.exitCode], ['flush', 'exec', 'succeeded', 'operate-user', 'stale cache', 0]);
+    assert.equal(row.target, JSON.stringify(['/bin/true', '--token', '[redacted]', 'PASSWORD=[redacted]']));
+    assert.doesNotMatch(trail.body, /sup3r-s3cret|hunter2/);
+    assert.equal((await get('/api/v1/actions?since=not-a-date')).statusCode, 400);
+    await temporal.client.workflow.getHandle(workflowIds.health(fixer)).terminate();
   });
 });

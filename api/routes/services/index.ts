@@ -1,10 +1,10 @@
 // /api/v1/services: the health loops. Reads come from Temporal (the loop's own
 // state, through a query) and PostgreSQL (history); pause and resume are signals.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import Type from 'typebox';
 import { executionUrl } from '../../../lib/temporal/ui-links';
-import { healthStatusQuery, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, workflowIds } from '../../../workflows/messages';
+import { healthStatusQuery, pauseSignal, remediateUpdate, resumeSignal, SEARCH_ATTRIBUTES, workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 
@@ -128,6 +128,44 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
         client.workflow.getHandle(workflowIds.health(request.params.name)).signal(pauseSignal, { reason, until: untilMs, by: request.principal!.name }),
       );
       return reply.status(202).send({ paused: true, until });
+    },
+  );
+
+  app.post(
+    '/services/:name/remediate',
+    {
+      config: { role: 'operate' },
+      schema: {
+        summary: 'Run a remediation step now and return its result (or why it was refused)',
+        tags: ['services'],
+        security: [{ bearer: [] }],
+        params: NameParams,
+        body: Type.Object(
+          {
+            action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A ladder step; omitted: the next step' })),
+            reason: Type.String({ minLength: 1, maxLength: 500 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ key: Type.String(), step: Type.String(), status: Type.String(), detail: Type.String(), at: Type.Number(), decidedBy: Type.String() }),
+          409: ErrorBody,
+          ...Errors,
+        },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      const handle = client.workflow.getHandle(workflowIds.health(name));
+      try {
+        // Actions may take minutes: no RPC deadline here, the action's own timeout bounds it.
+        return await handle.executeUpdate(remediateUpdate, { args: [{ ...request.body, by: request.principal!.name }] });
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', (error.cause as Error)?.message ?? error.message);
+        if (error instanceof WorkflowNotFoundError) throw new HttpError(404, 'not_found', `no service "${name}" is being watched`);
+        deps.metrics.dependencyErrors.inc({ dependency: 'temporal' });
+        throw new HttpError(503, 'unavailable', `Temporal did not answer: ${(error as Error).message}`);
+      }
     },
   );
 
