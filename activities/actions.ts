@@ -39,6 +39,8 @@ export function describeTarget(action: ActionSpec): string {
   return action.message ?? 'notify';
 }
 
+const HEARTBEAT_MS = 2_000;
+
 type StoredRow = { status: ActionStatus | 'running'; output: string; exit_code: number | null; http_status: number | null };
 
 export function createActionActivities({ pool, log, notifiers = [] }: ActivityDeps) {
@@ -66,9 +68,16 @@ export function createActionActivities({ pool, log, notifiers = [] }: ActivityDe
   return {
     async runAction(input: ActionInput): Promise<ActionResult> {
       if (!(await claim(input))) return stored(input);
-      const signal = Context.current().cancellationSignal;
+      const context = Context.current();
       const started = performance.now();
-      const outcome = await perform(input, signal, notifiers);
+      // Heartbeats let Temporal notice a dead worker within the heartbeat timeout, not the action's.
+      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+      let outcome: ActionOutcome;
+      try {
+        outcome = await perform(input, context.cancellationSignal, notifiers);
+      } finally {
+        clearInterval(beat);
+      }
       const status: ActionStatus = outcome.ok ? 'succeeded' : 'failed';
       await pool.query(
         `UPDATE remediation_actions

@@ -101,6 +101,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       const { runAction } = proxyActivities<Activities>({
         taskQueue: queues.actions,
         startToCloseTimeout: ('timeoutMs' in step.action ? step.action.timeoutMs : 10_000) + 30_000,
+        heartbeatTimeout: '10 seconds',
         // Safe to retry: the key makes a repeated call return the first result instead of acting again.
         retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
       });

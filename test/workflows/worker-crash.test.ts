@@ -1,0 +1,100 @@
+// The crash test: a worker process is SIGKILLed while a restart action is in
+// flight. A new worker takes over; the service is restarted exactly once (the
+// action is not run a second time) and the loop carries on to healthy.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { quoteIdentifier } from '../../lib/db/pool';
+import type { HealthSpec } from '../../lib/health/spec';
+import { healthWorkflow } from '../../workflows';
+import { healthStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
+import { startTestDemo, type TestDemo } from '../helpers/demo';
+import { eventually } from '../helpers/eventually';
+import { testEnvironment, uniqueName } from '../helpers/harness';
+import { runVigil, type VigilRun } from '../helpers/vigil-process';
+
+const SLOW_RESTART = resolve(__dirname, '..', 'fixtures', 'slow-restart.js');
+
+describe('worker killed mid-action', () => {
+  const schema = uniqueName('crash');
+  const prefix = uniqueName('crash');
+  const service = uniqueName('crashy').replace('_', '-');
+  let demo: TestDemo;
+  let connection: Connection;
+  let client: Client;
+  const workers: VigilRun[] = [];
+
+  const workerEnv = () => {
+    const { temporalAddress, databaseUrl } = testEnvironment();
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
+    return { ...inherited, TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, VIGIL_DATABASE__SCHEMA: schema, VIGIL_TEMPORAL__TASK_QUEUE_PREFIX: prefix, VIGIL_LOG__LEVEL: 'warn' };
+  };
+
+  before(async () => {
+    demo = await startTestDemo();
+    connection = await Connection.connect({ address: testEnvironment().temporalAddress });
+    client = new Client({ connection });
+  });
+  after(async () => {
+    await client.workflow.getHandle(workflowIds.health(service)).terminate().catch(() => {});
+    for (const worker of workers) worker.child.kill('SIGKILL');
+    await connection.close();
+    await demo.close();
+    const admin = new pg.Client({ connectionString: testEnvironment().databaseUrl });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+    await admin.end();
+  });
+
+  it('restarts the service exactly once and the workflow goes on', async () => {
+    const counter = join(demo.dir, 'restarts');
+    const spec: HealthSpec = {
+      service,
+      checks: [{ name: 'healthz', intervalMs: 250, spec: { type: 'http', url: `http://127.0.0.1:${demo.port}/healthz`, timeoutMs: 500 } }],
+      ladder: [
+        {
+          name: 'restart',
+          action: { type: 'exec', argv: [process.execPath, SLOW_RESTART], env: { ...demo.env, RESTART_COUNTER: counter, RESTART_DELAY_MS: '3000' }, timeoutMs: 60_000, expectedExitCodes: [0] },
+          settleMs: 2_000,
+        },
+      ],
+      maintenance: [],
+      thresholds: { failureThreshold: 2, successThreshold: 1 },
+      limits: { cooldownMs: 0, maxActions: 3, windowMs: 900_000 },
+      flapping: { transitions: 100, windowMs: 600_000 },
+      dependsOn: [],
+      labels: {},
+    };
+
+    const first = runVigil(['worker'], workerEnv());
+    workers.push(first);
+    const handle = await client.workflow.start(healthWorkflow, { taskQueue: taskQueues(prefix).workflows, workflowId: workflowIds.health(service), args: [{ spec }] });
+    await eventually(async () => (await handle.query(healthStatusQuery)).status === 'healthy', 'healthy', 60_000);
+    const pidBefore = demo.pid();
+
+    await demo.ctl('fail', 'crash');
+    await eventually(async () => existsSync(counter), 'the restart action has started', 60_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = runVigil(['worker'], workerEnv());
+    workers.push(second);
+    const view = await eventually(async () => {
+      const status = await handle.query(healthStatusQuery);
+      return status.status === 'healthy' && status.remediation.last && status;
+    }, 'healthy again under the new worker', 90_000);
+
+    assert.equal(readFileSync(counter, 'utf8').trim().split('\n').length, 1, 'the restart ran exactly once');
+    assert.notEqual(demo.pid(), pidBefore, 'the demo was restarted');
+    assert.equal(view.remediation.last!.status, 'in-doubt', 'the interrupted action is reported as in doubt, not run again');
+    const admin = new pg.Client({ connectionString: testEnvironment().databaseUrl });
+    await admin.connect();
+    const { rows } = await admin.query(`SELECT step, status FROM ${quoteIdentifier(schema)}.remediation_actions WHERE service = $1`, [service]).finally(() => admin.end());
+    assert.deepEqual(rows, [{ step: 'restart', status: 'in-doubt' }]);
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited, 0, second.stderr());
+  });
+});
