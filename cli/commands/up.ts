@@ -18,6 +18,7 @@ import { applyServices, type ApplyReport } from '../../lib/health/apply';
 import type { Logger } from '../../lib/log';
 import { loadWorkflowCode } from '../../workers/workflow-code';
 import { adminTokenFromEnv, loadOrCreateAdminToken, type AdminToken } from '../admin-token';
+import { startDemo, stopDemo } from '../demo-process';
 import { takenPorts, type PortClaim } from '../ports';
 import { onShutdownSignal } from '../process-signals';
 import { apiTokens, ensureSearchAttributes, openDatabase, processLogger, startApiServer, startWorkerSet, temporalClient, type RunningWorkers, type TemporalClientHandle } from '../stack';
@@ -48,9 +49,11 @@ export async function up(loaded: LoadedConfig): Promise<void> {
   let api: RunningApi | undefined;
   let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
 
+  let demoStarted = false;
   const stopAll = async () => {
     await api?.close();
     await workers?.stop();
+    if (demoStarted) await stopDemo(config.demo.port);
     await pool?.end();
     await temporal?.connection.close();
     await postgres?.stop();
@@ -72,6 +75,11 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
     const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
     api = await startApiServer({ config, pool, temporal, tokens, metrics, log, uiUrl: devServer?.uiUrl });
+    if (config.demo.enabled) {
+      const demo = await startDemo(config.demo.port);
+      demoStarted = demo.ok;
+      if (!demo.ok) say(`the demo service did not start (${demo.output}); set demo.enabled: false to skip it`);
+    }
     const applied = await applyDefinitions(loaded, temporal, log);
     printBanner({ loaded, dataDir, api, devServer, temporalAddress, databaseUrl, ownPostgres, admin, applied });
   } catch (error) {
@@ -181,6 +189,7 @@ function printBanner(info: {
     ['Data', info.dataDir],
     ['Logs', join(info.dataDir, 'logs')],
     ['Services', describeApply(info.applied, loaded)],
+    ...(loaded.config.demo.enabled ? [['Demo', `http://127.0.0.1:${loaded.config.demo.port}/  (break it: npm run demo:fail -- crash)`] as [string, string]] : []),
   ];
   if (admin) rows.push(['Admin token', admin.origin === 'env' ? '(from VIGIL_ADMIN_TOKEN)' : `${admin.secret}  (in ${shown(admin.file!)})`]);
   const width = Math.max(...rows.map(([label]) => label.length));

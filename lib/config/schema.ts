@@ -180,6 +180,12 @@ const Log = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** The demo service (demo/): `vigil up` starts it, and configs/services/demo.yaml watches it. */
+const Demo = Type.Object(
+  { enabled: Type.Boolean({ default: false }), port: Port(9400) },
+  { additionalProperties: false, default: {} },
+);
+
 export const VigilConfigSchema = Type.Object(
   {
     /** Where `vigil up` keeps Temporal's SQLite file, PostgreSQL and the admin token. */
@@ -192,6 +198,7 @@ export const VigilConfigSchema = Type.Object(
     notifications: Notifications,
     llm: Llm,
     log: Log,
+    demo: Demo,
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,7 @@
 // Runs the real `vigil` command as a child process, the way a user does.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports';
 
@@ -34,8 +35,20 @@ export function upEnv(dataDir: string, ports: VigilPorts, temporalCli: string, e
     VIGIL_DATABASE__EMBEDDED__PORT: String(ports.postgres),
     VIGIL_TEMPORAL_CLI: temporalCli,
     VIGIL_LOG__LEVEL: 'warn',
+    // Only the settings file: no services (they would watch the demo's fixed port), no demo.
+    VIGIL_CONFIG_DIR: settingsOnlyConfigDir(),
+    VIGIL_DEMO__ENABLED: 'false',
     ...extra,
   };
+}
+
+let settingsOnly: string | undefined;
+function settingsOnlyConfigDir(): string {
+  if (!settingsOnly) {
+    settingsOnly = mkdtempSync(join(tmpdir(), 'vigil-configs-'));
+    copyFileSync(join(ROOT, 'configs', 'vigil.yaml'), join(settingsOnly, 'vigil.yaml'));
+  }
+  return settingsOnly;
 }
 
 export interface VigilRun {
