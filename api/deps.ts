@@ -9,6 +9,8 @@ import type { ApiToken } from './auth-tokens';
 
 export interface ApiDeps {
   config: VigilConfig;
+  /** Where `POST /config/apply` re-reads definitions from (absolute). */
+  configDir?: string;
   pool: pg.Pool;
   temporal: {
     client: Client;

@@ -139,10 +139,12 @@ export async function startApiServer(options: {
   metrics: Metrics;
   log: Logger;
   uiUrl?: string;
+  configDir?: string;
 }): Promise<RunningApi> {
   const { config, temporal } = options;
   return startApi({
     config,
+    configDir: options.configDir,
     pool: options.pool,
     temporal: { ...temporal, taskQueues: taskQueues(config.temporal.taskQueuePrefix), uiUrl: options.uiUrl || config.temporal.uiUrl || undefined },
     tokens: options.tokens,

@@ -8,7 +8,7 @@ import { onShutdownSignal } from '../process-signals';
 import { apiTokens, openDatabase, processLogger, startApiServer, temporalClient } from '../stack';
 import { requireExternal } from './worker';
 
-export async function api({ config }: LoadedConfig): Promise<void> {
+export async function api({ config, dir }: LoadedConfig): Promise<void> {
   requireExternal(config.temporal.address, config.database.url, 'api');
   const log = processLogger(config);
   const admin = adminTokenFromEnv(process.env);
@@ -19,7 +19,7 @@ export async function api({ config }: LoadedConfig): Promise<void> {
   const metrics = createMetrics();
   const pool = await openDatabase(config, config.database.url, log, metrics);
   const temporal = temporalClient(config, config.temporal.address);
-  const running = await startApiServer({ config, pool, temporal, tokens, metrics, log });
+  const running = await startApiServer({ config, pool, temporal, tokens, metrics, log, configDir: dir });
   onShutdownSignal(async (signal) => {
     log.info({ signal }, 'stopping: draining requests');
     await running.close();

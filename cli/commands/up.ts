@@ -74,7 +74,7 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     // With no tokens configured, a laptop gets an admin token it can use at once.
     const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
     const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
-    api = await startApiServer({ config, pool, temporal, tokens, metrics, log, uiUrl: devServer?.uiUrl });
+    api = await startApiServer({ config, pool, temporal, tokens, metrics, log, uiUrl: devServer?.uiUrl, configDir: loaded.dir });
     if (config.demo.enabled) {
       const demo = await startDemo(config.demo.port);
       demoStarted = demo.ok;

@@ -2,7 +2,10 @@
 // stop), then read and controlled through the API, with the real worker,
 // dev server and PostgreSQL, watching a real local HTTP service.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Definition } from '../../lib/config/definitions';
 import { configFromObject } from '../../lib/config/load';
@@ -142,5 +145,31 @@ describe('services API and config apply', () => {
     assert.doesNotMatch(trail.body, /sup3r-s3cret|hunter2/);
     assert.equal((await get('/api/v1/actions?since=not-a-date')).statusCode, 400);
     await temporal.client.workflow.getHandle(workflowIds.health(fixer)).terminate();
+  });
+
+  it('re-reads and applies the config directory on POST /config/apply (admin only)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-apply-'));
+    const fresh = uniqueName('fresh').replace('_', '-');
+    writeFileSync(join(dir, 'vigil.yaml'), '');
+    writeFileSync(join(dir, 'services.yaml'), `services:\n  - name: ${fresh}\n    checks: [{ name: up, type: tcp, host: 127.0.0.1, port: ${port} }]\n  - name: Bad Name\n`);
+    const applier = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, configDir: dir });
+    try {
+      const adminPost = (url: string) => applier.app.inject({ method: 'POST', url, headers: bearer('admin') });
+      const applied = await adminPost('/api/v1/config/apply');
+      assert.equal(applied.statusCode, 200, applied.body);
+      assert.deepEqual(applied.json().started, [fresh]);
+      assert.ok(applied.json().stopped.includes(web), 'services no longer defined are stopped');
+      assert.match(applied.json().rejected[0], /services\.yaml: services\[1\]\.name: must be a name/);
+      const operator = await applier.app.inject({ method: 'POST', url: '/api/v1/config/apply', headers: bearer('operate') });
+      assert.equal(operator.statusCode, 403);
+      writeFileSync(join(dir, 'vigil.yaml'), 'server:\n  prot: 1\n');
+      const invalid = await adminPost('/api/v1/config/apply');
+      assert.deepEqual([invalid.statusCode, invalid.json().error], [400, 'invalid_config']);
+      assert.match(invalid.json().message, /server\.prot: unknown key "prot"; did you mean "port"\?/);
+    } finally {
+      await temporal.client.workflow.getHandle(workflowIds.health(fresh)).terminate().catch(() => {});
+      await applier.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

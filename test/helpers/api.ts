@@ -31,12 +31,15 @@ export async function buildTestApi(options: {
   /** Point the client somewhere else (e.g. a dead port) to test failures. */
   temporalAddress?: string;
   log?: Logger;
+  configDir?: string;
 }): Promise<TestApi> {
   const address = options.temporalAddress ?? testEnvironment().temporalAddress;
   const connection = Connection.lazy({ address });
   const config = testConfig(options.config);
+  config.temporal.taskQueuePrefix = options.taskQueuePrefix;
   const deps: ApiDeps = {
     config,
+    configDir: options.configDir,
     pool: options.db.pool,
     temporal: {
       client: new Client({ connection, namespace: 'default' }),

@@ -1,9 +1,13 @@
-// GET /api/v1/config: the effective configuration (after env overrides), secrets redacted.
+// GET /api/v1/config: the effective configuration (after env overrides), secrets
+// redacted. POST /api/v1/config/apply: re-read the definitions and apply them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { ConfigError, formatProblem } from '../../../lib/config/errors';
+import { loadConfig } from '../../../lib/config/load';
 import { redactConfig } from '../../../lib/config/redact';
+import { applyServices } from '../../../lib/health/apply';
 import type { ApiDeps } from '../../deps';
-import { ErrorBody } from '../../errors';
+import { ErrorBody, HttpError } from '../../errors';
 
 const config: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get(
@@ -18,6 +22,47 @@ const config: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
       },
     },
     async () => redactConfig(deps.config),
+  );
+
+  app.post(
+    '/config/apply',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Re-read the service definitions from the config directory and apply them (start, reconfigure, stop loops)',
+        tags: ['system'],
+        security: [{ bearer: [] }],
+        response: {
+          200: Type.Object({
+            started: Type.Array(Type.String()),
+            reconfigured: Type.Array(Type.String()),
+            unchanged: Type.Array(Type.String()),
+            stopped: Type.Array(Type.String()),
+            rejected: Type.Array(Type.String({ description: 'file:path: problem, for each definition that was not applied' })),
+          }),
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          503: ErrorBody,
+        },
+      },
+    },
+    async () => {
+      let loaded;
+      try {
+        loaded = loadConfig({ dir: deps.configDir });
+      } catch (error) {
+        if (error instanceof ConfigError) throw new HttpError(400, 'invalid_config', error.message);
+        throw error;
+      }
+      try {
+        const report = await applyServices({ client: deps.temporal.client, taskQueuePrefix: deps.config.temporal.taskQueuePrefix, services: loaded.definitions.services });
+        return { ...report, rejected: loaded.rejected.map(formatProblem) };
+      } catch (error) {
+        deps.metrics.dependencyErrors.inc({ dependency: 'temporal' });
+        throw new HttpError(503, 'unavailable', `Temporal did not answer: ${(error as Error).message}`);
+      }
+    },
   );
 };
 
