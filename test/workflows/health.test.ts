@@ -1,6 +1,7 @@
 // The health loop on the real dev server, worker and PostgreSQL, against a real
 // HTTP service whose health the test switches.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -9,7 +10,7 @@ import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, taskQueues, workflowIds } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { saveHistory } from '../helpers/histories';
-import { connectTestTemporal, createTestDatabase, createTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { connectTestTemporal, createTestDatabase, createTestWorkers, testEnvironment, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 
 describe('health workflow', () => {
   let db: TestDatabase;
@@ -136,6 +137,35 @@ describe('health workflow', () => {
       await saveHistory(handle, 'health-continued-as-new', firstRun);
     } finally {
       await temporal.client.workflow.getHandle(handle.workflowId).terminate('test done');
+    }
+  });
+
+  it('takes the same signals, query and update from the Temporal CLI', async () => {
+    healthy = true;
+    const service = uniqueName('cli').replace('_', '-');
+    const handle = await start(service);
+    const { temporalCli, temporalAddress } = testEnvironment();
+    const temporalCommand = (...args: string[]) =>
+      new Promise<string>((resolveRun, reject) =>
+        execFile(temporalCli, [...args, '--address', temporalAddress, '--workflow-id', handle.workflowId], (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolveRun(stdout),
+        ),
+      );
+    try {
+      await eventually(async () => (await statusOf(handle)).round >= 1, 'first round');
+      await temporalCommand('workflow', 'signal', '--name', 'pause', '--input', '{"reason":"from the CLI","by":"ops"}');
+      assert.deepEqual(await eventually(async () => (await statusOf(handle)).paused, 'paused'), { reason: 'from the CLI', by: 'ops' });
+      const queried = JSON.parse(await temporalCommand('workflow', 'query', '--name', 'status', '--output', 'json'));
+      assert.equal(queried.queryResult[0].service, service);
+      await temporalCommand('workflow', 'signal', '--name', 'resume');
+      await eventually(async () => (await statusOf(handle)).paused === undefined, 'resumed');
+      const refused = await temporalCommand('workflow', 'update', 'execute', '--name', 'remediate', '--input', '{"reason":"try"}').then(
+        () => 'accepted',
+        (error: Error) => error.message,
+      );
+      assert.match(refused, /has no remediation steps/);
+    } finally {
+      await handle.terminate('test done');
     }
   });
 });
