@@ -43,7 +43,7 @@ const HEARTBEAT_MS = 2_000;
 
 type StoredRow = { status: ActionStatus | 'running'; output: string; exit_code: number | null; http_status: number | null };
 
-export function createActionActivities({ pool, log, notifiers = [] }: ActivityDeps) {
+export function createActionActivities({ pool, log, notifiers = [], metrics }: ActivityDeps) {
   async function claim(input: ActionInput): Promise<boolean> {
     const { rowCount } = await pool.query(
       `INSERT INTO remediation_actions (idempotency_key, service, step, action_type, target, decided_by, reason, status)
@@ -60,6 +60,7 @@ export function createActionActivities({ pool, log, notifiers = [] }: ActivityDe
     if (row.status === 'running') {
       await pool.query(`UPDATE remediation_actions SET status = 'in-doubt', finished_at = now() WHERE idempotency_key = $1 AND status = 'running'`, [input.key]);
       log.warn({ key: input.key, service: input.service }, 'action was interrupted mid-run; not running it again');
+      metrics?.remediations.inc({ service: input.service, step: input.step, type: input.action.type, outcome: 'in-doubt' });
       return { key: input.key, status: 'in-doubt', detail: 'interrupted mid-run (the worker stopped); not run again', replayed: true };
     }
     return { key: input.key, status: row.status, detail: row.output.split('\n')[0] ?? '', exitCode: row.exit_code ?? undefined, httpStatus: row.http_status ?? undefined, replayed: true };
@@ -86,6 +87,7 @@ export function createActionActivities({ pool, log, notifiers = [] }: ActivityDe
         [input.key, status, outcome.exitCode ?? null, outcome.httpStatus ?? null, `${outcome.detail}\n${outcome.output}`.slice(0, 4096), performance.now() - started],
       );
       log.info({ key: input.key, service: input.service, step: input.step, status, detail: outcome.detail }, 'remediation action');
+      metrics?.remediations.inc({ service: input.service, step: input.step, type: input.action.type, outcome: status });
       return { key: input.key, status, detail: outcome.detail.slice(0, 300), exitCode: outcome.exitCode, httpStatus: outcome.httpStatus, replayed: false };
     },
   };

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../lib/log';
 import type { VigilConfig } from '../lib/config/schema';
+import type { Metrics } from '../lib/metrics';
 import type { Notifier } from '../lib/notify';
 
 /** What activities are built from; the worker passes real ones, tests their own. */
@@ -12,4 +13,6 @@ export interface ActivityDeps {
   identity: string;
   /** Where health events go (Slack, webhooks); none in most tests. */
   notifiers?: Notifier[];
+  /** Instruments to record check and action outcomes in (the process's registry). */
+  metrics?: Metrics;
 }

@@ -26,13 +26,17 @@ export interface CheckOutcome {
 
 const DETAIL_IN_HISTORY = 200;
 
-export function createHealthActivities({ pool }: ActivityDeps) {
+export function createHealthActivities({ pool, metrics }: ActivityDeps) {
   return {
     async runChecks(input: ChecksInput): Promise<CheckOutcome[]> {
       const signal = Context.current().cancellationSignal;
       const results = await Promise.all(
         input.checks.map(async ({ name, spec }) => ({ name, ...(await runCheck(spec, { signal })) })),
       );
+      for (const result of results) {
+        metrics?.checks.inc({ service: input.service, check: result.name, result: result.up ? 'up' : 'down' });
+        metrics?.checkLatency.observe({ service: input.service, check: result.name }, result.latencyMs / 1000);
+      }
       await pool.query(
         `INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts, detail)
          SELECT $1, $2, r.name, to_timestamp($3 / 1000.0), r.up, r.latency_ms, r.attempts, r.detail

@@ -5,9 +5,11 @@ import { ConfigError } from '../lib/config/errors';
 import { loadConfig } from '../lib/config/load';
 import { TemporalCliNotFound } from '../lib/temporal/cli-binary';
 import { writeWorkflowBundle } from '../workers/workflow-code';
+import { ApiError } from './api-client';
 import { api } from './commands/api';
 import { configCheck } from './commands/config-check';
 import { migrate } from './commands/migrate';
+import { apiCommand, isApiCommand, UsageError } from './commands/service';
 import { PortsTaken, up } from './commands/up';
 import { worker } from './commands/worker';
 
@@ -22,12 +24,33 @@ Commands:
   config check [DIR]  validate the configuration and exit
   bundle --out FILE   write the workflow bundle (used by npm run build)
 
+Operator commands (talk to a running API over HTTP):
+  service list                          services being watched, with their status
+  service show NAME                     status, pause, last check results, remediation
+  service history NAME [--limit N]      status transitions and recent check results
+  service pause NAME --reason TEXT [--until ISO|DURATION]
+                                        pause remediation (checks go on), e.g. --until 30m
+  service resume NAME                   resume remediation
+  service remediate NAME --reason TEXT [--action STEP]
+                                        run a ladder step now (default: the next one);
+                                        exit 1 if refused or if the step did not succeed
+  actions [--service NAME] [--limit N]  the remediation audit trail, newest first
+  apply                                 re-read the service definitions and apply them
+                                        (admin; exit 1 if a definition was rejected)
+
 Options:
   --config DIR        configuration directory (default: configs, or VIGIL_CONFIG_DIR)
+  --api URL           operator commands: the API (default: VIGIL_API_URL, else
+                      http://server.host:server.port from the configuration)
+  --json              operator commands: print the API's JSON as is
   -h, --help          show this help
+
+The operator commands send the token in VIGIL_TOKEN, else VIGIL_ADMIN_TOKEN, else
+the one \`vigil up\` stored in <dataDir>/admin-token.
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (isApiCommand(argv)) return apiCommand(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -67,8 +90,12 @@ async function main(argv: string[]): Promise<number> {
 function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return 2;
   if (error instanceof PortsTaken) return 3;
-  if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return 2;
+  if (error instanceof UsageError || isParseArgsError(error)) return 2;
   return 1;
+}
+
+function isParseArgsError(error: unknown): boolean {
+  return String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS_');
 }
 
 main(process.argv.slice(2)).then(
@@ -77,7 +104,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof PortsTaken || error instanceof TemporalCliNotFound;
+    const known =
+      error instanceof ConfigError || error instanceof PortsTaken || error instanceof TemporalCliNotFound || error instanceof UsageError || error instanceof ApiError || isParseArgsError(error);
     const message = known || !(error instanceof Error) ? String((error as Error).message ?? error) : (error.stack ?? error.message);
     process.stderr.write(`vigil: ${message}\n`);
     process.exit(exitCodeFor(error));

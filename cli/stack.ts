@@ -84,6 +84,7 @@ export async function startWorkerSet(options: {
   pool: pg.Pool;
   log: Logger;
   workflowCode?: WorkflowCode;
+  metrics?: Metrics;
 }): Promise<RunningWorkers> {
   const { config, log } = options;
   installTemporalRuntime(log);
@@ -97,7 +98,7 @@ export async function startWorkerSet(options: {
     taskQueuePrefix: config.temporal.taskQueuePrefix,
     workflowCode: options.workflowCode ?? (await loadWorkflowCode()),
     workerConfig: config.worker,
-    deps: { pool: options.pool, config, log: log.child({ component: 'activity' }), notifiers },
+    deps: { pool: options.pool, config, log: log.child({ component: 'activity' }), notifiers, metrics: options.metrics },
   });
   const done = runWorkers(workers).finally(() => connection.close());
   log.info({ taskQueues: taskQueues(config.temporal.taskQueuePrefix) }, 'workers polling');

@@ -1,6 +1,7 @@
 // Prometheus metrics, one registry per process (no package-level globals), served
 // on the ops listener. Each loop adds its own instruments to this object.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type pg from 'pg';
 
 export type Dependency = 'temporal' | 'postgres';
 
@@ -22,7 +23,50 @@ export function createMetrics() {
       labelNames: ['dependency'] as const,
       registers: [registry],
     }),
+    checks: new Counter({
+      name: 'vigil_checks_total',
+      help: 'Check runs by service, check and result (up or down).',
+      labelNames: ['service', 'check', 'result'] as const,
+      registers: [registry],
+    }),
+    checkLatency: new Histogram({
+      name: 'vigil_check_latency_seconds',
+      help: 'Latency of the last attempt of each check run.',
+      labelNames: ['service', 'check'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    remediations: new Counter({
+      name: 'vigil_remediations_total',
+      help: 'Remediation actions by service, step, action type and outcome (succeeded, failed, in-doubt).',
+      labelNames: ['service', 'step', 'type', 'outcome'] as const,
+      registers: [registry],
+    }),
   };
+}
+
+/**
+ * vigil_services{status}: how many services are in each state, read from the
+ * last recorded transition of each when Prometheus scrapes (right whichever
+ * worker recorded it).
+ */
+export function registerServiceStatusGauge(metrics: Metrics, pool: pg.Pool): void {
+  new Gauge({
+    name: 'vigil_services',
+    help: 'Watched services by status (from their last recorded transition).',
+    labelNames: ['status'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      const { rows } = await pool.query<{ status: string; count: number }>(
+        `SELECT to_status AS status, count(*)::int AS count FROM (
+           SELECT DISTINCT ON (service) service, to_status FROM health_transitions ORDER BY service, at DESC, round DESC
+         ) latest GROUP BY to_status`,
+      );
+      for (const status of ['healthy', 'degraded', 'unhealthy', 'unknown']) this.set({ status }, 0);
+      for (const row of rows) this.set({ status: row.status }, row.count);
+    },
+  });
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

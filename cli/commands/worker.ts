@@ -3,16 +3,28 @@
 import type { LoadedConfig } from '../../lib/config/load';
 import { ConfigError } from '../../lib/config/errors';
 import { onShutdownSignal } from '../process-signals';
-import { openDatabase, processLogger, startWorkerSet } from '../stack';
+import { buildOpsApp } from '../../api/ops';
+import { Readiness } from '../../api/readiness';
+import { createMetrics } from '../../lib/metrics';
+import { openDatabase, processLogger, startWorkerSet, temporalClient } from '../stack';
 
 export async function worker({ config }: LoadedConfig): Promise<void> {
   requireExternal(config.temporal.address, config.database.url, 'worker');
   const log = processLogger(config);
-  const pool = await openDatabase(config, config.database.url, log);
-  const running = await startWorkerSet({ config, address: config.temporal.address, pool, log });
+  const metrics = createMetrics();
+  const pool = await openDatabase(config, config.database.url, log, metrics);
+  const running = await startWorkerSet({ config, address: config.temporal.address, pool, log, metrics });
+  // The worker's own ops listener: its metrics (checks, actions) and probes for its orchestrator.
+  const temporal = temporalClient(config, config.temporal.address);
+  const readiness = new Readiness({ pool, connection: temporal.connection, metrics });
+  const ops = await buildOpsApp({ metrics, readiness, log });
+  await ops.listen({ host: config.server.ops.host, port: config.server.ops.port, listenTextResolver: () => '' });
   onShutdownSignal(async (signal) => {
     log.info({ signal }, 'stopping: finishing in-flight activities');
+    readiness.startDraining();
     await running.stop();
+    await ops.close();
+    await temporal.connection.close();
     await pool.end();
     log.info('stopped');
   });

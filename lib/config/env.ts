@@ -19,7 +19,7 @@ export const ENV_ALIASES: Record<string, string> = {
 };
 
 /** VIGIL_ variables that are not config paths. */
-export const ENV_RESERVED = new Set(['VIGIL_CONFIG_DIR', 'VIGIL_ADMIN_TOKEN']);
+export const ENV_RESERVED = new Set(['VIGIL_CONFIG_DIR', 'VIGIL_ADMIN_TOKEN', 'VIGIL_API_URL', 'VIGIL_TOKEN']);
 
 export function envSegment(key: string): string {
   return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();

@@ -49,12 +49,14 @@ describe('vigil worker, api and migrate against external Temporal and PostgreSQL
   });
 
   it('a separate worker and API run a workflow together and both exit 0 on SIGTERM', async () => {
-    const [apiPort, opsPort] = [await freePort(), await freePort()];
+    const [apiPort, opsPort, workerOpsPort] = [await freePort(), await freePort(), await freePort()];
     const processEnv = { ...env, VIGIL_SERVER__PORT: String(apiPort), VIGIL_SERVER__OPS__PORT: String(opsPort) };
-    const worker = runVigil(['worker'], processEnv);
+    const worker = runVigil(['worker'], { ...processEnv, VIGIL_SERVER__OPS__PORT: String(workerOpsPort) });
     const api = runVigil(['api'], processEnv);
     try {
       await waitFor(async () => (await fetch(`http://127.0.0.1:${opsPort}/-/ready`).catch(() => undefined))?.status === 200);
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${workerOpsPort}/-/ready`).catch(() => undefined))?.status === 200);
+      assert.match(await (await fetch(`http://127.0.0.1:${workerOpsPort}/metrics`)).text(), /vigil_process_cpu_seconds_total/, 'the worker serves its own metrics');
       const response = await fetch(`http://127.0.0.1:${apiPort}/api/v1/selfcheck`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },

@@ -10,6 +10,7 @@ import type { VigilConfig } from '../../lib/config/schema';
 import { createPool, quoteIdentifier } from '../../lib/db/pool';
 import { migrate } from '../../lib/db/migrate';
 import { createLogger } from '../../lib/log';
+import type { Metrics } from '../../lib/metrics';
 import type { Notifier } from '../../lib/notify';
 import { installTemporalRuntime } from '../../lib/temporal/runtime';
 import { createWorkers } from '../../workers/create-workers';
@@ -93,6 +94,7 @@ export async function createTestWorkers(options: {
   config?: VigilConfig;
   maxCachedWorkflows?: number;
   notifiers?: Notifier[];
+  metrics?: Metrics;
 }): Promise<{ workers: Worker[]; connection: NativeConnection }> {
   const env = testEnvironment();
   const config = options.config ?? testConfig();
@@ -104,7 +106,7 @@ export async function createTestWorkers(options: {
     taskQueuePrefix: options.taskQueuePrefix,
     workflowCode: { codePath: env.workflowBundlePath },
     workerConfig: { ...config.worker, shutdownGraceMs: 1_000 },
-    deps: { pool: options.pool, config, log: createLogger('silent'), notifiers: options.notifiers },
+    deps: { pool: options.pool, config, log: createLogger('silent'), notifiers: options.notifiers, metrics: options.metrics },
     maxCachedWorkflows: options.maxCachedWorkflows,
   });
   return { workers, connection };

@@ -8,6 +8,7 @@ import type { HealthSpec, LadderStep } from '../../lib/health/spec';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, pauseSignal, remediateUpdate, taskQueues, workflowIds } from '../../workflows/messages';
 import { startTestDemo, type TestDemo } from '../helpers/demo';
+import { createMetrics, registerServiceStatusGauge, type Metrics } from '../../lib/metrics';
 import { webhookNotifier } from '../../lib/notify';
 import { eventually } from '../helpers/eventually';
 import { startReceiver, type Receiver } from '../notify/receiver';
@@ -19,6 +20,7 @@ describe('remediation', () => {
   let temporal: TestTemporal;
   let demo: TestDemo;
   let receiver: Receiver;
+  let metrics: Metrics;
   let stopWorkers: () => Promise<void>;
   const handles: WorkflowHandle[] = [];
 
@@ -28,7 +30,9 @@ describe('remediation', () => {
     demo = await startTestDemo();
     receiver = await startReceiver();
     const notifiers = [webhookNotifier({ name: 'test', url: receiver.url('/hooks/vigil') })];
-    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, notifiers });
+    metrics = createMetrics();
+    registerServiceStatusGauge(metrics, db.pool);
+    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, notifiers, metrics });
     const runs = workers.map((worker) => worker.run());
     stopWorkers = async () => {
       for (const worker of workers) worker.shutdown();
@@ -100,6 +104,11 @@ describe('remediation', () => {
     assert.deepEqual(transitions.rows.map((row) => row.to_status), ['healthy', 'unhealthy', 'healthy']);
     const events = receiver.requests.map((request) => request.body as { kind: string; service: string; summary: string }).filter((event) => event.service === service);
     assert.deepEqual(events.map((event) => event.kind), ['unhealthy', 'healed']);
+    const scraped = await metrics.registry.metrics();
+    assert.match(scraped, new RegExp(`vigil_remediations_total\\{service="${service}",step="restart",type="exec",outcome="succeeded"\\} 1\\n`));
+    assert.match(scraped, new RegExp(`vigil_checks_total\\{service="${service}",check="healthz",result="down"\\} [1-9]`));
+    assert.match(scraped, new RegExp(`vigil_check_latency_seconds_count\\{service="${service}",check="healthz"\\} [1-9]`));
+    assert.match(scraped, /vigil_services\{status="healthy"\} [1-9]/);
     assert.equal(events[1].summary, `${service} is healthy again after restart`);
     await handle.terminate('recorded');
     await saveHistory(handle, 'health-remediated');
