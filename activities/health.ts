@@ -5,6 +5,8 @@ import { Context } from '@temporalio/activity';
 import { runCheck } from '../lib/checks';
 import type { CheckSpec } from '../lib/checks/types';
 import type { HealthStatus } from '../lib/health/state';
+import { scanLog } from '../lib/logwatch';
+import type { LogCursor, LogWatchSpec } from '../lib/logwatch/types';
 import type { ActivityDeps } from './deps';
 
 export interface ChecksInput {
@@ -25,6 +27,15 @@ export interface CheckOutcome {
 }
 
 const DETAIL_IN_HISTORY = 200;
+
+export interface LogOutcome {
+  name: string;
+  cursor: LogCursor;
+  over: boolean;
+  detail: string;
+  /** The last matched lines, bounded: the evidence for a failure. */
+  evidence: string[];
+}
 
 export function createHealthActivities({ pool, metrics }: ActivityDeps) {
   return {
@@ -65,6 +76,21 @@ export function createHealthActivities({ pool, metrics }: ActivityDeps) {
         attempts: result.attempts,
         detail: result.detail.slice(0, DETAIL_IN_HISTORY),
       }));
+    },
+
+    /** Scans each due log watch from its cursor; returns the new cursors and whether each is over threshold. */
+    async scanLogs(input: { service: string; at: number; watches: { name: string; spec: LogWatchSpec; cursor: LogCursor | null }[] }): Promise<LogOutcome[]> {
+      return Promise.all(
+        input.watches.map(async ({ name, spec, cursor }) => {
+          const scan = await scanLog(spec, cursor, input.at);
+          const matches = Object.entries(scan.counts).filter(([, count]) => count > 0).map(([pattern, count]) => `${pattern}: ${count}`);
+          const detail =
+            scan.status !== 'ok'
+              ? `${scan.status}${scan.detail ? `: ${scan.detail}` : ''}${scan.problems ? `: ${scan.problems.join('; ')}` : ''}`
+              : `${matches.join(', ') || 'no matches'} within ${spec.threshold.withinMs / 1000} s${scan.over && scan.evidence.length ? ` — ${scan.evidence.at(-1)}` : ''}`;
+          return { name, cursor: scan.cursor, over: scan.over || scan.status === 'invalid', detail: detail.slice(0, 300), evidence: scan.evidence.slice(-5) };
+        }),
+      );
     },
 
     /** The last recorded status of each named service ('unknown' when it has none). */

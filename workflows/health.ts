@@ -20,8 +20,9 @@ import { anomalyRules, initialBaseline, observe, type BaselineState } from '../l
 import { decide } from '../lib/health/decide';
 import { remediationVerdict, withinWindow } from '../lib/health/limits';
 import { activeMaintenance } from '../lib/health/maintenance';
-import type { HealthSpec, LadderStep } from '../lib/health/spec';
+import type { HealthLogWatch, HealthSpec, LadderStep } from '../lib/health/spec';
 import { applyRound, INITIAL_COUNTERS, type HealthCounters, type HealthStatus } from '../lib/health/state';
+import type { LogCursor } from '../lib/logwatch/types';
 import { NON_RETRYABLE_NOTIFY_ERROR } from '../lib/notify/types';
 import {
   configureUpdate,
@@ -54,6 +55,8 @@ export interface HealthCarried {
   settleUntil?: number;
   gaveUp?: { at: number; reason: string };
   lastAction?: RemediationView;
+  /** Where each log watch got to in its file. */
+  logCursors?: Record<string, LogCursor>;
 }
 
 export interface HealthInput {
@@ -120,6 +123,21 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     await act({ name: 'give-up', action: { type: 'notify', message: `gave up on ${spec.service}: ${reason}` }, settleMs: 0 }, 'vigil', reason);
   }
 
+  /** Scans the due log watches; each becomes a result named log:<name> (up while under its threshold). */
+  async function scanDueLogs(watches: HealthLogWatch[], now: number): Promise<CheckOutcome[]> {
+    const cursors = (state.logCursors ??= {});
+    const { scanLogs } = proxyActivities<Activities>({ taskQueue: queues.checks, startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumAttempts: 5 } });
+    const scanned = await scanLogs({ service: spec.service, at: now, watches: watches.map((watch) => ({ name: watch.name, spec: watch.spec, cursor: cursors[watch.name] ?? null })) });
+    return scanned.map((scan) => {
+      const watch = watches.find((candidate) => candidate.name === scan.name)!;
+      cursors[scan.name] = scan.cursor;
+      state.nextDue[logKey(scan.name)] = now + watch.intervalMs;
+      const outcome: CheckOutcome = { name: logKey(scan.name), up: !scan.over, latencyMs: 0, attempts: 1, detail: scan.detail };
+      state.lastResults[outcome.name] = { ...outcome, at: now };
+      return outcome;
+    });
+  }
+
   /** Tells people when a service goes down or comes back; maintenance and pauses stay quiet. */
   async function announce(from: HealthStatus, to: HealthStatus, failing: string[], now: number): Promise<void> {
     const kind = to === 'unhealthy' ? 'unhealthy' : from === 'unhealthy' ? 'healed' : undefined;
@@ -183,7 +201,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       if (changed) {
         spec = next;
         // Checks that are gone are forgotten; new ones run in the next round.
-        const names = new Set(next.checks.map((check) => check.name));
+        const names = new Set([...next.checks.map((check) => check.name), ...(next.logs ?? []).map((watch) => logKey(watch.name))]);
         for (const name of Object.keys(state.nextDue)) if (!names.has(name)) delete state.nextDue[name];
         for (const name of Object.keys(state.lastResults)) if (!names.has(name)) delete state.lastResults[name];
         state.ladderIndex = Math.min(state.ladderIndex, next.ladder.length);
@@ -226,7 +244,9 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     consecutiveFailures: state.counters.consecutiveFailures,
     consecutiveSuccesses: state.counters.consecutiveSuccesses,
     paused: state.paused,
-    checks: spec.checks.map((check) => state.lastResults[check.name]).filter((view): view is CheckView => Boolean(view)),
+    checks: [...spec.checks.map((check) => check.name), ...(spec.logs ?? []).map((watch) => logKey(watch.name))]
+      .map((name) => state.lastResults[name])
+      .filter((view): view is CheckView => Boolean(view)),
     nextCheckAt: Math.min(...spec.checks.map((check) => state.nextDue[check.name] ?? Date.now())),
     remediation: {
       nextStep: spec.ladder[state.ladderIndex]?.name,
@@ -251,12 +271,16 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     if (state.paused?.until !== undefined && state.paused.until <= now) state.paused = undefined;
 
     const due = spec.checks.filter((check) => (state.nextDue[check.name] ?? 0) <= now);
-    if (due.length) {
+    const dueLogs = (spec.logs ?? []).filter((watch) => (state.nextDue[logKey(watch.name)] ?? 0) <= now);
+    if (due.length || dueLogs.length) {
       state.round += 1;
-      const outcomes = await runDueChecks(spec, due, state.round, now, queues.checks);
+      const outcomes = due.length ? await runDueChecks(spec, due, state.round, now, queues.checks) : [];
       const anomalous = outcomes.map((outcome) => judgeLatency(state, outcome, now, rules)).some(Boolean);
       for (const check of due) state.nextDue[check.name] = now + check.intervalMs;
-      const allUp = spec.checks.every((check) => state.lastResults[check.name]?.up ?? true);
+      if (dueLogs.length) outcomes.push(...(await scanDueLogs(dueLogs, now)));
+      const allUp = [...spec.checks.map((check) => check.name), ...(spec.logs ?? []).map((watch) => logKey(watch.name))].every(
+        (name) => state.lastResults[name]?.up ?? true,
+      );
       const { counters, transition } = applyRound(state.counters, { up: allUp, anomalous }, spec.thresholds);
       state.counters = counters;
       if (transition) {
@@ -281,11 +305,18 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       await continueAsNew<typeof healthWorkflow>({ ...input, spec, carried: state });
     }
 
-    const nextAt = Math.min(...spec.checks.map((check) => state.nextDue[check.name] ?? Date.now() + 60_000));
+    const nextAt = Math.min(
+      ...spec.checks.map((check) => state.nextDue[check.name] ?? Date.now() + 60_000),
+      ...(spec.logs ?? []).map((watch) => state.nextDue[logKey(watch.name)] ?? Date.now() + 60_000),
+    );
     wake = false;
-    await condition(() => wake, Math.max(1, nextAt - Date.now()));
+    // A service with nothing to check (only signals and updates) sleeps until woken.
+    if (Number.isFinite(nextAt)) await condition(() => wake, Math.max(1, nextAt - Date.now()));
+    else await condition(() => wake);
   }
 }
+
+const logKey = (name: string) => `log:${name}`;
 
 async function runDueChecks(spec: HealthSpec, due: HealthSpec['checks'], round: number, at: number, taskQueue: string): Promise<CheckOutcome[]> {
   // The longest a check may take: every attempt timing out, plus the backoff between them.

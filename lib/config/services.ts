@@ -129,6 +129,22 @@ const Remediation = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const LogWatch = Type.Object(
+  {
+    name: Name,
+    path: Type.String({ minLength: 1 }),
+    patterns: Type.Array(
+      Type.Object({ name: Name, regex: Type.String({ format: 'regex' }), flags: Type.Optional(Type.String({ pattern: '^[dimsuv]*$' })) }, { additionalProperties: false }),
+      { minItems: 1 },
+    ),
+    /** Failing when any pattern matched at least `count` lines within `within`. */
+    threshold: Type.Object({ count: Type.Integer({ minimum: 1 }), within: Duration() }, { additionalProperties: false }),
+    interval: Duration('10s'),
+    startAt: Type.Union([Type.Literal('end'), Type.Literal('start')], { default: 'end' }),
+  },
+  { additionalProperties: false },
+);
+
 const MaintenanceWindow = Type.Object(
   {
     cron: Type.String({ format: 'cron', 'x-expected': 'a cron expression such as "0 3 * * *"' }),
@@ -145,6 +161,8 @@ export const ServiceDefinition = Type.Object(
     labels: Type.Record(Type.String(), Type.String(), { default: {} }),
     /** A service may also be watched only through log patterns or pushed metrics. */
     checks: Type.Array(CheckDefinition, { default: [] }),
+    /** Log files watched for patterns; over threshold counts as a failed check. */
+    logs: Type.Array(LogWatch, { default: [] }),
     thresholds: Type.Object(
       {
         failureThreshold: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),

@@ -3,6 +3,7 @@
 // so it travels in workflow input and survives continue-as-new.
 import type { ActionSpec } from '../actions/types';
 import type { CheckSpec } from '../checks/types';
+import type { LogWatchSpec } from '../logwatch/types';
 import { toMs } from '../config/duration';
 import type { ActionDefinitionSpec, ServiceDefinitionSpec } from '../config/services';
 import type { MaintenanceWindow } from './maintenance';
@@ -15,6 +16,12 @@ export interface HealthCheck {
   spec: CheckSpec;
 }
 
+export interface HealthLogWatch {
+  name: string;
+  intervalMs: number;
+  spec: LogWatchSpec;
+}
+
 export interface LadderStep {
   name: string;
   action: ActionSpec;
@@ -24,6 +31,7 @@ export interface LadderStep {
 export interface HealthSpec {
   service: string;
   checks: HealthCheck[];
+  logs?: HealthLogWatch[];
   ladder: LadderStep[];
   maintenance: MaintenanceWindow[];
   thresholds: Thresholds;
@@ -40,6 +48,11 @@ export function healthSpec(definition: ServiceDefinitionSpec): HealthSpec {
       const { name, interval, timeout, retries, ...rest } = check;
       return { name, intervalMs: toMs(interval), spec: { ...rest, timeoutMs: toMs(timeout), retry: { retries } } as CheckSpec };
     }),
+    logs: definition.logs.map((watch) => ({
+      name: watch.name,
+      intervalMs: toMs(watch.interval),
+      spec: { path: watch.path, patterns: watch.patterns, threshold: { count: watch.threshold.count, withinMs: toMs(watch.threshold.within) }, startAt: watch.startAt, maxEvidenceLines: 5, maxEvidenceChars: 300 },
+    })),
     ladder: definition.remediation.ladder.map((step) => ({ name: step.name, action: actionSpec(step.action), settleMs: toMs(step.settle) })),
     maintenance: definition.maintenance.map((window) => ({ cron: window.cron, durationMs: toMs(window.duration), timezone: window.timezone })),
     thresholds: definition.thresholds,

@@ -2,7 +2,10 @@
 // HTTP service whose health the test switches.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { HealthSpec } from '../../lib/health/spec';
@@ -166,6 +169,41 @@ describe('health workflow', () => {
       assert.match(refused, /has no remediation steps/);
     } finally {
       await handle.terminate('test done');
+    }
+  });
+
+  it('fails on a log pattern over its threshold, with the matched line as evidence, and recovers when the window passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-logs-'));
+    const log = join(dir, 'app.log');
+    writeFileSync(log, 'INFO started\n');
+    const service = uniqueName('logs').replace('_', '-');
+    const handle = await temporal.client.workflow.start(healthWorkflow, {
+      taskQueue: taskQueues(temporal.taskQueuePrefix).workflows,
+      workflowId: workflowIds.health(service),
+      args: [
+        {
+          spec: {
+            ...spec(service),
+            checks: [],
+            logs: [{ name: 'errors', intervalMs: 200, spec: { path: log, patterns: [{ name: 'error', regex: 'ERROR' }], threshold: { count: 3, withinMs: 1_500 }, maxEvidenceLines: 5 } }],
+            thresholds: { failureThreshold: 1, successThreshold: 1 },
+          },
+        },
+      ],
+    });
+    try {
+      await eventually(async () => (await statusOf(handle)).status === 'healthy', 'healthy');
+      appendFileSync(log, 'ERROR db timeout\nINFO retry\nERROR db timeout\nERROR disk full on /var\n');
+      const down = await eventually(async () => {
+        const status = await statusOf(handle);
+        return status.status === 'unhealthy' && status;
+      }, 'unhealthy from the log');
+      assert.equal(down.checks[0].name, 'log:errors');
+      assert.match(down.checks[0].detail, /error: 3 within 1\.5 s — ERROR disk full on \/var/);
+      await eventually(async () => (await statusOf(handle)).status === 'healthy', 'healthy once the matches leave the window');
+    } finally {
+      await handle.terminate('test done');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
