@@ -37,7 +37,7 @@ export interface LogOutcome {
   evidence: string[];
 }
 
-export function createHealthActivities({ pool, metrics }: ActivityDeps) {
+export function createHealthActivities({ pool, metrics, config }: ActivityDeps) {
   return {
     async runChecks(input: ChecksInput): Promise<CheckOutcome[]> {
       const signal = Context.current().cancellationSignal;
@@ -91,6 +91,17 @@ export function createHealthActivities({ pool, metrics }: ActivityDeps) {
           return { name, cursor: scan.cursor, over: scan.over || scan.status === 'invalid', detail: detail.slice(0, 300), evidence: scan.evidence.slice(-5) };
         }),
       );
+    },
+
+    /** Deletes this service's stored history older than the configured retention; returns the rows removed. */
+    async pruneHistory(input: { service: string }): Promise<number> {
+      const { checkResultsDays, transitionsDays, actionsDays } = config.retention;
+      const removed = await Promise.all([
+        pool.query(`DELETE FROM check_results WHERE service = $1 AND checked_at < now() - make_interval(days => $2)`, [input.service, checkResultsDays]),
+        pool.query(`DELETE FROM health_transitions WHERE service = $1 AND at < now() - make_interval(days => $2)`, [input.service, transitionsDays]),
+        pool.query(`DELETE FROM remediation_actions WHERE service = $1 AND started_at < now() - make_interval(days => $2) AND status <> 'running'`, [input.service, actionsDays]),
+      ]);
+      return removed.reduce((sum, result) => sum + (result.rowCount ?? 0), 0);
     },
 
     /** The last recorded status of each named service ('unknown' when it has none). */

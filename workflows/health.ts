@@ -78,7 +78,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
   const { workflowId, taskQueue } = workflowInfo();
   const queues = queuesOfWorkflowQueue(taskQueue);
   const rules = anomalyRules();
-  const { recordTransition, dependencyStatuses } = proxyActivities<Activities>({
+  const { recordTransition, dependencyStatuses, pruneHistory } = proxyActivities<Activities>({
     taskQueue: queues.checks,
     startToCloseTimeout: '10 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -302,6 +302,8 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
 
     if (workflowInfo().continueAsNewSuggested || state.round - roundsAtStart >= (input.maxRoundsPerRun ?? MAX_ROUNDS_PER_RUN)) {
       await condition(allHandlersFinished);
+      // Once a run: the stored history of this service is kept bounded.
+      await pruneHistory({ service: spec.service });
       await continueAsNew<typeof healthWorkflow>({ ...input, spec, carried: state });
     }
 

@@ -180,6 +180,16 @@ const Log = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** How long stored history is kept; older rows are pruned by the loops themselves. */
+const Retention = Type.Object(
+  {
+    checkResultsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 7 }),
+    transitionsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
+    actionsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 365 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** The demo service (demo/): `vigil up` starts it, and configs/services/demo.yaml watches it. */
 const Demo = Type.Object(
   { enabled: Type.Boolean({ default: false }), port: Port(9400) },
@@ -198,6 +208,7 @@ export const VigilConfigSchema = Type.Object(
     notifications: Notifications,
     llm: Llm,
     log: Log,
+    retention: Retention,
     demo: Demo,
   },
   { additionalProperties: false },

@@ -129,7 +129,12 @@ describe('health workflow', () => {
 
   it('continues as new, carrying its state', async () => {
     healthy = true;
-    const handle = await start(uniqueName('long').replace('_', '-'), 3);
+    const service = uniqueName('long').replace('_', '-');
+    await db.pool.query(
+      `INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts) VALUES ($1, -1, 'http', now() - interval '30 days', true, 1, 1)`,
+      [service],
+    );
+    const handle = await start(service, 3);
     try {
       const firstRun = (await handle.describe()).runId;
       await eventually(async () => (await statusOf(handle)).round >= 5, 'five rounds');
@@ -137,6 +142,8 @@ describe('health workflow', () => {
       assert.notEqual((await temporal.client.workflow.getHandle(handle.workflowId).describe()).runId, firstRun, 'a new run');
       assert.equal(status.status, 'healthy', 'status carried');
       assert.ok(status.checks[0].baseline!.samples >= 5, 'baseline carried');
+      const old = await db.pool.query(`SELECT count(*)::int AS n FROM check_results WHERE service = $1 AND round = -1`, [service]);
+      assert.equal(old.rows[0].n, 0, 'results older than the retention were pruned before continuing as new');
       await saveHistory(handle, 'health-continued-as-new', firstRun);
     } finally {
       await temporal.client.workflow.getHandle(handle.workflowId).terminate('test done');
