@@ -120,7 +120,7 @@ const ACTIONS: Subcommand = {
       actions.length
         ? table(
             ['STARTED', 'SERVICE', 'STEP', 'STATUS', 'BY', 'TOOK', 'REASON'],
-            actions.map((row) => [row.startedAt, row.service, row.step, row.status, row.decidedBy, row.durationMs === null ? '-' : `${row.durationMs} ms`, row.reason]),
+            actions.map((row) => [isoOf(row.startedAt), row.service, row.step, row.status, row.decidedBy, row.durationMs === null ? '-' : `${Math.round(row.durationMs)} ms`, row.reason]),
           )
         : 'no remediation actions\n',
     );
@@ -231,6 +231,8 @@ interface ApplyReport {
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
+/** PostgreSQL's `2025-01-31T18:00:00.123456+00:00` → `2025-01-31T18:00:00.123Z`. */
+const isoOf = (text: string) => (Number.isNaN(Date.parse(text)) ? text : new Date(text).toISOString());
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
@@ -244,7 +246,7 @@ function formatService(status: ServiceDetail): string {
     : 'no';
   const remediationLine = [
     remediation.nextStep ? `next step ${remediation.nextStep}` : 'no next step',
-    `${remediation.actionsInWindow} of ${remediation.maxActions} actions used`,
+    `${remediation.actionsInWindow} of ${remediation.maxActions} actions used in the window`,
     remediation.suppressed && `suppressed: ${remediation.suppressed}`,
     remediation.waiting && `waiting until ${iso(remediation.waiting.until)}: ${remediation.waiting.reason}`,
     remediation.gaveUp && `gave up at ${iso(remediation.gaveUp.at)}: ${remediation.gaveUp.reason}`,
@@ -264,7 +266,7 @@ function formatService(status: ServiceDetail): string {
 }
 
 function formatHistory(history: History): string {
-  const transitions = history.transitions.map((row) => [row.at, row.from, row.to, row.reason ?? '']);
-  const checks = history.checks.map((row) => [row.at, row.check, row.up ? 'up' : 'down', `${row.latencyMs} ms`, String(row.attempts), row.detail]);
+  const transitions = history.transitions.map((row) => [isoOf(row.at), row.from, row.to, row.reason ?? '']);
+  const checks = history.checks.map((row) => [isoOf(row.at), row.check, row.up ? 'up' : 'down', `${row.latencyMs} ms`, String(row.attempts), row.detail]);
   return `Transitions\n${table(['AT', 'FROM', 'TO', 'REASON'], transitions)}\nChecks\n${table(['AT', 'CHECK', 'UP', 'LATENCY', 'ATTEMPTS', 'DETAIL'], checks)}`;
 }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { applyEnvOverrides, ENV_ALIASES, envNameFor, isKnownEnvName, knownEnvNames } from '../../lib/config/env';
+import { applyEnvOverrides, ENV_ALIASES, ENV_RESERVED, envNameFor, isKnownEnvName, knownEnvNames } from '../../lib/config/env';
 import { formatProblem } from '../../lib/config/errors';
 import { VigilConfigSchema } from '../../lib/config/schema';
 import { assertFields, configDirs, load, loadError, shown } from './config-dir';
@@ -263,7 +263,7 @@ describe('knownEnvNames / isKnownEnvName agree with applyEnvOverrides', () => {
       assert.deepEqual(problems, [], `applyEnvOverrides rejected ${name}`);
       if (name in ENV_ALIASES) {
         assert.deepEqual(overrides, [{ name, pointer: ENV_ALIASES[name] }]);
-      } else if (name === 'VIGIL_CONFIG_DIR' || name === 'VIGIL_ADMIN_TOKEN') {
+      } else if (ENV_RESERVED.has(name)) {
         assert.deepEqual(overrides, []);
       } else {
         assert.equal(overrides.length, 1, name);
