@@ -148,7 +148,8 @@ describe('demo service and vigil-demo', () => {
   });
 
   it('a failure with --duration reverts on its own', async () => {
-    await expectOk(ctl('fail', 'error', '--duration', '300ms'), /for 300 ms/);
+    // Long enough to be seen under load (starting the ctl command alone can take a second).
+    await expectOk(ctl('fail', 'error', '--duration', '4s'), /for 4000 ms/);
     assert.equal(await healthz(), 500);
     await until('health is back to 200', async () => (await healthz()) === 200);
   });
