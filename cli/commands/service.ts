@@ -8,7 +8,10 @@ import { loadConfig } from '../../lib/config/load';
 import type { HealthStatusView, RemediationView } from '../../workflows/messages';
 import { createApiClient, resolveApiTarget, type ApiClient } from '../api-client';
 
-export class UsageError extends Error {}
+import { UsageError } from '../usage-error';
+import { AGENT } from './agent';
+
+export { UsageError };
 
 /** A remediation may run an action for minutes; the API waits for its result. */
 const REMEDIATE_TIMEOUT_MS = 10 * 60_000;
@@ -30,7 +33,7 @@ interface Context {
   out: (text: string) => void;
 }
 
-interface Subcommand {
+export interface Subcommand {
   usage: string;
   options?: ParseArgsConfig['options'];
   /** How many positionals it takes. */
@@ -143,12 +146,13 @@ export const API_USAGE = [
   ...Object.values(SERVICE).map((command) => command.usage),
   ACTIONS.usage,
   APPLY.usage,
+  AGENT.usage,
 ];
 
 /** `argv` as given to `vigil`; the command words are its first positionals. */
 export async function apiCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, sub] = leadingPositionals(argv);
-  const found = command === 'service' ? SERVICE[sub ?? ''] : command === 'actions' ? ACTIONS : command === 'apply' ? APPLY : undefined;
+  const found = command === 'service' ? SERVICE[sub ?? ''] : command === 'actions' ? ACTIONS : command === 'apply' ? APPLY : command === 'agent' ? AGENT : undefined;
   if (!found) {
     const usage = `Usage:\n${API_USAGE.map((line) => `  vigil ${line}\n`).join('')}`;
     if (argv.includes('--help') || argv.includes('-h')) {
@@ -174,11 +178,11 @@ export function isApiCommand(argv: string[]): boolean {
   return API_COMMAND_WORDS.has(leadingPositionals(argv)[0]);
 }
 
-const API_COMMAND_WORDS = new Set(['service', 'actions', 'apply']);
+const API_COMMAND_WORDS = new Set(['service', 'actions', 'apply', 'agent']);
 
 /** The positionals, skipping options and their values, so `--config DIR service list` finds `service list`. */
 function leadingPositionals(argv: string[]): string[] {
-  const options = Object.assign({}, COMMON, ACTIONS.options, ...Object.values(SERVICE).map((command) => command.options)) as ParseArgsConfig['options'];
+  const options = Object.assign({}, COMMON, ACTIONS.options, AGENT.options, ...Object.values(SERVICE).map((command) => command.options)) as ParseArgsConfig['options'];
   const { tokens } = parseArgs({ args: argv, allowPositionals: true, strict: false, tokens: true, options });
   return tokens.filter((token) => token.kind === 'positional').map((token) => token.value);
 }

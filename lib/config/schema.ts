@@ -186,6 +186,7 @@ const Retention = Type.Object(
     checkResultsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 7 }),
     transitionsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
     actionsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 365 }),
+    metricsDays: Type.Integer({ minimum: 1, maximum: 3650, default: 7 }),
   },
   { additionalProperties: false, default: {} },
 );
