@@ -95,11 +95,12 @@ export function createHealthActivities({ pool, metrics, config }: ActivityDeps) 
 
     /** Deletes this service's stored history older than the configured retention; returns the rows removed. */
     async pruneHistory(input: { service: string }): Promise<number> {
-      const { checkResultsDays, transitionsDays, actionsDays } = config.retention;
+      const { checkResultsDays, transitionsDays, actionsDays, metricsDays } = config.retention;
       const removed = await Promise.all([
         pool.query(`DELETE FROM check_results WHERE service = $1 AND checked_at < now() - make_interval(days => $2)`, [input.service, checkResultsDays]),
         pool.query(`DELETE FROM health_transitions WHERE service = $1 AND at < now() - make_interval(days => $2)`, [input.service, transitionsDays]),
         pool.query(`DELETE FROM remediation_actions WHERE service = $1 AND started_at < now() - make_interval(days => $2) AND status <> 'running'`, [input.service, actionsDays]),
+        pool.query(`DELETE FROM metric_samples WHERE service = $1 AND ts < now() - make_interval(days => $2)`, [input.service, metricsDays]),
       ]);
       return removed.reduce((sum, result) => sum + (result.rowCount ?? 0), 0);
     },
