@@ -3,6 +3,7 @@
 import type { ActivityDeps } from './deps';
 import { createActionActivities } from './actions';
 import { createHealthActivities } from './health';
+import { createMetricPolicyActivities } from './metric-policies';
 import { createNotifyActivities } from './notify';
 import { createSelfCheckActivities } from './self-check';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
     ...createHealthActivities(deps),
+    ...createMetricPolicyActivities(deps),
     ...createActionActivities(deps),
     ...createNotifyActivities(deps),
   };

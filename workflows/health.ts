@@ -15,12 +15,11 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ActionResult } from '../activities/actions';
-import type { CheckOutcome } from '../activities/health';
-import { anomalyRules, initialBaseline, observe, type BaselineState } from '../lib/health/anomaly';
+import type { BaselineState } from '../lib/health/anomaly';
 import { decide } from '../lib/health/decide';
 import { remediationVerdict, withinWindow } from '../lib/health/limits';
 import { activeMaintenance } from '../lib/health/maintenance';
-import type { HealthLogWatch, HealthSpec, LadderStep } from '../lib/health/spec';
+import type { HealthSpec, LadderStep } from '../lib/health/spec';
 import { applyRound, INITIAL_COUNTERS, type HealthCounters, type HealthStatus } from '../lib/health/state';
 import type { LogCursor } from '../lib/logwatch/types';
 import { NON_RETRYABLE_NOTIFY_ERROR } from '../lib/notify/types';
@@ -37,6 +36,7 @@ import {
   type PauseInput,
   type RemediationView,
 } from './messages';
+import { currentVerdict, dueSources, evaluateDueMetrics, forgetRemovedSources, nextDueAt, runDueChecks, scanDueLogs, sources } from './health-sources';
 
 /** Everything that must survive continue-as-new: plain JSON only. */
 export interface HealthCarried {
@@ -57,6 +57,8 @@ export interface HealthCarried {
   lastAction?: RemediationView;
   /** Where each log watch got to in its file. */
   logCursors?: Record<string, LogCursor>;
+  /** Since when each metric policy's condition has held. */
+  policyPending?: Record<string, number>;
 }
 
 export interface HealthInput {
@@ -77,7 +79,6 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
   const state: HealthCarried = { ...freshState(), ...input.carried };
   const { workflowId, taskQueue } = workflowInfo();
   const queues = queuesOfWorkflowQueue(taskQueue);
-  const rules = anomalyRules();
   const { recordTransition, dependencyStatuses, pruneHistory } = proxyActivities<Activities>({
     taskQueue: queues.checks,
     startToCloseTimeout: '10 seconds',
@@ -121,21 +122,6 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     state.gaveUp = { at: Date.now(), reason };
     // The hand-off goes into the audit trail (and to the notifiers) like any action.
     await act({ name: 'give-up', action: { type: 'notify', message: `gave up on ${spec.service}: ${reason}` }, settleMs: 0 }, 'vigil', reason);
-  }
-
-  /** Scans the due log watches; each becomes a result named log:<name> (up while under its threshold). */
-  async function scanDueLogs(watches: HealthLogWatch[], now: number): Promise<CheckOutcome[]> {
-    const cursors = (state.logCursors ??= {});
-    const { scanLogs } = proxyActivities<Activities>({ taskQueue: queues.checks, startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumAttempts: 5 } });
-    const scanned = await scanLogs({ service: spec.service, at: now, watches: watches.map((watch) => ({ name: watch.name, spec: watch.spec, cursor: cursors[watch.name] ?? null })) });
-    return scanned.map((scan) => {
-      const watch = watches.find((candidate) => candidate.name === scan.name)!;
-      cursors[scan.name] = scan.cursor;
-      state.nextDue[logKey(scan.name)] = now + watch.intervalMs;
-      const outcome: CheckOutcome = { name: logKey(scan.name), up: !scan.over, latencyMs: 0, attempts: 1, detail: scan.detail };
-      state.lastResults[outcome.name] = { ...outcome, at: now };
-      return outcome;
-    });
   }
 
   /** Tells people when a service goes down or comes back; maintenance and pauses stay quiet. */
@@ -200,10 +186,8 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       const changed = JSON.stringify(next) !== JSON.stringify(spec);
       if (changed) {
         spec = next;
-        // Checks that are gone are forgotten; new ones run in the next round.
-        const names = new Set([...next.checks.map((check) => check.name), ...(next.logs ?? []).map((watch) => logKey(watch.name))]);
-        for (const name of Object.keys(state.nextDue)) if (!names.has(name)) delete state.nextDue[name];
-        for (const name of Object.keys(state.lastResults)) if (!names.has(name)) delete state.lastResults[name];
+        // Sources that are gone are forgotten; new ones run in the next round.
+        forgetRemovedSources(next, state);
         state.ladderIndex = Math.min(state.ladderIndex, next.ladder.length);
         wake = true;
       }
@@ -244,10 +228,10 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     consecutiveFailures: state.counters.consecutiveFailures,
     consecutiveSuccesses: state.counters.consecutiveSuccesses,
     paused: state.paused,
-    checks: [...spec.checks.map((check) => check.name), ...(spec.logs ?? []).map((watch) => logKey(watch.name))]
-      .map((name) => state.lastResults[name])
+    checks: sources(spec)
+      .map(({ name }) => state.lastResults[name])
       .filter((view): view is CheckView => Boolean(view)),
-    nextCheckAt: Math.min(...spec.checks.map((check) => state.nextDue[check.name] ?? Date.now())),
+    nextCheckAt: nextDueAt(spec, state, Date.now()),
     remediation: {
       nextStep: spec.ladder[state.ladderIndex]?.name,
       actionsInWindow: withinWindow(state.actionTimes, Date.now(), spec.limits.windowMs).length,
@@ -270,18 +254,13 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     const now = Date.now();
     if (state.paused?.until !== undefined && state.paused.until <= now) state.paused = undefined;
 
-    const due = spec.checks.filter((check) => (state.nextDue[check.name] ?? 0) <= now);
-    const dueLogs = (spec.logs ?? []).filter((watch) => (state.nextDue[logKey(watch.name)] ?? 0) <= now);
-    if (due.length || dueLogs.length) {
+    const due = dueSources(spec, state, now);
+    if (due.checks.length || due.logs.length || due.metrics.length) {
       state.round += 1;
-      const outcomes = due.length ? await runDueChecks(spec, due, state.round, now, queues.checks) : [];
-      const anomalous = outcomes.map((outcome) => judgeLatency(state, outcome, now, rules)).some(Boolean);
-      for (const check of due) state.nextDue[check.name] = now + check.intervalMs;
-      if (dueLogs.length) outcomes.push(...(await scanDueLogs(dueLogs, now)));
-      const allUp = [...spec.checks.map((check) => check.name), ...(spec.logs ?? []).map((watch) => logKey(watch.name))].every(
-        (name) => state.lastResults[name]?.up ?? true,
-      );
-      const { counters, transition } = applyRound(state.counters, { up: allUp, anomalous }, spec.thresholds);
+      if (due.checks.length) await runDueChecks(spec, due.checks, state.round, now, state, queues.checks);
+      if (due.logs.length) await scanDueLogs(spec, due.logs, now, state, queues.checks);
+      if (due.metrics.length) await evaluateDueMetrics(spec, due.metrics, now, state, queues.checks);
+      const { counters, transition } = applyRound(state.counters, currentVerdict(spec, state), spec.thresholds);
       state.counters = counters;
       if (transition) {
         state.since = now;
@@ -293,7 +272,10 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
           state.gaveUp = undefined;
         }
         upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: transition.to }]);
-        const failing = outcomes.filter((outcome) => !outcome.up).map((outcome) => `${outcome.name}: ${outcome.detail}`);
+        const failing = sources(spec)
+          .map(({ name }) => state.lastResults[name])
+          .filter((view) => view && !view.up)
+          .map((view) => `${view.name}: ${view.detail}`);
         await recordTransition({ service: spec.service, round: state.round, ...transition, at: now, reason: failing.join('; ') || 'checks passing' });
         await announce(transition.from, transition.to, failing, now);
       }
@@ -307,40 +289,10 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       await continueAsNew<typeof healthWorkflow>({ ...input, spec, carried: state });
     }
 
-    const nextAt = Math.min(
-      ...spec.checks.map((check) => state.nextDue[check.name] ?? Date.now() + 60_000),
-      ...(spec.logs ?? []).map((watch) => state.nextDue[logKey(watch.name)] ?? Date.now() + 60_000),
-    );
+    const nextAt = nextDueAt(spec, state, Date.now());
     wake = false;
     // A service with nothing to check (only signals and updates) sleeps until woken.
     if (Number.isFinite(nextAt)) await condition(() => wake, Math.max(1, nextAt - Date.now()));
     else await condition(() => wake);
   }
-}
-
-const logKey = (name: string) => `log:${name}`;
-
-async function runDueChecks(spec: HealthSpec, due: HealthSpec['checks'], round: number, at: number, taskQueue: string): Promise<CheckOutcome[]> {
-  // The longest a check may take: every attempt timing out, plus the backoff between them.
-  const longestMs = Math.max(...due.map((check) => (check.spec.timeoutMs ?? 5_000) * ((check.spec.retry?.retries ?? 0) + 1) + (check.spec.retry?.retries ?? 0) * 5_000));
-  const { runChecks } = proxyActivities<Activities>({
-    taskQueue,
-    startToCloseTimeout: longestMs + 10_000,
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['TypeError', 'RangeError'] },
-  });
-  return runChecks({ service: spec.service, round, at, checks: due.map((check) => ({ name: check.name, spec: check.spec })) });
-}
-
-/** Records the outcome and feeds its latency to the check's baseline; true when the baseline calls it degraded. */
-function judgeLatency(state: HealthCarried, outcome: CheckOutcome, at: number, rules: ReturnType<typeof anomalyRules>): boolean {
-  const view: CheckView = { ...outcome, at };
-  let degraded = false;
-  if (outcome.up) {
-    const { state: baseline, verdict } = observe(state.baselines[outcome.name] ?? initialBaseline(), outcome.latencyMs, rules);
-    state.baselines[outcome.name] = baseline;
-    view.baseline = { samples: baseline.samples, mean: verdict.expected.mean, spread: verdict.expected.spread };
-    degraded = verdict.degraded;
-  }
-  state.lastResults[outcome.name] = view;
-  return degraded;
 }

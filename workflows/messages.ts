@@ -79,6 +79,8 @@ export interface CheckView {
   detail: string;
   at: number;
   baseline?: { samples: number; mean: number; spread: number };
+  /** The baseline judged this source anomalous (the service is degraded while any is). */
+  degraded?: boolean;
 }
 
 export interface HealthStatusView {

@@ -2,6 +2,7 @@
 // Check fields mirror lib/checks/types.ts; the health loop turns a definition
 // into runtime specs with durations in milliseconds.
 import Type, { type Static } from 'typebox';
+import { AGGREGATES } from '../health/metric-policy';
 import { Duration } from './duration';
 
 const Name = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$', 'x-expected': 'a name of lowercase letters, digits, ".", "_" or "-"' });
@@ -145,6 +146,31 @@ const LogWatch = Type.Object(
   { additionalProperties: false },
 );
 
+const Sensitivity = Type.Number({ exclusiveMinimum: 0, maximum: 20, default: 3, 'x-expected': 'how many spreads from the baseline count as anomalous, a number above 0 (default 3)' });
+const Warmup = Type.Integer({ minimum: 2, maximum: 10_000, default: 20 });
+
+/** A rule over pushed metrics: a threshold with `when`, or an adaptive baseline with `anomaly`. */
+const MetricPolicy = Type.Object(
+  {
+    name: Name,
+    when: Type.Optional(Type.String({ format: 'metric-condition', 'x-expected': `a condition such as "avg(cpu_percent) > 90 for 3m" (aggregates: ${AGGREGATES.join(', ')})` })),
+    anomaly: Type.Optional(Type.String({ format: 'metric-selector', 'x-expected': `a selector such as "avg(error_rate)" (aggregates: ${AGGREGATES.join(', ')})` })),
+    direction: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('both')], { default: 'up' }),
+    sensitivity: Sensitivity,
+    warmup: Warmup,
+    /** Samples of this window are aggregated at each evaluation. */
+    window: Duration('1m'),
+    interval: Duration('30s'),
+  },
+  { additionalProperties: false, oneOf: [{ required: ['when'] }, { required: ['anomaly'] }], 'x-expected': 'a policy with either `when` or `anomaly` (not both)' },
+);
+
+/** Anomaly detection on the checks' own latencies. */
+const LatencyAnomaly = Type.Object(
+  { enabled: Type.Boolean({ default: true }), sensitivity: Sensitivity, warmup: Warmup, consecutive: Type.Integer({ minimum: 1, maximum: 100, default: 3 }) },
+  { additionalProperties: false, default: {} },
+);
+
 const MaintenanceWindow = Type.Object(
   {
     cron: Type.String({ format: 'cron', 'x-expected': 'a cron expression such as "0 3 * * *"' }),
@@ -163,6 +189,9 @@ export const ServiceDefinition = Type.Object(
     checks: Type.Array(CheckDefinition, { default: [] }),
     /** Log files watched for patterns; over threshold counts as a failed check. */
     logs: Type.Array(LogWatch, { default: [] }),
+    /** Rules over the metrics agents push (POST /api/v1/metrics); firing counts as a failed check, an anomaly as degraded. */
+    metrics: Type.Array(MetricPolicy, { default: [] }),
+    latencyAnomaly: LatencyAnomaly,
     thresholds: Type.Object(
       {
         failureThreshold: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),

@@ -5,6 +5,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
 import { isCronExpression } from '../health/maintenance';
+import { isMetricCondition, isMetricSelector } from '../health/metric-policy';
 import type { ConfigProblem } from './errors';
 import { pointerToPath } from './errors';
 
@@ -15,6 +16,8 @@ type JsonSchema = Record<string, any>;
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, discriminator: true });
 addFormats(ajv);
 ajv.addFormat('cron', isCronExpression);
+ajv.addFormat('metric-condition', isMetricCondition);
+ajv.addFormat('metric-selector', isMetricSelector);
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validates `document` in place (defaults are filled in) and returns its problems. */
@@ -40,7 +43,15 @@ function joinPath(base: string, path: string): string {
 
 function describeErrors(schema: JsonSchema, document: unknown, errors: ErrorObject[]) {
   const problems = new Map<string, string>();
+  // A plain oneOf that explains itself (x-expected, e.g. "either `when` or `anomaly`") is
+  // reported once, without the inner complaints of each of its branches.
+  const explainedChoices = new Set(
+    errors
+      .filter((error) => error.keyword === 'oneOf' && typeof schemaAt(schema, error.instancePath, document)?.['x-expected'] === 'string')
+      .map((error) => error.instancePath),
+  );
   for (const error of errors) {
+    if (explainedChoices.has(error.instancePath) && /\/oneOf\/\d+\//.test(error.schemaPath)) continue;
     if (error.keyword === 'discriminator') {
       const tag = String(error.params.tag);
       const node = schemaAt(schema, error.instancePath, document);

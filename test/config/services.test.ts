@@ -111,6 +111,48 @@ services:
   });
 });
 
+describe('metric policies in service definitions', () => {
+  it('load a threshold policy and an anomaly policy with their defaults', () => {
+    const { services, rejected } = loadServices(`
+services:
+  - name: web
+    metrics:
+      - { name: cpu-hot, when: 'avg(cpu_percent) > 90 for 3m' }
+      - { name: errors, anomaly: 'sum(http_errors{route="/checkout"})', direction: up, sensitivity: 4, window: 30s, interval: 10s }
+    latencyAnomaly: { enabled: false }
+`);
+    assert.deepEqual(rejected, []);
+    const [web] = services;
+    assert.deepEqual(web.metrics[0], { name: 'cpu-hot', when: 'avg(cpu_percent) > 90 for 3m', direction: 'up', sensitivity: 3, warmup: 20, window: '1m', interval: '30s' });
+    assert.equal(web.metrics[1].anomaly, 'sum(http_errors{route="/checkout"})');
+    assert.equal(web.latencyAnomaly.enabled, false);
+  });
+
+  it('reject a condition they cannot read, and a policy with both forms or neither', () => {
+    const { rejected, file } = loadServices(`
+services:
+  - name: web
+    metrics:
+      - { name: a, when: 'mean(cpu_percent) > 90' }
+      - { name: b, when: 'avg(cpu_percent) > 90', anomaly: 'avg(cpu_percent)' }
+      - { name: c }
+`);
+    assert.equal(rejected.length, 3, JSON.stringify(rejected));
+    assert.deepEqual(rejected[0], {
+      source: file,
+      path: 'services[0].metrics[0].when',
+      message: 'must be a condition such as "avg(cpu_percent) > 90 for 3m" (aggregates: avg, min, max, sum, count, last), got "mean(cpu_percent) > 90"',
+    });
+    assert.deepEqual(
+      rejected.slice(1).map((problem) => [problem.path, problem.message.split(',')[0]]),
+      [
+        ['services[0].metrics[1]', 'must be a policy with either `when` or `anomaly` (not both)'],
+        ['services[0].metrics[2]', 'must be a policy with either `when` or `anomaly` (not both)'],
+      ],
+    );
+  });
+});
+
 describe('durations', () => {
   it('convert units and plain milliseconds', () => {
     assert.deepEqual(['500ms', '10s', '1.5s', '5m', '1h', '1d'].map(toMs), [500, 10_000, 1_500, 300_000, 3_600_000, 86_400_000]);

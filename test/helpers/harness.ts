@@ -112,6 +112,19 @@ export async function createTestWorkers(options: {
   return { workers, connection };
 }
 
+/** Starts the project's workers in the background for a whole test file; `stop` shuts them down. */
+export async function startTestWorkers(options: Parameters<typeof createTestWorkers>[0]): Promise<{ stop(): Promise<void> }> {
+  const { workers, connection } = await createTestWorkers(options);
+  const runs = workers.map((worker) => worker.run());
+  return {
+    async stop() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.all(runs);
+      await connection.close();
+    },
+  };
+}
+
 /** Runs `fn` while the workers run, then shuts them down. */
 export async function withWorkers<T>(workers: Worker[], fn: () => Promise<T>): Promise<T> {
   const [first, ...rest] = workers;

@@ -1,0 +1,135 @@
+// What the health loop watches, as "sources" that each yield a result per
+// evaluation: checks (probes), log watches (log:<name>) and metric policies
+// (metric:<name>). This file runs the due ones through activities and turns
+// what they return into CheckViews in the loop's state; the loop then judges
+// the service from the latest view of every source.
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { CheckOutcome } from '../activities/health';
+import { anomalyRules, initialBaseline, observe, type AnomalyRules, type BaselineState } from '../lib/health/anomaly';
+import { describeSelector, judgeCondition } from '../lib/health/metric-policy';
+import type { HealthSpec } from '../lib/health/spec';
+import type { LogCursor } from '../lib/logwatch/types';
+import type { CheckView } from './messages';
+
+/** The part of the loop's carried state that sources read and write. */
+export interface SourceState {
+  lastResults: Record<string, CheckView>;
+  baselines: Record<string, BaselineState>;
+  nextDue: Record<string, number>;
+  logCursors?: Record<string, LogCursor>;
+  /** Since when each `when` policy's condition has held (it fires after its `for`). */
+  policyPending?: Record<string, number>;
+}
+
+export const logKey = (name: string) => `log:${name}`;
+export const metricKey = (name: string) => `metric:${name}`;
+
+/** Every source of the spec as (result name, interval). */
+export function sources(spec: HealthSpec): { name: string; intervalMs: number }[] {
+  return [
+    ...spec.checks.map((check) => ({ name: check.name, intervalMs: check.intervalMs })),
+    ...(spec.logs ?? []).map((watch) => ({ name: logKey(watch.name), intervalMs: watch.intervalMs })),
+    ...(spec.metrics ?? []).map((policy) => ({ name: metricKey(policy.name), intervalMs: policy.intervalMs })),
+  ];
+}
+
+export function dueSources(spec: HealthSpec, state: SourceState, now: number) {
+  const due = (name: string) => (state.nextDue[name] ?? 0) <= now;
+  return {
+    checks: spec.checks.filter((check) => due(check.name)),
+    logs: (spec.logs ?? []).filter((watch) => due(logKey(watch.name))),
+    metrics: (spec.metrics ?? []).filter((policy) => due(metricKey(policy.name))),
+  };
+}
+
+/** The service's verdict from the latest view of every source: all up? anything anomalous? */
+export function currentVerdict(spec: HealthSpec, state: SourceState): { up: boolean; anomalous: boolean } {
+  const views = sources(spec).map(({ name }) => state.lastResults[name]);
+  return { up: views.every((view) => view?.up ?? true), anomalous: views.some((view) => view?.degraded ?? false) };
+}
+
+/** When the next source is due; Infinity when there is nothing to evaluate. */
+export function nextDueAt(spec: HealthSpec, state: SourceState, now: number): number {
+  return Math.min(...sources(spec).map(({ name }) => state.nextDue[name] ?? now));
+}
+
+/** Forgets the state of sources the spec no longer has. */
+export function forgetRemovedSources(spec: HealthSpec, state: SourceState): void {
+  const names = new Set(sources(spec).map(({ name }) => name));
+  for (const record of [state.nextDue, state.lastResults, state.baselines, state.policyPending ?? {}]) {
+    for (const name of Object.keys(record)) if (!names.has(name)) delete record[name];
+  }
+}
+
+export async function runDueChecks(spec: HealthSpec, due: HealthSpec['checks'], round: number, at: number, state: SourceState, taskQueue: string): Promise<CheckOutcome[]> {
+  // The longest a check may take: every attempt timing out, plus the backoff between them.
+  const longestMs = Math.max(...due.map((check) => (check.spec.timeoutMs ?? 5_000) * ((check.spec.retry?.retries ?? 0) + 1) + (check.spec.retry?.retries ?? 0) * 5_000));
+  const { runChecks } = proxyActivities<Activities>({
+    taskQueue,
+    startToCloseTimeout: longestMs + 10_000,
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['TypeError', 'RangeError'] },
+  });
+  const outcomes = await runChecks({ service: spec.service, round, at, checks: due.map((check) => ({ name: check.name, spec: check.spec })) });
+  const rules = spec.latencyAnomaly === false ? undefined : anomalyRules(spec.latencyAnomaly);
+  for (const outcome of outcomes) {
+    const view: CheckView = { ...outcome, at };
+    // Only a passing probe's latency says something about the service's usual speed.
+    if (outcome.up && rules) Object.assign(view, observeBaseline(state, outcome.name, outcome.latencyMs, rules));
+    state.lastResults[outcome.name] = view;
+    state.nextDue[outcome.name] = at + spec.checks.find((check) => check.name === outcome.name)!.intervalMs;
+  }
+  return outcomes;
+}
+
+/** Scans the due log watches; each becomes a result named log:<name> (up while under its threshold). */
+export async function scanDueLogs(spec: HealthSpec, due: NonNullable<HealthSpec['logs']>, at: number, state: SourceState, taskQueue: string): Promise<CheckOutcome[]> {
+  const cursors = (state.logCursors ??= {});
+  const { scanLogs } = proxyActivities<Activities>({ taskQueue, startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumAttempts: 5 } });
+  const scanned = await scanLogs({ service: spec.service, at, watches: due.map((watch) => ({ name: watch.name, spec: watch.spec, cursor: cursors[watch.name] ?? null })) });
+  return scanned.map((scan) => {
+    const watch = due.find((candidate) => candidate.name === scan.name)!;
+    cursors[scan.name] = scan.cursor;
+    state.nextDue[logKey(scan.name)] = at + watch.intervalMs;
+    const outcome: CheckOutcome = { name: logKey(scan.name), up: !scan.over, latencyMs: 0, attempts: 1, detail: scan.detail };
+    state.lastResults[outcome.name] = { ...outcome, at };
+    return outcome;
+  });
+}
+
+/** Evaluates the due metric policies: a firing `when` is a failure, an anomalous aggregate makes the service degraded. */
+export async function evaluateDueMetrics(spec: HealthSpec, due: NonNullable<HealthSpec['metrics']>, at: number, state: SourceState, taskQueue: string): Promise<CheckOutcome[]> {
+  const { readMetricPolicies } = proxyActivities<Activities>({ taskQueue, startToCloseTimeout: '15 seconds', retry: { initialInterval: '1 second', maximumAttempts: 5 } });
+  const readings = await readMetricPolicies({
+    service: spec.service,
+    at,
+    queries: due.map((policy) => ({ name: policy.name, selector: (policy.condition ?? policy.anomaly!.selector), windowMs: policy.windowMs })),
+  });
+  const pending = (state.policyPending ??= {});
+  return readings.map((reading) => {
+    const policy = due.find((candidate) => candidate.name === reading.name)!;
+    const name = metricKey(policy.name);
+    state.nextDue[name] = at + policy.intervalMs;
+    const view: CheckView = { name, up: true, latencyMs: 0, attempts: 1, detail: '', at };
+    if (policy.condition) {
+      const judgement = judgeCondition(policy.condition, reading.value, reading.samples, at, pending[name]);
+      if (judgement.pendingSince === undefined) delete pending[name];
+      else pending[name] = judgement.pendingSince;
+      Object.assign(view, { up: !judgement.firing, detail: judgement.detail });
+    } else if (reading.value === null) {
+      view.detail = `no samples of ${policy.anomaly!.selector.metric} in the window`;
+    } else {
+      const judged = observeBaseline(state, name, reading.value, anomalyRules(policy.anomaly!.rules));
+      Object.assign(view, judged, { detail: `${describeSelector(policy.anomaly!.selector)} = ${reading.value}${judged.degraded ? ', anomalous against its baseline' : ''}` });
+    }
+    state.lastResults[name] = view;
+    return { name, up: view.up, latencyMs: 0, attempts: 1, detail: view.detail };
+  });
+}
+
+/** Feeds a value to the named baseline; returns what the view shows of it. */
+function observeBaseline(state: SourceState, name: string, value: number, rules: AnomalyRules): Pick<CheckView, 'baseline' | 'degraded'> {
+  const { state: baseline, verdict } = observe(state.baselines[name] ?? initialBaseline(), value, rules);
+  state.baselines[name] = baseline;
+  return { baseline: { samples: baseline.samples, mean: verdict.expected.mean, spread: verdict.expected.spread }, degraded: verdict.degraded };
+}
