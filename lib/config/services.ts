@@ -2,6 +2,7 @@
 // Check fields mirror lib/checks/types.ts; the health loop turns a definition
 // into runtime specs with durations in milliseconds.
 import Type, { type Static } from 'typebox';
+import { PRESET_NAMES, SAFE_ARGUMENT } from '../actions/presets';
 import { AGGREGATES } from '../health/metric-policy';
 import { Duration } from './duration';
 
@@ -102,9 +103,26 @@ const HttpAction = Type.Object(
   { additionalProperties: false },
 );
 
+const SafeArgument = Type.String({ pattern: SAFE_ARGUMENT, 'x-expected': 'a name that does not start with "-" (letters, digits, and _ @ . : / = + -)' });
+
+/** A common remediation command, expanded into an exec action (lib/actions/presets.ts). */
+const PresetAction = Type.Object(
+  {
+    type: Type.Literal('preset'),
+    preset: Type.Union(PRESET_NAMES.map((name) => Type.Literal(name))),
+    target: SafeArgument,
+    namespace: Type.Optional(SafeArgument),
+    context: Type.Optional(SafeArgument),
+    user: Type.Optional(Type.Boolean()),
+    env: Type.Optional(StringMap),
+    timeout: Duration('60s'),
+  },
+  { additionalProperties: false },
+);
+
 const NotifyAction = Type.Object({ type: Type.Literal('notify'), message: Type.Optional(Type.String()) }, { additionalProperties: false });
 
-export const ActionDefinition = byType([ExecAction, HttpAction, NotifyAction]);
+export const ActionDefinition = byType([ExecAction, HttpAction, PresetAction, NotifyAction]);
 
 const LadderStep = Type.Object(
   {

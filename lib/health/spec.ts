@@ -1,6 +1,7 @@
 // What the health workflow runs from: a service definition with durations in
 // milliseconds and check specs in the shape the probes take. Plain JSON, small,
 // so it travels in workflow input and survives continue-as-new.
+import { presetArgv } from '../actions/presets';
 import type { ActionSpec } from '../actions/types';
 import type { CheckSpec } from '../checks/types';
 import type { LogWatchSpec } from '../logwatch/types';
@@ -100,6 +101,10 @@ function parsedOrThrow<T>(parsed: Parsed<T>): T {
 
 export function actionSpec(action: ActionDefinitionSpec): ActionSpec {
   if (action.type === 'notify') return action;
+  if (action.type === 'preset') {
+    const { preset, timeout, env, ...params } = action;
+    return { type: 'exec', argv: presetArgv(preset, params), ...(env ? { env } : {}), timeoutMs: toMs(timeout), expectedExitCodes: [0] };
+  }
   const { timeout, ...rest } = action;
   return { ...rest, timeoutMs: toMs(timeout) } as ActionSpec;
 }
