@@ -3,7 +3,7 @@
 // (metric:<name>). This file runs the due ones through activities and turns
 // what they return into CheckViews in the loop's state; the loop then judges
 // the service from the latest view of every source.
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CheckOutcome } from '../activities/health';
 import { anomalyRules, initialBaseline, observe, type AnomalyRules, type BaselineState } from '../lib/health/anomaly';
@@ -21,6 +21,15 @@ export interface SourceState {
   /** Since when each `when` policy's condition has held (it fires after its `for`). */
   policyPending?: Record<string, number>;
 }
+
+/** Workflow code changes that old histories must replay without (see `patched`). */
+export const HEALTH_PATCHES = {
+  localProbes: 'health-local-probes',
+  reportBesideRemediation: 'health-report-beside-remediation',
+} as const;
+
+/** A round of probes that may take longer than this runs as a regular activity. */
+const LOCAL_PROBE_MAX_MS = 5_000;
 
 export const logKey = (name: string) => `log:${name}`;
 export const metricKey = (name: string) => `metric:${name}`;
@@ -65,11 +74,15 @@ export function forgetRemovedSources(spec: HealthSpec, state: SourceState): void
 export async function runDueChecks(spec: HealthSpec, due: HealthSpec['checks'], round: number, at: number, state: SourceState, taskQueue: string): Promise<CheckOutcome[]> {
   // The longest a check may take: every attempt timing out, plus the backoff between them.
   const longestMs = Math.max(...due.map((check) => (check.spec.timeoutMs ?? 5_000) * ((check.spec.retry?.retries ?? 0) + 1) + (check.spec.retry?.retries ?? 0) * 5_000));
-  const { runChecks } = proxyActivities<Activities>({
-    taskQueue,
-    startToCloseTimeout: longestMs + 10_000,
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['TypeError', 'RangeError'] },
-  });
+  const retry = { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['TypeError', 'RangeError'] };
+  // Short probes run as local activities: no task-queue round trip, one marker event
+  // instead of three. They are read-only (their rows are upserts keyed by round), so
+  // running one again after a worker crash is harmless. Long ones keep the checks queue,
+  // where they neither hold up the workflow task nor run on the workflow worker.
+  const { runChecks } =
+    longestMs <= LOCAL_PROBE_MAX_MS && patched(HEALTH_PATCHES.localProbes)
+      ? proxyLocalActivities<Activities>({ startToCloseTimeout: longestMs + 2_000, retry })
+      : proxyActivities<Activities>({ taskQueue, startToCloseTimeout: longestMs + 10_000, retry });
   const outcomes = await runChecks({ service: spec.service, round, at, checks: due.map((check) => ({ name: check.name, spec: check.spec })) });
   const rules = spec.latencyAnomaly === false ? undefined : anomalyRules(spec.latencyAnomaly);
   for (const outcome of outcomes) {

@@ -8,6 +8,7 @@ import {
   condition,
   log,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -36,7 +37,7 @@ import {
   type PauseInput,
   type RemediationView,
 } from './messages';
-import { currentVerdict, dueSources, evaluateDueMetrics, forgetRemovedSources, nextDueAt, runDueChecks, scanDueLogs, sources } from './health-sources';
+import { HEALTH_PATCHES, currentVerdict, dueSources, evaluateDueMetrics, forgetRemovedSources, nextDueAt, runDueChecks, scanDueLogs, sources } from './health-sources';
 
 /** Everything that must survive continue-as-new: plain JSON only. */
 export interface HealthCarried {
@@ -276,10 +277,17 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
           .map(({ name }) => state.lastResults[name])
           .filter((view) => view && !view.up)
           .map((view) => `${view.name}: ${view.detail}`);
-        await recordTransition({ service: spec.service, round: state.round, ...transition, at: now, reason: failing.join('; ') || 'checks passing' });
-        await announce(transition.from, transition.to, failing, now);
-      }
-      await remediate(Date.now());
+        const report = async () => {
+          await recordTransition({ service: spec.service, round: state.round, ...transition, at: now, reason: failing.join('; ') || 'checks passing' });
+          await announce(transition.from, transition.to, failing, now);
+        };
+        // Recording and announcing the change must not delay the remedy.
+        if (patched(HEALTH_PATCHES.reportBesideRemediation)) await Promise.all([report(), remediate(Date.now())]);
+        else {
+          await report();
+          await remediate(Date.now());
+        }
+      } else await remediate(Date.now());
     }
 
     if (workflowInfo().continueAsNewSuggested || state.round - roundsAtStart >= (input.maxRoundsPerRun ?? MAX_ROUNDS_PER_RUN)) {

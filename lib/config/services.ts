@@ -2,7 +2,7 @@
 // Check fields mirror lib/checks/types.ts; the health loop turns a definition
 // into runtime specs with durations in milliseconds.
 import Type, { type Static } from 'typebox';
-import { PRESET_NAMES, SAFE_ARGUMENT } from '../actions/presets';
+import { PRESET_NAMES, SAFE_ARGUMENT, type PresetName } from '../actions/presets';
 import { AGGREGATES } from '../health/metric-policy';
 import { Duration } from './duration';
 
@@ -109,7 +109,7 @@ const SafeArgument = Type.String({ pattern: SAFE_ARGUMENT, 'x-expected': 'a name
 const PresetAction = Type.Object(
   {
     type: Type.Literal('preset'),
-    preset: Type.Union(PRESET_NAMES.map((name) => Type.Literal(name))),
+    preset: Type.Unsafe<PresetName>({ anyOf: PRESET_NAMES.map((name) => ({ const: name })) }),
     target: SafeArgument,
     namespace: Type.Optional(SafeArgument),
     context: Type.Optional(SafeArgument),

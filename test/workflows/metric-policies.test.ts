@@ -10,6 +10,7 @@ import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
+import { saveHistory } from '../helpers/histories';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 
 describe('metric policies', () => {
@@ -96,9 +97,12 @@ describe('metric policies', () => {
 
       cpu = 20;
       await eventually(async () => (await handle.query(healthStatusQuery)).status === 'healthy', 'healthy again');
+      await stopAgent();
+      await handle.terminate('recorded');
+      await saveHistory(handle, 'health-metric-policy');
     } finally {
       await stopAgent();
-      await handle.terminate('test done');
+      await handle.terminate('test done').catch(() => {});
     }
   });
 

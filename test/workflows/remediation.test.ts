@@ -100,9 +100,14 @@ describe('remediation', () => {
     assert.equal(healed.remediation.last!.status, 'succeeded');
     assert.notEqual(demo.pid(), pidBefore, 'a new demo process');
     assert.deepEqual(await actions(service), [{ step: 'restart', action_type: 'exec', status: 'succeeded', decided_by: 'vigil' }]);
-    const transitions = await db.pool.query('SELECT to_status FROM health_transitions WHERE service = $1 ORDER BY round', [service]);
-    assert.deepEqual(transitions.rows.map((row) => row.to_status), ['healthy', 'unhealthy', 'healthy']);
-    const events = receiver.requests.map((request) => request.body as { kind: string; service: string; summary: string }).filter((event) => event.service === service);
+    // The loop records and announces a transition beside its next steps, so the rows may land just after the query sees it.
+    const transitions = async () => (await db.pool.query('SELECT to_status FROM health_transitions WHERE service = $1 ORDER BY round', [service])).rows.map((row) => row.to_status);
+    await eventually(async () => (await transitions()).length === 3, 'the healed transition recorded');
+    assert.deepEqual(await transitions(), ['healthy', 'unhealthy', 'healthy']);
+    const events = await eventually(async () => {
+      const received = receiver.requests.map((request) => request.body as { kind: string; service: string; summary: string }).filter((event) => event.service === service);
+      return received.length === 2 && received;
+    }, 'two notifications');
     assert.deepEqual(events.map((event) => event.kind), ['unhealthy', 'healed']);
     const scraped = await metrics.registry.metrics();
     assert.match(scraped, new RegExp(`vigil_remediations_total\\{service="${service}",step="restart",type="exec",outcome="succeeded"\\} 1\\n`));
