@@ -16,32 +16,15 @@
 // `threshold` failing checks are needed and the detection takes threshold ×
 // interval by design; what the bench reports beyond that is Vigil's overhead
 // (the loop's lateness per interval plus decision → action).
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import pino from 'pino';
-import { configFromObject } from '../lib/config/load';
-import { migrate } from '../lib/db/migrate';
-import { createPool } from '../lib/db/pool';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { HealthSpec } from '../lib/health/spec';
-import { createLogger } from '../lib/log';
-import { projectRoot } from '../lib/paths';
-import { startEmbeddedPostgres } from '../lib/postgres/embedded';
-import { provisionTemporalCli } from '../lib/temporal/cli-binary';
-import { startDevServer } from '../lib/temporal/dev-server';
-import { installTemporalRuntime } from '../lib/temporal/runtime';
-import { freePort } from '../test/helpers/ports';
-import { createWorkers, runWorkers, shutdownWorkers } from '../workers/create-workers';
-import { bundleWorkflows } from '../workers/workflow-code';
 import { healthWorkflow } from '../workflows';
 import { healthStatusQuery, taskQueues, workflowIds, type HealthStatusView } from '../workflows/messages';
-import { describeMachine, intFlag, runBench, summarize, table, watchCpu, type Cleanup, type LatencySummary } from './lib';
+import { startBenchStack } from './stack';
+import { intFlag, runBench, summarize, table, watchCpu, type Cleanup, type LatencySummary } from './lib';
 
 const args = process.argv.slice(2);
 const settings = {
@@ -57,34 +40,6 @@ const json = args.includes('--json');
 const say = (line: string) => console.error(`[heal-overhead] ${line}`);
 /** The longest any one wait of a run may take before the bench gives up on it. */
 const stepLimitMs = 10_000 + 10 * settings.intervalMs * (settings.threshold + 2);
-
-/** Starts everything at once; whatever did start is registered for cleanup even if another part failed. */
-async function startInfrastructure(cleanup: Cleanup, temporalCli: string, dir: string) {
-  const [temporalPort, postgresPort] = [await freePort(), await freePort()];
-  say(`starting Temporal dev server on 127.0.0.1:${temporalPort}, PostgreSQL on 127.0.0.1:${postgresPort}, bundling workflows`);
-  const [temporal, postgres, bundle] = await Promise.allSettled([
-    startDevServer({
-      executable: temporalCli,
-      ip: '127.0.0.1',
-      port: temporalPort,
-      namespace: 'default',
-      logFile: join(dir, 'logs', 'temporal.log'),
-      pidFile: join(dir, 'run', 'temporal.pid'),
-      // The timer queue never fires a timer earlier than "now + this shift" as of its creation: with the
-      // default 1 s, every timer shorter than about 1 s fires after about 1 s.
-      extraArgs: settings.timerShiftMs ? ['--dynamic-config-value', `history.timerProcessorMaxTimeShift="${settings.timerShiftMs}ms"`] : [],
-    }),
-    startEmbeddedPostgres({ dir, port: postgresPort }),
-    bundleWorkflows(),
-  ]);
-  if (temporal.status === 'fulfilled') cleanup.defer('stop Temporal dev server', () => temporal.value.stop());
-  if (postgres.status === 'fulfilled') cleanup.defer('stop PostgreSQL', () => postgres.value.stop());
-  const value = <T>(part: PromiseSettledResult<T>): T => {
-    if (part.status === 'rejected') throw part.reason;
-    return part.value;
-  };
-  return { temporal: value(temporal), postgres: value(postgres), code: value(bundle).code };
-}
 
 /** One failure and its heal, in performance.now() milliseconds of this process. */
 interface Episode {
@@ -191,45 +146,11 @@ void runBench({
   name: 'heal-overhead',
   limitMs: intFlag(args, 'timeout-s', 600) * 1000,
   async body(cleanup) {
-    const temporalCli = await provisionTemporalCli({ configured: process.env.VIGIL_TEMPORAL_CLI, dataDir: join(projectRoot(), '.vigil'), say });
-    const machine = await describeMachine({ temporal: temporalCli });
-    if (machine.cpuBusyPercent > 20) say(`warning: the CPU was ${machine.cpuBusyPercent}% busy before the bench started; figures will be skewed`);
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
-    chmodSync(dir, 0o755); // embedded PostgreSQL runs as another user when we are root
-    cleanup.defer('remove temp dir', () => rmSync(dir, { recursive: true, force: true }));
-    const { temporal, postgres, code } = await startInfrastructure(cleanup, temporalCli, dir);
+    // The timer queue never fires a timer earlier than "now + this shift" as of its creation: with the
+    // default 1 s, every timer shorter than about 1 s fires after about 1 s.
+    const timerShift = settings.timerShiftMs ? ['--dynamic-config-value', `history.timerProcessorMaxTimeShift="${settings.timerShiftMs}ms"`] : [];
+    const { machine, client, pool, prefix, workersStopped } = await startBenchStack(cleanup, { say, devServerArgs: timerShift });
     const target = await startTarget(cleanup);
-
-    const config = configFromObject({ log: { level: 'warn' } }, 'bench config');
-    const pool = createPool({ url: postgres.url, schema: config.database.schema, max: config.database.poolMax });
-    cleanup.defer('close pool', () => pool.end());
-    await migrate(pool, config.database.schema);
-
-    // Logs go to stderr so that --json leaves stdout to the result.
-    const log = createLogger('warn', pino.destination(2));
-    installTemporalRuntime(log);
-    const workerConnection = await NativeConnection.connect({ address: temporal.address });
-    cleanup.defer('close worker connection', () => workerConnection.close());
-    const prefix = `bench-${randomBytes(3).toString('hex')}`;
-    const workers = await createWorkers({
-      connection: workerConnection,
-      namespace: 'default',
-      taskQueuePrefix: prefix,
-      workflowCode: { code },
-      workerConfig: { ...config.worker, shutdownGraceMs: 1_000 },
-      deps: { pool, config, log },
-    });
-    const running = runWorkers(workers);
-    cleanup.defer('stop workers', async () => {
-      shutdownWorkers(workers);
-      await running;
-    });
-    const workersStopped = running.then(() => Promise.reject(new Error('workers stopped before the bench finished')));
-    workersStopped.catch(() => {}); // observed through the races below
-
-    const connection = await Connection.connect({ address: temporal.address });
-    cleanup.defer('close client connection', () => connection.close());
-    const client = new Client({ connection, namespace: 'default' });
 
     // One loop for all runs, as a real service has: a health loop lives forever,
     // so a heal meets a warm workflow (cached on its worker, sticky queue) with

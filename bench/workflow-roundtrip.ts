@@ -4,29 +4,11 @@
 // Temporal dev server and embedded PostgreSQL on free 127.0.0.1 ports under a
 // temp dir, and removes all of it on the way out.
 //   npm run bench:workflow-roundtrip -- [--runs 200] [--warmup 20] [--concurrency 10] [--timeout-s 600] [--json]
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import pino from 'pino';
-import { configFromObject } from '../lib/config/load';
-import { migrate } from '../lib/db/migrate';
-import { createPool } from '../lib/db/pool';
-import { createLogger } from '../lib/log';
-import { projectRoot } from '../lib/paths';
-import { startEmbeddedPostgres } from '../lib/postgres/embedded';
-import { provisionTemporalCli } from '../lib/temporal/cli-binary';
-import { startDevServer } from '../lib/temporal/dev-server';
-import { installTemporalRuntime } from '../lib/temporal/runtime';
-import { freePort } from '../test/helpers/ports';
-import { createWorkers, runWorkers, shutdownWorkers } from '../workers/create-workers';
-import { bundleWorkflows } from '../workers/workflow-code';
 import { selfCheckWorkflow } from '../workflows';
 import { taskQueues, workflowIds } from '../workflows/messages';
-import { describeMachine, intFlag, runBench, summarize, table, watchCpu, type Cleanup } from './lib';
+import { startBenchStack } from './stack';
+import { intFlag, runBench, summarize, table, watchCpu } from './lib';
 
 const args = process.argv.slice(2);
 const settings = {
@@ -37,73 +19,11 @@ const settings = {
 const json = args.includes('--json');
 const say = (line: string) => console.error(`[workflow-roundtrip] ${line}`);
 
-/** Starts everything at once; whatever did start is registered for cleanup even if another part failed. */
-async function startInfrastructure(cleanup: Cleanup, temporalCli: string, dir: string) {
-  const [temporalPort, postgresPort] = [await freePort(), await freePort()];
-  say(`starting Temporal dev server on 127.0.0.1:${temporalPort}, PostgreSQL on 127.0.0.1:${postgresPort}, bundling workflows`);
-  const [temporal, postgres, bundle] = await Promise.allSettled([
-    startDevServer({
-      executable: temporalCli,
-      ip: '127.0.0.1',
-      port: temporalPort,
-      namespace: 'default',
-      logFile: join(dir, 'logs', 'temporal.log'),
-      pidFile: join(dir, 'run', 'temporal.pid'),
-    }),
-    startEmbeddedPostgres({ dir, port: postgresPort }),
-    bundleWorkflows(),
-  ]);
-  if (temporal.status === 'fulfilled') cleanup.defer('stop Temporal dev server', () => temporal.value.stop());
-  if (postgres.status === 'fulfilled') cleanup.defer('stop PostgreSQL', () => postgres.value.stop());
-  const value = <T>(part: PromiseSettledResult<T>): T => {
-    if (part.status === 'rejected') throw part.reason;
-    return part.value;
-  };
-  return { temporal: value(temporal), postgres: value(postgres), code: value(bundle).code };
-}
-
 void runBench({
   name: 'workflow-roundtrip',
   limitMs: intFlag(args, 'timeout-s', 600) * 1000,
   async body(cleanup) {
-    const temporalCli = await provisionTemporalCli({ configured: process.env.VIGIL_TEMPORAL_CLI, dataDir: join(projectRoot(), '.vigil'), say });
-    const machine = await describeMachine({ temporal: temporalCli });
-    if (machine.cpuBusyPercent > 20) say(`warning: the CPU was ${machine.cpuBusyPercent}% busy before the bench started; figures will be skewed`);
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
-    chmodSync(dir, 0o755); // embedded PostgreSQL runs as another user when we are root
-    cleanup.defer('remove temp dir', () => rmSync(dir, { recursive: true, force: true }));
-    const { temporal, postgres, code } = await startInfrastructure(cleanup, temporalCli, dir);
-
-    const config = configFromObject({ log: { level: 'warn' } }, 'bench config');
-    const pool = createPool({ url: postgres.url, schema: config.database.schema, max: config.database.poolMax });
-    cleanup.defer('close pool', () => pool.end());
-    await migrate(pool, config.database.schema);
-
-    // Logs go to stderr so that --json leaves stdout to the result.
-    const log = createLogger('warn', pino.destination(2));
-    installTemporalRuntime(log);
-    const workerConnection = await NativeConnection.connect({ address: temporal.address });
-    cleanup.defer('close worker connection', () => workerConnection.close());
-    const prefix = `bench-${randomBytes(3).toString('hex')}`;
-    const workers = await createWorkers({
-      connection: workerConnection,
-      namespace: 'default',
-      taskQueuePrefix: prefix,
-      workflowCode: { code },
-      workerConfig: { ...config.worker, shutdownGraceMs: 1_000 },
-      deps: { pool, config, log },
-    });
-    const running = runWorkers(workers);
-    cleanup.defer('stop workers', async () => {
-      shutdownWorkers(workers);
-      await running;
-    });
-    const workersStopped = running.then(() => Promise.reject(new Error('workers stopped before the bench finished')));
-    workersStopped.catch(() => {}); // observed through the races below
-
-    const connection = await Connection.connect({ address: temporal.address });
-    cleanup.defer('close client connection', () => connection.close());
-    const client = new Client({ connection, namespace: 'default' });
+    const { machine, client, pool, prefix, workersStopped } = await startBenchStack(cleanup, { say });
     const taskQueue = taskQueues(prefix).workflows;
 
     async function roundTrip(id: string): Promise<number> {

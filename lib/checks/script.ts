@@ -4,7 +4,7 @@
 // do not outlive it.
 import { spawn } from 'node:child_process';
 import { bounded, failure } from './detail';
-import type { Probe, ProbeOutcome, ScriptCheckSpec } from './types';
+import type { Probe, ScriptCheckSpec } from './types';
 
 export const OUTPUT_MAX_BYTES = 4 * 1024;
 /** After the script exits, how long its pipes may stay open (held by a child it left behind). */
