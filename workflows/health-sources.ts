@@ -26,6 +26,7 @@ export interface SourceState {
 export const HEALTH_PATCHES = {
   localProbes: 'health-local-probes',
   reportBesideRemediation: 'health-report-beside-remediation',
+  flapHandOffStands: 'health-flap-hand-off-stands',
 } as const;
 
 /** A round of probes that may take longer than this runs as a regular activity. */

@@ -18,7 +18,7 @@ import type { Activities } from '../activities';
 import type { ActionResult } from '../activities/actions';
 import type { BaselineState } from '../lib/health/anomaly';
 import { decide } from '../lib/health/decide';
-import { remediationVerdict, withinWindow } from '../lib/health/limits';
+import { isFlapping, remediationVerdict, withinWindow } from '../lib/health/limits';
 import { activeMaintenance } from '../lib/health/maintenance';
 import type { HealthSpec, LadderStep } from '../lib/health/spec';
 import { applyRound, INITIAL_COUNTERS, type HealthCounters, type HealthStatus } from '../lib/health/state';
@@ -266,7 +266,9 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       if (transition) {
         state.since = now;
         state.transitionTimes = [...withinWindow(state.transitionTimes, now, spec.flapping.windowMs), now];
-        if (transition.to === 'healthy' || transition.to === 'degraded') {
+        // A hand-off for flapping stands while the service keeps flapping: each bounce must not give up (and notify) again.
+        const handOffStands = state.gaveUp && isFlapping(state.transitionTimes, now, spec.flapping) && patched(HEALTH_PATCHES.flapHandOffStands);
+        if ((transition.to === 'healthy' || transition.to === 'degraded') && !handOffStands) {
           // Healed (by us or by itself): the next incident starts at the bottom of the ladder.
           state.ladderIndex = 0;
           state.settleUntil = undefined;
