@@ -37,45 +37,47 @@ export interface LogOutcome {
   evidence: string[];
 }
 
+/** Runs the checks of one round at once, counts them in the metrics, stores every result (upsert by round). */
+export async function probeAndStore({ pool, metrics }: Pick<ActivityDeps, 'pool' | 'metrics'>, input: ChecksInput, signal: AbortSignal): Promise<CheckOutcome[]> {
+  const results = await Promise.all(input.checks.map(async ({ name, spec }) => ({ name, ...(await runCheck(spec, { signal })) })));
+  for (const result of results) {
+    metrics?.checks.inc({ service: input.service, check: result.name, result: result.up ? 'up' : 'down' });
+    metrics?.checkLatency.observe({ service: input.service, check: result.name }, result.latencyMs / 1000);
+  }
+  await pool.query(
+    `INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts, detail)
+     SELECT $1, $2, r.name, to_timestamp($3 / 1000.0), r.up, r.latency_ms, r.attempts, r.detail
+       FROM jsonb_to_recordset($4::jsonb) AS r(name text, up boolean, latency_ms double precision, attempts integer, detail text)
+     ON CONFLICT (service, round, check_name) DO UPDATE
+       SET up = EXCLUDED.up, latency_ms = EXCLUDED.latency_ms, attempts = EXCLUDED.attempts, detail = EXCLUDED.detail`,
+    [
+      input.service,
+      input.round,
+      input.at,
+      JSON.stringify(
+        results.map((result) => ({
+          name: result.name,
+          up: result.up,
+          latency_ms: result.latencyMs,
+          attempts: result.attempts,
+          detail: result.output ? `${result.detail}\n${result.output}` : result.detail,
+        })),
+      ),
+    ],
+  );
+  return results.map((result) => ({
+    name: result.name,
+    up: result.up,
+    latencyMs: Math.round(result.latencyMs * 10) / 10,
+    attempts: result.attempts,
+    detail: result.detail.slice(0, DETAIL_IN_HISTORY),
+  }));
+}
+
 export function createHealthActivities({ pool, metrics, config }: ActivityDeps) {
   return {
     async runChecks(input: ChecksInput): Promise<CheckOutcome[]> {
-      const signal = Context.current().cancellationSignal;
-      const results = await Promise.all(
-        input.checks.map(async ({ name, spec }) => ({ name, ...(await runCheck(spec, { signal })) })),
-      );
-      for (const result of results) {
-        metrics?.checks.inc({ service: input.service, check: result.name, result: result.up ? 'up' : 'down' });
-        metrics?.checkLatency.observe({ service: input.service, check: result.name }, result.latencyMs / 1000);
-      }
-      await pool.query(
-        `INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts, detail)
-         SELECT $1, $2, r.name, to_timestamp($3 / 1000.0), r.up, r.latency_ms, r.attempts, r.detail
-           FROM jsonb_to_recordset($4::jsonb) AS r(name text, up boolean, latency_ms double precision, attempts integer, detail text)
-         ON CONFLICT (service, round, check_name) DO UPDATE
-           SET up = EXCLUDED.up, latency_ms = EXCLUDED.latency_ms, attempts = EXCLUDED.attempts, detail = EXCLUDED.detail`,
-        [
-          input.service,
-          input.round,
-          input.at,
-          JSON.stringify(
-            results.map((result) => ({
-              name: result.name,
-              up: result.up,
-              latency_ms: result.latencyMs,
-              attempts: result.attempts,
-              detail: result.output ? `${result.detail}\n${result.output}` : result.detail,
-            })),
-          ),
-        ],
-      );
-      return results.map((result) => ({
-        name: result.name,
-        up: result.up,
-        latencyMs: Math.round(result.latencyMs * 10) / 10,
-        attempts: result.attempts,
-        detail: result.detail.slice(0, DETAIL_IN_HISTORY),
-      }));
+      return probeAndStore({ pool, metrics }, input, Context.current().cancellationSignal);
     },
 
     /** Scans each due log watch from its cursor; returns the new cursors and whether each is over threshold. */

@@ -6,6 +6,7 @@ import { createHealthActivities } from './health';
 import { createMetricPolicyActivities } from './metric-policies';
 import { createNotifyActivities } from './notify';
 import { createSelfCheckActivities } from './self-check';
+import { createWatchActivities } from './watch';
 
 export type { ActivityDeps } from './deps';
 
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMetricPolicyActivities(deps),
     ...createActionActivities(deps),
     ...createNotifyActivities(deps),
+    ...createWatchActivities(deps),
   };
 }
 

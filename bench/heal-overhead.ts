@@ -7,7 +7,7 @@
 // whose action is that POST) watches it on its own in-memory Temporal dev
 // server and embedded PostgreSQL on free 127.0.0.1 ports under a temp dir; all
 // of it is removed on the way out.
-//   node --import tsx bench/heal-overhead.ts -- [--runs 30] [--warmup 3] [--interval-ms 200] [--threshold 2] [--timer-shift-ms N] [--timeout-s 600] [--json]
+//   node --import tsx bench/heal-overhead.ts -- [--runs 30] [--warmup 3] [--interval-ms 200] [--threshold 2] [--timer-shift-ms N] [--dynamic-config KEY=VALUE]… [--timeout-s 600] [--json]
 // --timer-shift-ms N starts the dev server with history.timerProcessorMaxTimeShift=N ms
 // (default 1 s): below it, timers shorter than about 1 s fire after about 1 s.
 //
@@ -35,6 +35,8 @@ const settings = {
   settleMs: 100,
   /** history.timerProcessorMaxTimeShift for the dev server; omitted: the server's default (1 s), as `vigil up` runs it. */
   timerShiftMs: args.includes('--timer-shift-ms') ? intFlag(args, 'timer-shift-ms', 1_000) : undefined,
+  /** More dev-server dynamic config (`--dynamic-config history.x=y`, repeatable), for experiments. */
+  dynamicConfig: args.flatMap((arg, index) => (arg === '--dynamic-config' && args[index + 1] ? [args[index + 1]] : [])),
 };
 const json = args.includes('--json');
 const say = (line: string) => console.error(`[heal-overhead] ${line}`);
@@ -149,7 +151,8 @@ void runBench({
     // The timer queue never fires a timer earlier than "now + this shift" as of its creation: with the
     // default 1 s, every timer shorter than about 1 s fires after about 1 s.
     const timerShift = settings.timerShiftMs ? ['--dynamic-config-value', `history.timerProcessorMaxTimeShift="${settings.timerShiftMs}ms"`] : [];
-    const { machine, client, pool, prefix, workersStopped } = await startBenchStack(cleanup, { say, devServerArgs: timerShift });
+    const more = settings.dynamicConfig.flatMap((setting) => ['--dynamic-config-value', setting]);
+    const { machine, client, pool, prefix, workersStopped } = await startBenchStack(cleanup, { say, devServerArgs: [...timerShift, ...more] });
     const target = await startTarget(cleanup);
 
     // One loop for all runs, as a real service has: a health loop lives forever,
@@ -267,6 +270,7 @@ void runBench({
     console.log(
       `one http check every ${intervalMs} ms, failureThreshold ${threshold}; target flipped right after a passing check; ` +
         `timerProcessorMaxTimeShift ${settings.timerShiftMs ? `${settings.timerShiftMs} ms` : 'server default (1 s)'}; ` +
+        `${settings.dynamicConfig.length ? `dynamic config ${settings.dynamicConfig.join(' ')}; ` : ''}` +
         `${settings.warmup} warm-up heals; remediation actions: ${JSON.stringify(actions)}; loop rounds ${finalView.round}` +
         `${result.workflow.continuedAsNew ? ' (continued as new)' : ''}\n`,
     );

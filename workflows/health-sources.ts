@@ -3,7 +3,7 @@
 // (metric:<name>). This file runs the due ones through activities and turns
 // what they return into CheckViews in the loop's state; the loop then judges
 // the service from the latest view of every source.
-import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, log, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CheckOutcome } from '../activities/health';
 import { anomalyRules, initialBaseline, observe, type AnomalyRules, type BaselineState } from '../lib/health/anomaly';
@@ -27,10 +27,18 @@ export const HEALTH_PATCHES = {
   localProbes: 'health-local-probes',
   reportBesideRemediation: 'health-report-beside-remediation',
   flapHandOffStands: 'health-flap-hand-off-stands',
+  quietWatch: 'health-quiet-watch',
 } as const;
 
 /** A round of probes that may take longer than this runs as a regular activity. */
 const LOCAL_PROBE_MAX_MS = 5_000;
+
+/**
+ * A quiet watch reports back after at most this long or this many rounds of the
+ * fastest check, whichever comes first: the status view is never staler than that.
+ */
+export const QUIET_WATCH_MAX_MS = 60_000;
+export const QUIET_WATCH_MAX_ROUNDS = 10;
 
 export const logKey = (name: string) => `log:${name}`;
 export const metricKey = (name: string) => `metric:${name}`;
@@ -146,4 +154,70 @@ function observeBaseline(state: SourceState, name: string, value: number, rules:
   const { state: baseline, verdict } = observe(state.baselines[name] ?? initialBaseline(), value, rules);
   state.baselines[name] = baseline;
   return { baseline: { samples: baseline.samples, mean: verdict.expected.mean, spread: verdict.expected.spread }, degraded: verdict.degraded };
+}
+
+/**
+ * Until when a quiet watch may run from `now`: only the checks are due before then
+ * (logs and metric policies keep their own schedule), and at least two check rounds fit.
+ * Undefined when the loop should run its rounds itself.
+ */
+export function quietWatchUntil(spec: HealthSpec, state: SourceState, now: number): number | undefined {
+  if (!spec.checks.length) return undefined;
+  const others = [...(spec.logs ?? []).map((watch) => logKey(watch.name)), ...(spec.metrics ?? []).map((policy) => metricKey(policy.name))];
+  const firstDue = Math.min(...spec.checks.map((check) => state.nextDue[check.name] ?? now));
+  const shortest = Math.min(...spec.checks.map((check) => check.intervalMs));
+  const horizon = Math.min(QUIET_WATCH_MAX_MS, (QUIET_WATCH_MAX_ROUNDS - 1) * shortest);
+  const until = Math.min(Math.max(now, firstDue) + horizon, ...others.map((name) => (state.nextDue[name] ?? now) - 1));
+  return firstDue + shortest <= until ? until : undefined;
+}
+
+/**
+ * Runs a quiet watch (activities/watch.ts) and takes in what it saw. Returns the rounds it
+ * ran and the time of the last one, or undefined when it was interrupted (`interrupted()`
+ * turned true, e.g. the spec changed) or failed; the loop then runs its rounds itself.
+ */
+export async function watchQuietly(
+  spec: HealthSpec,
+  state: SourceState,
+  firstRound: number,
+  until: number,
+  taskQueue: string,
+  interrupted: () => boolean,
+): Promise<{ rounds: number; lastRoundAt?: number } | undefined> {
+  const longestProbeMs = Math.max(...spec.checks.map((check) => (check.spec.timeoutMs ?? 5_000) * ((check.spec.retry?.retries ?? 0) + 1) + (check.spec.retry?.retries ?? 0) * 5_000));
+  const longestIntervalMs = Math.max(...spec.checks.map((check) => check.intervalMs));
+  const { watchChecks } = proxyActivities<Activities>({
+    taskQueue,
+    startToCloseTimeout: Math.max(0, until - Date.now()) + longestProbeMs + 30_000,
+    heartbeatTimeout: longestIntervalMs + longestProbeMs + 10_000,
+    // A lost watch costs a few rounds of history, not a check: the loop runs them itself.
+    retry: { maximumAttempts: 1 },
+  });
+  // Both waits live in one scope: cancelling it after the race drops whichever is still pending.
+  const scope = new CancellationScope();
+  let watching!: ReturnType<typeof watchChecks>;
+  let interruption!: Promise<void>;
+  await scope.run(async () => {
+    watching = watchChecks({
+      service: spec.service,
+      firstRound,
+      checks: spec.checks.map((check) => ({ name: check.name, spec: check.spec, intervalMs: check.intervalMs, nextDue: state.nextDue[check.name] ?? 0 })),
+      baselines: Object.fromEntries(spec.checks.filter((check) => state.baselines[check.name]).map((check) => [check.name, state.baselines[check.name]])),
+      latencyAnomaly: spec.latencyAnomaly ?? {},
+      until,
+    });
+    interruption = condition(interrupted);
+  });
+  const settled = [watching.catch((error: unknown) => error as Error), interruption.then(() => undefined, () => undefined)];
+  const result = await Promise.race(settled);
+  scope.cancel();
+  await Promise.all(settled);
+  if (result === undefined || result instanceof Error) {
+    if (result instanceof Error) log.warn('quiet watch failed; running rounds in the loop', { service: spec.service, error: String(result) });
+    return undefined;
+  }
+  for (const [name, view] of Object.entries(result.last)) state.lastResults[name] = view;
+  Object.assign(state.nextDue, result.nextDue);
+  Object.assign(state.baselines, result.baselines);
+  return { rounds: result.rounds, lastRoundAt: result.lastRoundAt };
 }

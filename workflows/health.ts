@@ -37,7 +37,7 @@ import {
   type PauseInput,
   type RemediationView,
 } from './messages';
-import { HEALTH_PATCHES, currentVerdict, dueSources, evaluateDueMetrics, forgetRemovedSources, nextDueAt, runDueChecks, scanDueLogs, sources } from './health-sources';
+import { HEALTH_PATCHES, currentVerdict, quietWatchUntil, watchQuietly, dueSources, evaluateDueMetrics, forgetRemovedSources, nextDueAt, runDueChecks, scanDueLogs, sources } from './health-sources';
 
 /** Everything that must survive continue-as-new: plain JSON only. */
 export interface HealthCarried {
@@ -91,6 +91,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [NON_RETRYABLE_NOTIFY_ERROR] },
   });
   let wake = false;
+  let specChanged = false;
   let acting = false;
   let suppressed: string | undefined;
   let waiting: { until: number; reason: string } | undefined;
@@ -120,9 +121,10 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
   }
 
   async function giveUp(reason: string): Promise<void> {
-    state.gaveUp = { at: Date.now(), reason };
+    const at = Date.now();
     // The hand-off goes into the audit trail (and to the notifiers) like any action.
     await act({ name: 'give-up', action: { type: 'notify', message: `gave up on ${spec.service}: ${reason}` }, settleMs: 0 }, 'vigil', reason);
+    state.gaveUp = { at, reason };
   }
 
   /** Tells people when a service goes down or comes back; maintenance and pauses stay quiet. */
@@ -173,6 +175,39 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     }
   }
 
+  /** Judges the service from the latest view of every source; records, announces and remediates a change. */
+  async function judgeRound(now: number): Promise<void> {
+    const { counters, transition } = applyRound(state.counters, currentVerdict(spec, state), spec.thresholds);
+    state.counters = counters;
+    if (transition) {
+      state.since = now;
+      state.transitionTimes = [...withinWindow(state.transitionTimes, now, spec.flapping.windowMs), now];
+      // A hand-off for flapping stands while the service keeps flapping: each bounce must not give up (and notify) again.
+      const handOffStands = state.gaveUp && isFlapping(state.transitionTimes, now, spec.flapping) && patched(HEALTH_PATCHES.flapHandOffStands);
+      if ((transition.to === 'healthy' || transition.to === 'degraded') && !handOffStands) {
+        // Healed (by us or by itself): the next incident starts at the bottom of the ladder.
+        state.ladderIndex = 0;
+        state.settleUntil = undefined;
+        state.gaveUp = undefined;
+      }
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: transition.to }]);
+      const failing = sources(spec)
+        .map(({ name }) => state.lastResults[name])
+        .filter((view) => view && !view.up)
+        .map((view) => `${view.name}: ${view.detail}`);
+      const report = async () => {
+        await recordTransition({ service: spec.service, round: state.round, ...transition, at: now, reason: failing.join('; ') || 'checks passing' });
+        await announce(transition.from, transition.to, failing, now);
+      };
+      // Recording and announcing the change must not delay the remedy.
+      if (patched(HEALTH_PATCHES.reportBesideRemediation)) await Promise.all([report(), remediate(Date.now())]);
+      else {
+        await report();
+        await remediate(Date.now());
+      }
+    } else await remediate(Date.now());
+  }
+
   setHandler(pauseSignal, (pause) => {
     state.paused = pause;
     wake = true;
@@ -191,6 +226,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
         forgetRemovedSources(next, state);
         state.ladderIndex = Math.min(state.ladderIndex, next.ladder.length);
         wake = true;
+        specChanged = true;
       }
       return { changed };
     },
@@ -228,7 +264,8 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     round: state.round,
     consecutiveFailures: state.counters.consecutiveFailures,
     consecutiveSuccesses: state.counters.consecutiveSuccesses,
-    paused: state.paused,
+    // A pause whose time has passed is over, even before the loop comes round to clear it.
+    paused: state.paused?.until !== undefined && state.paused.until <= Date.now() ? undefined : state.paused,
     checks: sources(spec)
       .map(({ name }) => state.lastResults[name])
       .filter((view): view is CheckView => Boolean(view)),
@@ -255,41 +292,25 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     const now = Date.now();
     if (state.paused?.until !== undefined && state.paused.until <= now) state.paused = undefined;
 
-    const due = dueSources(spec, state, now);
-    if (due.checks.length || due.logs.length || due.metrics.length) {
-      state.round += 1;
-      if (due.checks.length) await runDueChecks(spec, due.checks, state.round, now, state, queues.checks);
-      if (due.logs.length) await scanDueLogs(spec, due.logs, now, state, queues.checks);
-      if (due.metrics.length) await evaluateDueMetrics(spec, due.metrics, now, state, queues.checks);
-      const { counters, transition } = applyRound(state.counters, currentVerdict(spec, state), spec.thresholds);
-      state.counters = counters;
-      if (transition) {
-        state.since = now;
-        state.transitionTimes = [...withinWindow(state.transitionTimes, now, spec.flapping.windowMs), now];
-        // A hand-off for flapping stands while the service keeps flapping: each bounce must not give up (and notify) again.
-        const handOffStands = state.gaveUp && isFlapping(state.transitionTimes, now, spec.flapping) && patched(HEALTH_PATCHES.flapHandOffStands);
-        if ((transition.to === 'healthy' || transition.to === 'degraded') && !handOffStands) {
-          // Healed (by us or by itself): the next incident starts at the bottom of the ladder.
-          state.ladderIndex = 0;
-          state.settleUntil = undefined;
-          state.gaveUp = undefined;
-        }
-        upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: transition.to }]);
-        const failing = sources(spec)
-          .map(({ name }) => state.lastResults[name])
-          .filter((view) => view && !view.up)
-          .map((view) => `${view.name}: ${view.detail}`);
-        const report = async () => {
-          await recordTransition({ service: spec.service, round: state.round, ...transition, at: now, reason: failing.join('; ') || 'checks passing' });
-          await announce(transition.from, transition.to, failing, now);
-        };
-        // Recording and announcing the change must not delay the remedy.
-        if (patched(HEALTH_PATCHES.reportBesideRemediation)) await Promise.all([report(), remediate(Date.now())]);
-        else {
-          await report();
-          await remediate(Date.now());
-        }
-      } else await remediate(Date.now());
+    const quietUntil = state.counters.status === 'healthy' && state.counters.consecutiveFailures === 0 ? quietWatchUntil(spec, state, now) : undefined;
+    const watched = quietUntil !== undefined && patched(HEALTH_PATCHES.quietWatch) ? await watchQuietly(spec, state, state.round + 1, quietUntil, queues.checks, () => specChanged) : undefined;
+    specChanged = false;
+    if (watched?.rounds) {
+      // Every round of the watch but the last passed quietly; the last one is judged like any round.
+      for (let passed = 1; passed < watched.rounds; passed++) state.counters = applyRound(state.counters, { up: true, anomalous: false }, spec.thresholds).counters;
+      state.round += watched.rounds;
+      await judgeRound(watched.lastRoundAt ?? Date.now());
+    } else if (!watched) {
+      // Taken now, not before the watch: an interrupted watch may have come back with a new spec.
+      const roundAt = Date.now();
+      const due = dueSources(spec, state, roundAt);
+      if (due.checks.length || due.logs.length || due.metrics.length) {
+        state.round += 1;
+        if (due.checks.length) await runDueChecks(spec, due.checks, state.round, roundAt, state, queues.checks);
+        if (due.logs.length) await scanDueLogs(spec, due.logs, roundAt, state, queues.checks);
+        if (due.metrics.length) await evaluateDueMetrics(spec, due.metrics, roundAt, state, queues.checks);
+        await judgeRound(roundAt);
+      }
     }
 
     if (workflowInfo().continueAsNewSuggested || state.round - roundsAtStart >= (input.maxRoundsPerRun ?? MAX_ROUNDS_PER_RUN)) {
@@ -301,6 +322,8 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
 
     const nextAt = nextDueAt(spec, state, Date.now());
     wake = false;
+    // After a quiet watch the next one waits for its first round itself: no timer needed.
+    if (watched?.rounds && state.counters.status === 'healthy' && quietWatchUntil(spec, state, Date.now()) !== undefined) continue;
     // A service with nothing to check (only signals and updates) sleeps until woken.
     if (Number.isFinite(nextAt)) await condition(() => wake, Math.max(1, nextAt - Date.now()));
     else await condition(() => wake);

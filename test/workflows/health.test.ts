@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { HealthSpec } from '../../lib/health/spec';
 import { healthWorkflow } from '../../workflows';
-import { healthStatusQuery, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, taskQueues, workflowIds } from '../../workflows/messages';
+import { configureUpdate, healthStatusQuery, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, taskQueues, workflowIds } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { saveHistory } from '../helpers/histories';
 import { connectTestTemporal, createTestDatabase, createTestWorkers, testEnvironment, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
@@ -112,6 +112,31 @@ describe('health workflow', () => {
     }
   });
 
+  it('watches a healthy service quietly, and a new spec interrupts the watch at once', async () => {
+    healthy = true;
+    const service = uniqueName('quiet').replace('_', '-');
+    // A 5 s interval makes a quiet watch of up to 45 s: longer than the wait below.
+    const slow = { ...spec(service), checks: [{ ...spec(service).checks[0], intervalMs: 5_000 }] };
+    const handle = await temporal.client.workflow.start(healthWorkflow, {
+      taskQueue: taskQueues(temporal.taskQueuePrefix).workflows,
+      workflowId: workflowIds.health(service),
+      args: [{ spec: slow }],
+    });
+    try {
+      await eventually(async () => (await statusOf(handle)).status === 'healthy', 'healthy');
+      await eventually(async () => (await handle.describe()).raw.pendingActivities?.some((activity) => activity.activityType?.name === 'watchChecks'), 'a quiet watch running');
+      const renamed = { ...slow, checks: [{ ...slow.checks[0], name: 'http-v2' }] };
+      assert.deepEqual(await handle.executeUpdate(configureUpdate, { args: [renamed] }), { changed: true });
+      const view = await eventually(async () => {
+        const status = await statusOf(handle);
+        return status.checks.some((check) => check.name === 'http-v2') && status;
+      }, 'the new check run', 20_000);
+      assert.deepEqual(view.checks.map((check) => check.name), ['http-v2']);
+    } finally {
+      await handle.terminate('test done');
+    }
+  });
+
   it('takes pause and resume signals', async () => {
     healthy = true;
     const handle = await start(uniqueName('paused').replace('_', '-'));
@@ -137,9 +162,11 @@ describe('health workflow', () => {
     const handle = await start(service, 3);
     try {
       const firstRun = (await handle.describe()).runId;
-      await eventually(async () => (await statusOf(handle)).round >= 5, 'five rounds');
-      const status = await statusOf(handle);
-      assert.notEqual((await temporal.client.workflow.getHandle(handle.workflowId).describe()).runId, firstRun, 'a new run');
+      await eventually(async () => (await temporal.client.workflow.getHandle(handle.workflowId).describe()).runId !== firstRun, 'a new run');
+      const status = await eventually(async () => {
+        const view = await statusOf(handle);
+        return view.round >= 5 && view;
+      }, 'five rounds');
       assert.equal(status.status, 'healthy', 'status carried');
       assert.ok(status.checks[0].baseline!.samples >= 5, 'baseline carried');
       const old = await db.pool.query(`SELECT count(*)::int AS n FROM check_results WHERE service = $1 AND round = -1`, [service]);
