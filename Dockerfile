@@ -38,8 +38,7 @@ RUN apt-get update \
 WORKDIR /app
 # Containers listen on all interfaces; everything else comes from configs/
 # (mounted over /app/configs) and VIGIL_* variables.
-ENV NODE_ENV=production \
-    VIGIL_CONFIG_DIR=/app/configs \
+ENV VIGIL_CONFIG_DIR=/app/configs \
     VIGIL_SERVER__HOST=0.0.0.0 \
     VIGIL_SERVER__OPS__HOST=0.0.0.0
 COPY --from=deps /src/node_modules ./node_modules
