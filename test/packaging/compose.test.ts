@@ -2,7 +2,7 @@
 // interpolation from .env, profiles, the compose specification's JSON schema),
 // for both profiles; then what the issue asks of each service.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { toMs } from '../../lib/config/duration';
@@ -92,6 +92,9 @@ describe('docker-compose.yml', () => {
     assert.equal(ignored.status, 0, '.env is git-ignored');
     const tracked = run('git', ['check-ignore', '--quiet', '.env.example']);
     assert.equal(tracked.status, 1, '.env.example is not ignored');
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const used = new Set([...readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8').matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((match) => match[1]));
+    for (const name of used) assert.match(example, new RegExp(`^(# )?${name}=`, 'm'), `.env.example documents ${name}`);
     const withoutExample = run(tools.composeConfig, ['-env-file', tempFile('empty.env', ''), join(ROOT, 'docker-compose.yml')], { env: { PATH: process.env.PATH ?? '' } });
     assert.notEqual(withoutExample.status, 0, 'a missing secret is an error, not an empty value');
     assert.match(withoutExample.stderr, /set (POSTGRES_PASSWORD|VIGIL_ADMIN_TOKEN|ALERTMANAGER_TOKEN) in \.env/);
