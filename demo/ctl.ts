@@ -19,6 +19,7 @@ Commands:
   status                    exit 0 if running and healthy, 1 otherwise
   fail <mode> [--duration D]  make it fail: ${FAILURE_MODES.join(' | ')}
                             (D such as 30s; hang, error and slow recover after D)
+  serve                     run it in the foreground (what start runs; containers)
 
 Options (and environment):
   --host HOST   listen address (DEMO_HOST, default 127.0.0.1)

@@ -21,6 +21,8 @@ function testFiles(filters: string[], e2e: boolean): string[] {
     .filter((file) => file.endsWith('.test.ts'))
     .map((file) => join('test', file))
     .filter((file) => e2e === file.startsWith(join('test', 'e2e')))
+    // Validations of the packaging files, with their own tools: `npm run test:packaging`.
+    .filter((file) => !file.startsWith(join('test', 'packaging')))
     .sort();
   if (!filters.length) return all;
   return all.filter((file) => filters.some((filter) => file.startsWith(relative(root, resolve(filter)))));

@@ -6,16 +6,19 @@ import { onShutdownSignal } from '../process-signals';
 import { buildOpsApp } from '../../api/ops';
 import { Readiness } from '../../api/readiness';
 import { createMetrics } from '../../lib/metrics';
-import { openDatabase, processLogger, startWorkerSet, temporalClient } from '../stack';
+import { ensureSearchAttributes, openDatabase, processLogger, startWorkerSet, temporalClient } from '../stack';
 
 export async function worker({ config }: LoadedConfig): Promise<void> {
   requireExternal(config.temporal.address, config.database.url, 'worker');
   const log = processLogger(config);
   const metrics = createMetrics();
   const pool = await openDatabase(config, config.database.url, log, metrics);
+  const temporal = temporalClient(config, config.temporal.address);
+  // A cluster (compose's cluster profile, Kubernetes) may not have Vigil's search
+  // attributes yet; workflows that upsert them would fail. Best effort, as in `vigil up`.
+  await ensureSearchAttributes(temporal.connection, temporal.namespace, log);
   const running = await startWorkerSet({ config, address: config.temporal.address, pool, log, metrics });
   // The worker's own ops listener: its metrics (checks, actions) and probes for its orchestrator.
-  const temporal = temporalClient(config, config.temporal.address);
   const readiness = new Readiness({ pool, connection: temporal.connection, metrics });
   const ops = await buildOpsApp({ metrics, readiness, log });
   await ops.listen({ host: config.server.ops.host, port: config.server.ops.port, listenTextResolver: () => '' });

@@ -2,7 +2,7 @@
 // definition files (services, apps, policies; a bad one is rejected alone).
 // Order: parse YAML → apply env overrides → validate and fill defaults.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import YAML, { LineCounter } from 'yaml';
 import { applyEnvOverrides } from './env';
 import { ConfigError, type ConfigProblem } from './errors';
@@ -112,6 +112,9 @@ function loadDefinitions(dir: string): { definitions: Definitions; rejected: Con
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    // Hidden entries are not definitions: a Kubernetes ConfigMap volume keeps a
+    // second copy of every file under `..<timestamp>/` (and `..data/`).
+    .filter((name) => !name.split(sep).some((part) => part.startsWith('.')))
     .filter((name) => /\.ya?ml$/.test(name) && name !== MAIN_FILE)
     .sort()
     .map((name) => join(dir, name))

@@ -1,0 +1,70 @@
+// Prometheus, its rules and Alertmanager: checked and unit-tested by their own
+// tools (promtool, amtool), then wired to what docker-compose.yml runs.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import YAML from 'yaml';
+import { loadConfig } from '../../lib/config/load';
+import { ROOT, composeProject, run, tempFile, tools } from './tools';
+
+const MONITORING = join(ROOT, 'monitoring');
+const dev = composeProject();
+
+function ok(command: string, args: string[]): string {
+  const result = run(command, args);
+  assert.equal(result.status, 0, `${command} ${args.join(' ')}:\n${result.stdout}${result.stderr}`);
+  return result.stdout + result.stderr;
+}
+
+function readYaml(file: string): any {
+  return YAML.parse(readFileSync(file, 'utf8'));
+}
+
+describe('monitoring configs', () => {
+  it('promtool accepts the Prometheus config and finds the rule file', () => {
+    assert.match(ok(tools.promtool, ['check', 'config', join(MONITORING, 'prometheus.yml')]), /SUCCESS: 1 rule files found[\s\S]*SUCCESS: \d+ rules found/);
+  });
+
+  it('promtool accepts the rules and their unit tests pass', () => {
+    ok(tools.promtool, ['check', 'rules', join(MONITORING, 'rules', 'vigil.yml')]);
+    assert.match(ok(tools.promtool, ['test', 'rules', join(MONITORING, 'tests', 'vigil.test.yml')]), /SUCCESS/);
+  });
+
+  it('promtool rejects a broken rule', () => {
+    const broken = tempFile('broken.yml', 'groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: sum by (service (vigil_services)\n');
+    assert.notEqual(run(tools.promtool, ['check', 'rules', broken]).status, 0);
+  });
+
+  it('amtool accepts the Alertmanager config, and rejects a broken one', () => {
+    ok(tools.amtool, ['check-config', join(MONITORING, 'alertmanager.yml')]);
+    const broken = tempFile('alertmanager.yml', 'route:\n  receiver: nobody\nreceivers:\n  - name: vigil-triage\n');
+    assert.notEqual(run(tools.amtool, ['check-config', broken]).status, 0);
+  });
+
+  it('Alertmanager routes every alert to Vigil\'s triage webhook on the api service, with the compose secret as bearer token', () => {
+    const config = readYaml(join(MONITORING, 'alertmanager.yml'));
+    const receiver = config.receivers.find((candidate: any) => candidate.name === config.route.receiver);
+    const [webhook] = receiver.webhook_configs;
+    const apiPort = loadConfig({ dir: join(ROOT, 'configs'), env: {} }).config.server.port;
+    assert.equal(webhook.url, `http://api:${apiPort}/api/v1/alerts`);
+    assert.ok(dev.services.api.ports!.some((port) => port.target === apiPort));
+    assert.equal(webhook.http_config.authorization.type, 'Bearer');
+    assert.equal(webhook.http_config.authorization.credentials_file, dev.services.alertmanager.secrets![0].target);
+  });
+
+  it('Prometheus scrapes the api, every worker and the demo on the ports they listen on, and alerts to the alertmanager service', () => {
+    const config = readYaml(join(MONITORING, 'prometheus.yml'));
+    const opsPort = loadConfig({ dir: join(ROOT, 'configs'), env: {} }).config.server.ops.port;
+    const job = (name: string) => config.scrape_configs.find((candidate: any) => candidate.job_name === name);
+    assert.deepEqual(job('vigil-api').static_configs[0].targets, [`api:${opsPort}`]);
+    assert.deepEqual(job('vigil-worker').dns_sd_configs[0], { names: ['worker'], type: 'A', port: opsPort, refresh_interval: '15s' });
+    const demoPort = Number(dev.services.demo.command![dev.services.demo.command!.indexOf('--port') + 1]);
+    assert.deepEqual(job('demo').static_configs[0].targets, [`demo:${demoPort}`]);
+    assert.deepEqual(config.alerting.alertmanagers[0].static_configs[0].targets, ['alertmanager:9093']);
+    for (const service of ['api', 'worker', 'demo', 'alertmanager']) assert.ok(dev.services[service], `compose runs ${service}`);
+    const mounts = dev.services.prometheus.volumes!.map((volume) => `${volume.source}:${volume.target}`);
+    assert.ok(mounts.includes(`${join(MONITORING, 'prometheus.yml')}:/etc/prometheus/prometheus.yml`));
+    assert.ok(mounts.includes(`${join(MONITORING, 'rules')}:/etc/prometheus/rules`), 'rules/ beside the config, as rule_files expects');
+  });
+});
