@@ -22,7 +22,13 @@ export interface SourceState {
   policyPending?: Record<string, number>;
 }
 
-/** Workflow code changes that old histories must replay without (see `patched`). */
+/**
+ * Workflow code changes that old histories must replay without. The loop asks
+ * `patched()` for all of them once, first thing in a run, so every marker sits at
+ * the start of the history: a run begun by older code keeps the older behaviour
+ * until it continues as new, and no marker lands between a local activity and
+ * the commands that follow it.
+ */
 export const HEALTH_PATCHES = {
   localProbes: 'health-local-probes',
   reportBesideRemediation: 'health-report-beside-remediation',
@@ -80,7 +86,14 @@ export function forgetRemovedSources(spec: HealthSpec, state: SourceState): void
   }
 }
 
-export async function runDueChecks(spec: HealthSpec, due: HealthSpec['checks'], round: number, at: number, state: SourceState, taskQueue: string): Promise<CheckOutcome[]> {
+export type HealthFeatures = { [K in keyof typeof HEALTH_PATCHES]: boolean };
+
+/** Asks `patched()` once for each change; call it at the very start of a run. */
+export function healthFeatures(): HealthFeatures {
+  return Object.fromEntries(Object.entries(HEALTH_PATCHES).map(([feature, id]) => [feature, patched(id)])) as HealthFeatures;
+}
+
+export async function runDueChecks(spec: HealthSpec, due: HealthSpec['checks'], round: number, at: number, state: SourceState, taskQueue: string, localProbes: boolean): Promise<CheckOutcome[]> {
   // The longest a check may take: every attempt timing out, plus the backoff between them.
   const longestMs = Math.max(...due.map((check) => (check.spec.timeoutMs ?? 5_000) * ((check.spec.retry?.retries ?? 0) + 1) + (check.spec.retry?.retries ?? 0) * 5_000));
   const retry = { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['TypeError', 'RangeError'] };
@@ -89,7 +102,7 @@ export async function runDueChecks(spec: HealthSpec, due: HealthSpec['checks'], 
   // running one again after a worker crash is harmless. Long ones keep the checks queue,
   // where they neither hold up the workflow task nor run on the workflow worker.
   const { runChecks } =
-    longestMs <= LOCAL_PROBE_MAX_MS && patched(HEALTH_PATCHES.localProbes)
+    localProbes && longestMs <= LOCAL_PROBE_MAX_MS
       ? proxyLocalActivities<Activities>({ startToCloseTimeout: longestMs + 2_000, retry })
       : proxyActivities<Activities>({ taskQueue, startToCloseTimeout: longestMs + 10_000, retry });
   const outcomes = await runChecks({ service: spec.service, round, at, checks: due.map((check) => ({ name: check.name, spec: check.spec })) });

@@ -8,7 +8,6 @@ import {
   condition,
   log,
   continueAsNew,
-  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -37,7 +36,7 @@ import {
   type PauseInput,
   type RemediationView,
 } from './messages';
-import { HEALTH_PATCHES, currentVerdict, quietWatchUntil, watchQuietly, dueSources, evaluateDueMetrics, forgetRemovedSources, nextDueAt, runDueChecks, scanDueLogs, sources } from './health-sources';
+import { healthFeatures, currentVerdict, quietWatchUntil, watchQuietly, dueSources, evaluateDueMetrics, forgetRemovedSources, nextDueAt, runDueChecks, scanDueLogs, sources } from './health-sources';
 
 /** Everything that must survive continue-as-new: plain JSON only. */
 export interface HealthCarried {
@@ -76,6 +75,7 @@ function freshState(): HealthCarried {
 }
 
 export async function healthWorkflow(input: HealthInput): Promise<never> {
+  const features = healthFeatures();
   let spec = input.spec;
   const state: HealthCarried = { ...freshState(), ...input.carried };
   const { workflowId, taskQueue } = workflowInfo();
@@ -183,7 +183,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       state.since = now;
       state.transitionTimes = [...withinWindow(state.transitionTimes, now, spec.flapping.windowMs), now];
       // A hand-off for flapping stands while the service keeps flapping: each bounce must not give up (and notify) again.
-      const handOffStands = state.gaveUp && isFlapping(state.transitionTimes, now, spec.flapping) && patched(HEALTH_PATCHES.flapHandOffStands);
+      const handOffStands = state.gaveUp && isFlapping(state.transitionTimes, now, spec.flapping) && features.flapHandOffStands;
       if ((transition.to === 'healthy' || transition.to === 'degraded') && !handOffStands) {
         // Healed (by us or by itself): the next incident starts at the bottom of the ladder.
         state.ladderIndex = 0;
@@ -200,7 +200,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
         await announce(transition.from, transition.to, failing, now);
       };
       // Recording and announcing the change must not delay the remedy.
-      if (patched(HEALTH_PATCHES.reportBesideRemediation)) await Promise.all([report(), remediate(Date.now())]);
+      if (features.reportBesideRemediation) await Promise.all([report(), remediate(Date.now())]);
       else {
         await report();
         await remediate(Date.now());
@@ -293,7 +293,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     if (state.paused?.until !== undefined && state.paused.until <= now) state.paused = undefined;
 
     const quietUntil = state.counters.status === 'healthy' && state.counters.consecutiveFailures === 0 ? quietWatchUntil(spec, state, now) : undefined;
-    const watched = quietUntil !== undefined && patched(HEALTH_PATCHES.quietWatch) ? await watchQuietly(spec, state, state.round + 1, quietUntil, queues.checks, () => specChanged) : undefined;
+    const watched = quietUntil !== undefined && features.quietWatch ? await watchQuietly(spec, state, state.round + 1, quietUntil, queues.checks, () => specChanged) : undefined;
     specChanged = false;
     if (watched?.rounds) {
       // Every round of the watch but the last passed quietly; the last one is judged like any round.
@@ -306,7 +306,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
       const due = dueSources(spec, state, roundAt);
       if (due.checks.length || due.logs.length || due.metrics.length) {
         state.round += 1;
-        if (due.checks.length) await runDueChecks(spec, due.checks, state.round, roundAt, state, queues.checks);
+        if (due.checks.length) await runDueChecks(spec, due.checks, state.round, roundAt, state, queues.checks, features.localProbes);
         if (due.logs.length) await scanDueLogs(spec, due.logs, roundAt, state, queues.checks);
         if (due.metrics.length) await evaluateDueMetrics(spec, due.metrics, roundAt, state, queues.checks);
         await judgeRound(roundAt);

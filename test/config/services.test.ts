@@ -106,7 +106,7 @@ services:
     assert.deepEqual(rejected, [
       { source: file, path: 'services[0].remediation.ladder[0].action.argv', message: 'is required' },
       { source: file, path: 'services[0].remediation.ladder[0].action.command', message: 'unknown key "command"' },
-      { source: file, path: 'services[0].remediation.ladder[1].action.type', message: 'must be one of "exec", "http", "notify", got "webhook"' },
+      { source: file, path: 'services[0].remediation.ladder[1].action.type', message: 'must be one of "exec", "http", "preset", "notify", got "webhook"' },
     ]);
   });
 });
