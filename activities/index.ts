@@ -2,6 +2,7 @@
 // clients. Workflows proxy `Activities` (types only; the bundle never sees this code).
 import type { ActivityDeps } from './deps';
 import { createActionActivities } from './actions';
+import { createDriftActivities } from './drift';
 import { createHealthActivities } from './health';
 import { createNotifyActivities } from './notify';
 import { createSelfCheckActivities } from './self-check';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createActionActivities(deps),
     ...createNotifyActivities(deps),
+    ...createDriftActivities(deps),
   };
 }
 

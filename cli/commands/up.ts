@@ -8,7 +8,7 @@ import { apiToken } from '../../api/auth-tokens';
 import type { RunningApi } from '../../api/server';
 import type { LoadedConfig } from '../../lib/config/load';
 import { redactUrl } from '../../lib/db/pool';
-import { createMetrics, registerServiceStatusGauge } from '../../lib/metrics';
+import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } from '../../lib/metrics';
 import { startEmbeddedPostgres, stopLeftoverPostgres, type RunningPostgres } from '../../lib/postgres/embedded';
 import { stopLeftover } from '../../lib/process/child';
 import { provisionTemporalCli, TemporalCliNotFound } from '../../lib/temporal/cli-binary';
@@ -72,6 +72,7 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     if (!ownTemporal) await ensureSearchAttributes(temporal.connection, temporal.namespace, log);
     workers = await startWorkerSet({ config, address: temporalAddress, pool, log, workflowCode, metrics });
     registerServiceStatusGauge(metrics, pool);
+    registerDriftStatusGauge(metrics, pool);
     // With no tokens configured, a laptop gets an admin token it can use at once.
     const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
     const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
