@@ -63,7 +63,7 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
     return { snapshot, live, liveHash: liveHashOf(live), comparison };
   }
 
-  async function store(app: string, checkId: string, at: number, summary: CheckSummary, comparison?: Comparison): Promise<void> {
+  async function store(app: string, mode: string, checkId: string, at: number, summary: CheckSummary, comparison?: Comparison): Promise<void> {
     const notInSync = (comparison?.objects ?? []).filter((object) => object.status !== 'in-sync');
     const diffHash = hashOf({ status: summary.status, revision: summary.revision ?? null, objects: notInSync, error: summary.error ?? '' });
     const client = await pool.connect();
@@ -78,12 +78,12 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
         );
       }
       await client.query(
-        `INSERT INTO drift_state (app, check_id, checked_at, revision, status, live_hash, diff_hash, objects, drifted, fields, error)
-         VALUES ($1, $2, to_timestamp($3 / 1000.0), $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (app) DO UPDATE SET check_id = EXCLUDED.check_id, checked_at = EXCLUDED.checked_at, revision = EXCLUDED.revision,
+        `INSERT INTO drift_state (app, check_id, checked_at, revision, status, live_hash, diff_hash, objects, drifted, fields, error, mode)
+         VALUES ($1, $2, to_timestamp($3 / 1000.0), $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (app) DO UPDATE SET mode = EXCLUDED.mode, check_id = EXCLUDED.check_id, checked_at = EXCLUDED.checked_at, revision = EXCLUDED.revision,
            status = EXCLUDED.status, live_hash = EXCLUDED.live_hash, diff_hash = EXCLUDED.diff_hash, objects = EXCLUDED.objects,
            drifted = EXCLUDED.drifted, fields = EXCLUDED.fields, error = EXCLUDED.error`,
-        [app, checkId, at, summary.revision ?? null, summary.status, summary.liveHash ?? null, diffHash, summary.objects, JSON.stringify(notInSync), summary.fields, summary.error ?? ''],
+        [app, checkId, at, summary.revision ?? null, summary.status, summary.liveHash ?? null, diffHash, summary.objects, JSON.stringify(notInSync), summary.fields, summary.error ?? '', mode],
       );
       await client.query('COMMIT');
     } catch (error) {
@@ -120,7 +120,7 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
         if (!(error instanceof SourceError || error instanceof DesiredDocumentError)) throw error;
         summary = { checkId, status: 'error', objects: 0, drifted: [], driftedCount: 0, fields: 0, preview: [], error: error.message.slice(0, 1000) };
       }
-      await store(spec.app, checkId, at, summary, comparison);
+      await store(spec.app, spec.mode, checkId, at, summary, comparison);
       metrics?.driftFields?.set({ app: spec.app }, summary.fields);
       return summary;
     },

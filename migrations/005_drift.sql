@@ -4,6 +4,7 @@
 -- check id, syncs by (app, desired revision, live-state hash, attempt).
 CREATE TABLE drift_state (
   app          text PRIMARY KEY,
+  mode         text NOT NULL DEFAULT 'detect',
   check_id     text NOT NULL,
   checked_at   timestamptz NOT NULL,
   revision     text,

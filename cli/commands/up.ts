@@ -14,6 +14,7 @@ import { stopLeftover } from '../../lib/process/child';
 import { provisionTemporalCli, TemporalCliNotFound } from '../../lib/temporal/cli-binary';
 import { startDevServer, startDevServerFromSdkDownload, type DevServer } from '../../lib/temporal/dev-server';
 import { formatProblem } from '../../lib/config/errors';
+import { applyApps } from '../../lib/drift/apply';
 import { applyServices, type ApplyReport } from '../../lib/health/apply';
 import type { Logger } from '../../lib/log';
 import { loadWorkflowCode } from '../../workers/workflow-code';
@@ -154,6 +155,9 @@ async function applyDefinitions(loaded: LoadedConfig, temporal: TemporalClientHa
   for (const problem of loaded.rejected) say(`skipped: ${formatProblem(problem)}`);
   const report = await applyServices({ client: temporal.client, taskQueuePrefix: loaded.config.temporal.taskQueuePrefix, services: loaded.definitions.services });
   log.info({ ...report }, 'services applied');
+  const apps = await applyApps({ client: temporal.client, taskQueuePrefix: loaded.config.temporal.taskQueuePrefix, apps: loaded.definitions.apps });
+  log.info({ ...apps }, 'drift apps applied');
+  if (loaded.definitions.apps.length) say(`drift apps: ${loaded.definitions.apps.map((definition) => definition.name).join(', ')}`);
   return report;
 }
 
