@@ -16,6 +16,7 @@ import { providerFor } from './drift-providers';
 import { readSource, SourceError, type SourceSnapshot } from './drift-sources';
 
 const PREVIEW_LINES = 20;
+const HEARTBEAT_MS = 2_000;
 /** Providers are asked for this many objects at once. */
 const READ_CONCURRENCY = 16;
 
@@ -185,18 +186,24 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
       const fields = fieldsOf(changesFor);
       if (request.dryRun) return { ...base, outcome: 'dry-run', objects: comparison.drifted, fields, detail: `would apply ${comparison.drifted.length} object(s)` };
 
-      const provider = providerFor(spec.provider, { signal: Context.current().cancellationSignal });
+      const context = Context.current();
+      const provider = providerFor(spec.provider, { signal: context.cancellationSignal });
       const desired = new Map(observed.snapshot.documents.map((document) => [document.target, document]));
       const applied: string[] = [];
-      for (const target of comparison.drifted) {
-        Context.current().heartbeat(target);
-        try {
-          await provider.apply(target, desired.get(target)!.state);
-          applied.push(target);
-        } catch (error) {
-          const detail = `applied ${applied.length} of ${comparison.drifted.length}; ${target}: ${(error as Error).message}`;
-          return finish({ ...base, outcome: 'failed', objects: applied, fields, detail });
+      // Heartbeats let Temporal notice a dead worker within the heartbeat timeout, not the apply's.
+      const beat = setInterval(() => context.heartbeat(applied.length), HEARTBEAT_MS);
+      try {
+        for (const target of comparison.drifted) {
+          try {
+            await provider.apply(target, desired.get(target)!.state);
+            applied.push(target);
+          } catch (error) {
+            const detail = `applied ${applied.length} of ${comparison.drifted.length}; ${target}: ${(error as Error).message}`;
+            return await finish({ ...base, outcome: 'failed', objects: applied, fields, detail });
+          }
         }
+      } finally {
+        clearInterval(beat);
       }
       return finish({ ...base, outcome: 'applied', objects: applied, fields, detail: `applied ${applied.length} object(s), ${fields.length} field(s)` });
     },

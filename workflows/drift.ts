@@ -91,17 +91,14 @@ export async function driftWorkflow(input: DriftInput): Promise<never> {
     }
   }
 
-  function syncActivity() {
-    const providerTimeoutMs = 'timeoutMs' in spec.provider ? spec.provider.timeoutMs : 10_000;
-    return proxyActivities<Activities>({
-      taskQueue: queues.actions,
-      startToCloseTimeout: '10 minutes',
-      // The activity heartbeats before each object; one object may take the provider's whole timeout.
-      heartbeatTimeout: providerTimeoutMs + 30_000,
-      // Safe to retry: the key makes a repeated call return the first result instead of applying again.
-      retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
-    }).driftSync;
-  }
+  const { driftSync } = proxyActivities<Activities>({
+    taskQueue: queues.actions,
+    startToCloseTimeout: '10 minutes',
+    // The activity heartbeats every 2 s while it applies: a dead worker is noticed in seconds.
+    heartbeatTimeout: '10 seconds',
+    // Safe to retry: the key makes a repeated call return the first result instead of applying again.
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+  });
 
   function setStatus(next: DriftStatus, now: number): DriftStatus {
     const previous = state.status;
@@ -167,7 +164,7 @@ export async function driftWorkflow(input: DriftInput): Promise<never> {
     const kind = state.syncedRevision === revision ? 'corrective' : 'intentional';
     if (!dryRun) state.syncs += 1;
     const key = `${spec.app}/${revision}/${summary.liveHash}/${state.syncs}`;
-    const result: SyncResult = await syncActivity()({
+    const result: SyncResult = await driftSync({
       spec,
       request: { key, app: spec.app, revision, liveHash: summary.liveHash!, kind, trigger, by, dryRun },
     });
