@@ -7,8 +7,10 @@
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { compareDocuments, type Comparison, type LiveRead } from '../lib/drift/compare';
+import { compileIgnore } from '../lib/drift/diff';
 import { DesiredDocumentError, type DesiredDocument } from '../lib/drift/documents';
 import { hashOf } from '../lib/drift/hash';
+import { desiredWithIgnoredFromLive } from '../lib/drift/merge';
 import type { DriftSpec } from '../lib/drift/spec';
 import { MAX_LISTED, type CheckSummary, type SyncRequest, type SyncResult } from '../lib/drift/types';
 import type { ActivityDeps } from './deps';
@@ -189,13 +191,18 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
       const context = Context.current();
       const provider = providerFor(spec.provider, { signal: context.cancellationSignal });
       const desired = new Map(observed.snapshot.documents.map((document) => [document.target, document]));
+      const liveByTarget = new Map(observed.live.map((read) => [read.target, 'state' in read ? read.state : undefined]));
+      const appIgnore = compileIgnore(spec.ignore);
       const applied: string[] = [];
       // Heartbeats let Temporal notice a dead worker within the heartbeat timeout, not the apply's.
       const beat = setInterval(() => context.heartbeat(applied.length), HEARTBEAT_MS);
       try {
         for (const target of comparison.drifted) {
           try {
-            await provider.apply(target, desired.get(target)!.state);
+            const document = desired.get(target)!;
+            const ignore = document.ignore.length ? { patterns: [...appIgnore.patterns, ...compileIgnore(document.ignore).patterns] } : appIgnore;
+            // Ignored fields keep their live value: another controller owns them.
+            await provider.apply(target, desiredWithIgnoredFromLive(document.state, liveByTarget.get(target), ignore));
             applied.push(target);
           } catch (error) {
             const detail = `applied ${applied.length} of ${comparison.drifted.length}; ${target}: ${(error as Error).message}`;

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { compareDocuments } from '../../lib/drift/compare';
 import { compileIgnore, countByKind, diffObject } from '../../lib/drift/diff';
 import { checkUniqueTargets, parseDesiredFile } from '../../lib/drift/documents';
+import { desiredWithIgnoredFromLive } from '../../lib/drift/merge';
 import { canonicalJson, contentRevision, hashOf } from '../../lib/drift/hash';
 import { compilePattern, coveredByPattern, matchesPattern, parsePointer, toPointer } from '../../lib/drift/pointer';
 import { compileSensitive, REDACTED, redactValue } from '../../lib/drift/redact';
@@ -157,5 +158,18 @@ describe('desired documents', () => {
       () => checkUniqueTargets([...parseDesiredFile('a.yaml', 'target: x\nstate: 1\n'), ...parseDesiredFile('b.yaml', 'target: x\nstate: 2\n')]),
       /b\.yaml: target "x" is already described by a\.yaml/,
     );
+  });
+});
+
+describe('what an apply writes', () => {
+  it('is the desired state with ignored fields kept from live', () => {
+    const desired = { spec: { replicas: 2, image: 'web:2', containers: [{ name: 'a', image: 'a:1' }] }, metadata: { labels: { app: 'web' } } };
+    const live = { spec: { replicas: 7, image: 'web:1', containers: [{ name: 'a', image: 'a:0', pid: 4 }] }, metadata: { labels: { app: 'web' }, annotations: { seen: 'x' } }, status: { ready: 7 } };
+    assert.deepEqual(desiredWithIgnoredFromLive(desired, live, compileIgnore(['/spec/replicas', '/metadata/annotations', '/spec/containers/*/pid'])), {
+      spec: { replicas: 7, image: 'web:2', containers: [{ name: 'a', image: 'a:1', pid: 4 }] },
+      metadata: { labels: { app: 'web' }, annotations: { seen: 'x' } },
+    });
+    assert.equal(desiredWithIgnoredFromLive(desired, live, compileIgnore([])), desired, 'without ignore patterns: the desired state as is');
+    assert.equal(desiredWithIgnoredFromLive(desired, undefined, compileIgnore(['/spec/replicas'])), desired, 'a missing object is created as desired');
   });
 });

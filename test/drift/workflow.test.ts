@@ -86,7 +86,7 @@ describe('drift workflow', () => {
     const handle = await start(spec(app, {}));
     const status = await eventually(async () => {
       const view = await statusOf(handle);
-      return view.status === 'drifted' && view;
+      return view.status === 'drifted' && Boolean(view.held) && view;
     }, 'drifted');
     assert.equal(status.lastCheck!.fields, 3);
     assert.deepEqual(status.lastCheck!.preview, ['db.json /extra added', 'db.json /password changed', 'db.json /pool changed']);
@@ -114,12 +114,13 @@ describe('drift workflow', () => {
 
   it('self-heal: applies the desired state, then corrects a later drift as corrective', async () => {
     const app = appName('heal');
-    layout(app, { 'web.json': { replicas: 2, image: 'web:1' } }, { 'web.json': { replicas: 5, image: 'web:1' } });
-    const handle = await start(spec(app, { mode: 'self-heal' }));
+    // `minReplicas` belongs to another controller: ignored, and kept as live has it when applying.
+    layout(app, { 'web.json': { replicas: 2, image: 'web:1', minReplicas: 1 } }, { 'web.json': { replicas: 5, image: 'web:1', minReplicas: 4 } });
+    const handle = await start(spec(app, { mode: 'self-heal', ignore: ['/minReplicas'] }));
     await eventually(async () => (await statusOf(handle)).status === 'in-sync' && (await statusOf(handle)).lastSync, 'healed');
-    assert.deepEqual(liveFile(app, 'web.json'), { replicas: 2, image: 'web:1' });
+    assert.deepEqual(liveFile(app, 'web.json'), { replicas: 2, image: 'web:1', minReplicas: 4 });
 
-    writeFileSync(join(root, app, 'live', 'web.json'), JSON.stringify({ replicas: 9, image: 'web:1' }));
+    writeFileSync(join(root, app, 'live', 'web.json'), JSON.stringify({ replicas: 9, image: 'web:1', minReplicas: 3 }));
     const syncs = await eventually(async () => {
       const result = await db.pool.query('SELECT kind, trigger, status, objects, decided_by FROM drift_syncs WHERE app = $1 ORDER BY started_at', [app]);
       return result.rows.length === 2 && result.rows[1].status === 'applied' && result.rows;
@@ -129,6 +130,7 @@ describe('drift workflow', () => {
       ['corrective', 'self-heal', 'applied', ['web.json'], 'vigil'],
     ]);
     await eventually(async () => liveFile(app, 'web.json').replicas === 2, 'corrected again');
+    assert.deepEqual(liveFile(app, 'web.json'), { replicas: 2, image: 'web:1', minReplicas: 3 });
     await handle.terminate('recorded');
     await saveHistory(handle, 'drift-self-heal');
   });
