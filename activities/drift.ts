@@ -98,6 +98,16 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
   }
 
   return {
+    /** Deletes this app's drift events and finished syncs past the retention (transitionsDays, actionsDays); returns the rows removed. */
+    async pruneDriftHistory(input: { app: string }): Promise<number> {
+      const { transitionsDays, actionsDays } = config.retention;
+      const removed = await Promise.all([
+        pool.query(`DELETE FROM drift_events WHERE app = $1 AND at < now() - make_interval(days => $2)`, [input.app, transitionsDays]),
+        pool.query(`DELETE FROM drift_syncs WHERE app = $1 AND started_at < now() - make_interval(days => $2) AND status <> 'running'`, [input.app, actionsDays]),
+      ]);
+      return removed.reduce((sum, result) => sum + (result.rowCount ?? 0), 0);
+    },
+
     /** One comparison of desired against live. Bad input (unreadable source, bad document) is status error, not a failed activity. */
     async driftCheck(input: { spec: DriftSpec; checkId: string; at: number }): Promise<CheckSummary> {
       const { spec, checkId, at } = input;

@@ -64,7 +64,7 @@ export async function driftWorkflow(input: DriftInput): Promise<never> {
   const state: DriftCarried = { checks: 0, syncs: 0, status: 'unknown', episode: NEW_EPISODE, ...input.carried };
   const { taskQueue, firstExecutionRunId } = workflowInfo();
   const queues = queuesOfWorkflowQueue(taskQueue);
-  const { driftCheck } = proxyActivities<Activities>({
+  const { driftCheck, pruneDriftHistory } = proxyActivities<Activities>({
     taskQueue: queues.checks,
     // Reading a git source may clone; reading 1,000 live objects takes a while.
     startToCloseTimeout: '5 minutes',
@@ -297,6 +297,8 @@ export async function driftWorkflow(input: DriftInput): Promise<never> {
 
     if (workflowInfo().continueAsNewSuggested || state.checks - checksAtStart >= (input.maxChecksPerRun ?? MAX_CHECKS_PER_RUN)) {
       await condition(allHandlersFinished);
+      // Once a run: the stored history of this app is kept bounded.
+      await pruneDriftHistory({ app: spec.app });
       await continueAsNew<typeof driftWorkflow>({ ...input, spec, carried: state });
     }
 

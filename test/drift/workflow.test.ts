@@ -261,6 +261,8 @@ describe('drift workflow', () => {
   it('continues as new with its state', async () => {
     const app = appName('can');
     layout(app, { 'c.json': { v: 1 } }, { 'c.json': { v: 0 } });
+    // An event from long ago, past the retention: the run that continues as new prunes it.
+    await db.pool.query(`INSERT INTO drift_events (check_id, app, at, status) VALUES ($1, $2, now() - interval '400 days', 'drifted')`, [`${app}/old`, app]);
     const handle = await start(spec(app, { mode: 'self-heal' }), 3);
     const firstRun = (await handle.describe()).runId;
     const view = await eventually(async () => {
@@ -271,6 +273,8 @@ describe('drift workflow', () => {
     assert.equal(view.status, 'in-sync');
     assert.ok(view.lastSync, 'the last sync survived continue-as-new');
     assert.ok(view.syncedRevision);
+    const old = await db.pool.query('SELECT count(*)::int AS n FROM drift_events WHERE check_id = $1', [`${app}/old`]);
+    assert.equal(old.rows[0].n, 0, 'history past the retention is pruned');
     await saveHistory(handle, 'drift-continued-as-new', firstRun);
   });
 });
