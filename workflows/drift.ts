@@ -289,8 +289,10 @@ export async function driftWorkflow(input: DriftInput): Promise<never> {
     }
     if ((state.nextCheckAt ?? 0) <= now) {
       await exclusive(async () => {
-        const summary = await check(now);
-        state.nextCheckAt = now + spec.intervalMs + Math.floor(Math.random() * spec.jitterMs);
+        // Taken inside the lock: a manual sync may have held it for a while.
+        const at = Date.now();
+        const summary = await check(at);
+        state.nextCheckAt = at + spec.intervalMs + Math.floor(Math.random() * spec.jitterMs);
         await heal(summary, Date.now());
       });
     }
