@@ -2,6 +2,7 @@
 // clients. Workflows proxy `Activities` (types only; the bundle never sees this code).
 import type { ActivityDeps } from './deps';
 import { createActionActivities } from './actions';
+import { createDriftActivities } from './drift';
 import { createHealthActivities } from './health';
 import { createMetricPolicyActivities } from './metric-policies';
 import { createNotifyActivities } from './notify';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createActionActivities(deps),
     ...createNotifyActivities(deps),
     ...createWatchActivities(deps),
+    ...createDriftActivities(deps),
   };
 }
 

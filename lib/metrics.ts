@@ -42,6 +42,18 @@ export function createMetrics() {
       labelNames: ['service', 'step', 'type', 'outcome'] as const,
       registers: [registry],
     }),
+    driftFields: new Gauge({
+      name: 'vigil_drift_fields',
+      help: 'Fields that differ from the desired state, per app, at its last check.',
+      labelNames: ['app'] as const,
+      registers: [registry],
+    }),
+    driftSyncs: new Counter({
+      name: 'vigil_drift_syncs_total',
+      help: 'Drift syncs by app and outcome (applied, in-sync, refused, failed).',
+      labelNames: ['app', 'outcome'] as const,
+      registers: [registry],
+    }),
   };
 }
 
@@ -64,6 +76,22 @@ export function registerServiceStatusGauge(metrics: Metrics, pool: pg.Pool): voi
          ) latest GROUP BY to_status`,
       );
       for (const status of ['healthy', 'degraded', 'unhealthy', 'unknown']) this.set({ status }, 0);
+      for (const row of rows) this.set({ status: row.status }, row.count);
+    },
+  });
+}
+
+/** vigil_drift_apps{status}: drift apps by the status of their last check (in-sync, drifted, error). */
+export function registerDriftStatusGauge(metrics: Metrics, pool: pg.Pool): void {
+  new Gauge({
+    name: 'vigil_drift_apps',
+    help: 'Drift apps by the status of their last check.',
+    labelNames: ['status'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      const { rows } = await pool.query<{ status: string; count: number }>('SELECT status, count(*)::int AS count FROM drift_state GROUP BY status');
+      for (const status of ['in-sync', 'drifted', 'error']) this.set({ status }, 0);
       for (const row of rows) this.set({ status: row.status }, row.count);
     },
   });

@@ -3,6 +3,8 @@
 // import Node built-ins: the workflow bundle includes this file.
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DriftSpec } from '../lib/drift/spec';
+import type { CheckSummary, DriftStatus, SyncResult } from '../lib/drift/types';
 import type { HealthSpec } from '../lib/health/spec';
 
 /**
@@ -102,4 +104,44 @@ export interface HealthStatusView {
     gaveUp?: { at: number; reason: string };
     last?: RemediationView;
   };
+}
+
+// Drift reconcile workflow (drift/<app>): pause and resume are the same signals
+// as the health loop's (`pause`, `resume`); `sync` and `configure` are updates.
+export interface DriftSyncInput {
+  /** Apply even outside the app's sync windows. */
+  force?: boolean;
+  /** Only say what would be applied. */
+  dryRun?: boolean;
+  by?: string;
+}
+/** Compares now and applies the desired state; returns what was applied (objects, fields, revision) or why not. */
+export const driftSyncUpdate = defineUpdate<DriftSyncView, [DriftSyncInput]>('sync');
+/** Replaces the app's definition; returns whether anything changed. */
+export const driftConfigureUpdate = defineUpdate<{ changed: boolean }, [DriftSpec]>('configure');
+export const driftStatusQuery = defineQuery<DriftStatusView>('status');
+
+export interface DriftSyncView extends SyncResult {
+  at: number;
+  trigger: 'self-heal' | 'manual';
+  by: string;
+}
+
+export interface DriftStatusView {
+  app: string;
+  mode: 'detect' | 'self-heal';
+  status: DriftStatus;
+  since?: number;
+  /** The desired revision of the last check: a commit, or sha256:… of a directory's content. */
+  revision?: string;
+  /** The revision last seen in sync or applied. */
+  syncedRevision?: string;
+  checks: number;
+  lastCheck?: CheckSummary & { at: number };
+  nextCheckAt?: number;
+  paused?: PauseInput;
+  /** Why drift is not being applied now (sync window, paused, detect mode), if it is not. */
+  held?: string;
+  selfHeal: { attempts: number; maxAttempts: number; redrifts: number; waitingUntil?: number; gaveUp?: { at: number; reason: string; contested: boolean } };
+  lastSync?: DriftSyncView;
 }

@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps';
 import auth from '../plugins/auth';
 import actions from './actions';
 import config from './config';
+import drift from './drift';
 import metrics from './metrics';
 import selfcheck from './selfcheck';
 import services from './services';
@@ -17,6 +18,7 @@ const v1: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   await app.register(services, { deps });
   await app.register(actions, { deps });
   await app.register(metrics, { deps });
+  await app.register(drift, { deps });
 };
 
 export default v1;

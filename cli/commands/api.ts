@@ -2,7 +2,7 @@
 import { apiToken } from '../../api/auth-tokens';
 import type { LoadedConfig } from '../../lib/config/load';
 import { ConfigError } from '../../lib/config/errors';
-import { createMetrics, registerServiceStatusGauge } from '../../lib/metrics';
+import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } from '../../lib/metrics';
 import { adminTokenFromEnv } from '../admin-token';
 import { onShutdownSignal } from '../process-signals';
 import { apiTokens, openDatabase, processLogger, startApiServer, temporalClient } from '../stack';
@@ -19,6 +19,7 @@ export async function api({ config, dir }: LoadedConfig): Promise<void> {
   const metrics = createMetrics();
   const pool = await openDatabase(config, config.database.url, log, metrics);
   registerServiceStatusGauge(metrics, pool);
+  registerDriftStatusGauge(metrics, pool);
   const temporal = temporalClient(config, config.temporal.address);
   const running = await startApiServer({ config, pool, temporal, tokens, metrics, log, configDir: dir });
   onShutdownSignal(async (signal) => {

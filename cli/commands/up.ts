@@ -8,12 +8,13 @@ import { apiToken } from '../../api/auth-tokens';
 import type { RunningApi } from '../../api/server';
 import type { LoadedConfig } from '../../lib/config/load';
 import { redactUrl } from '../../lib/db/pool';
-import { createMetrics, registerServiceStatusGauge } from '../../lib/metrics';
+import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } from '../../lib/metrics';
 import { startEmbeddedPostgres, stopLeftoverPostgres, type RunningPostgres } from '../../lib/postgres/embedded';
 import { stopLeftover } from '../../lib/process/child';
 import { provisionTemporalCli, TemporalCliNotFound } from '../../lib/temporal/cli-binary';
 import { startDevServer, startDevServerFromSdkDownload, type DevServer } from '../../lib/temporal/dev-server';
 import { formatProblem } from '../../lib/config/errors';
+import { applyApps } from '../../lib/drift/apply';
 import { applyServices, type ApplyReport } from '../../lib/health/apply';
 import type { Logger } from '../../lib/log';
 import { loadWorkflowCode } from '../../workers/workflow-code';
@@ -72,6 +73,7 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     if (!ownTemporal) await ensureSearchAttributes(temporal.connection, temporal.namespace, log);
     workers = await startWorkerSet({ config, address: temporalAddress, pool, log, workflowCode, metrics });
     registerServiceStatusGauge(metrics, pool);
+    registerDriftStatusGauge(metrics, pool);
     // With no tokens configured, a laptop gets an admin token it can use at once.
     const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
     const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
@@ -153,6 +155,9 @@ async function applyDefinitions(loaded: LoadedConfig, temporal: TemporalClientHa
   for (const problem of loaded.rejected) say(`skipped: ${formatProblem(problem)}`);
   const report = await applyServices({ client: temporal.client, taskQueuePrefix: loaded.config.temporal.taskQueuePrefix, services: loaded.definitions.services });
   log.info({ ...report }, 'services applied');
+  const apps = await applyApps({ client: temporal.client, taskQueuePrefix: loaded.config.temporal.taskQueuePrefix, apps: loaded.definitions.apps });
+  log.info({ ...apps }, 'drift apps applied');
+  if (loaded.definitions.apps.length) say(`drift apps: ${loaded.definitions.apps.map((definition) => definition.name).join(', ')}`);
   return report;
 }
 

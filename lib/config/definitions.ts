@@ -3,6 +3,7 @@
 // more of the top-level lists below. An invalid definition is rejected on its
 // own; the rest still load. Each loop's issue tightens its kind's schema.
 import Type, { type Static } from 'typebox';
+import { AppDefinition } from './apps';
 import { ServiceDefinition } from './services';
 
 export const DefinitionName = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' });
@@ -11,7 +12,7 @@ const Named = Type.Object({ name: DefinitionName }, { additionalProperties: true
 
 export const DEFINITION_KINDS = {
   services: ServiceDefinition,
-  apps: Named,
+  apps: AppDefinition,
   policies: Named,
 } as const;
 

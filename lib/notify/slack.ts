@@ -15,6 +15,9 @@ const HEADER: Record<HealthEventKind, { emoji: string; title: string }> = {
   healed: { emoji: ':large_green_circle:', title: 'is healthy again' },
   'gave-up': { emoji: ':sos:', title: 'gave up remediating' },
   remediated: { emoji: ':wrench:', title: 'remediation ran' },
+  'drift-found': { emoji: ':warning:', title: 'drifted from its desired state' },
+  'drift-healed': { emoji: ':large_green_circle:', title: 'is in sync again' },
+  'drift-gave-up': { emoji: ':sos:', title: 'gave up self-healing drift' },
 };
 
 export type SlackText = { type: 'mrkdwn' | 'plain_text'; text: string; emoji?: boolean };

@@ -1,15 +1,18 @@
 // What a notifier is told, and the one small interface every notifier implements.
 // Each notifier builds its request body in a pure function (slackBody,
 // webhookBody) that tests call directly; `send` only posts it.
+import type { DriftStatus } from '../drift/types';
 import type { HealthStatus } from '../health/state';
 
-export type HealthEventKind = 'unhealthy' | 'healed' | 'gave-up' | 'remediated';
+export type HealthEventKind = 'unhealthy' | 'healed' | 'gave-up' | 'remediated' | DriftEventKind;
+/** Drift events carry the app's name in `service` and a drift status. */
+export type DriftEventKind = 'drift-found' | 'drift-healed' | 'drift-gave-up';
 
 export interface HealthEvent {
   kind: HealthEventKind;
   service: string;
   /** The service's status after what happened. */
-  status: HealthStatus;
+  status: HealthStatus | DriftStatus;
   /** When it happened, epoch milliseconds. */
   at: number;
   /** One line: what happened. */

@@ -22,7 +22,7 @@ services:
       - { name: health, type: http, url: "http://web:8080/healthz" }
   - name: api
 apps:
-  - name: shop
+  - { name: shop, source: { type: directory, path: desired }, provider: { type: file } }
 policies:
   - name: quiet-hours
 `,
@@ -42,7 +42,12 @@ policies:
     assert.equal(web.checks[0].url, 'http://web:8080/healthz');
     assert.equal(web.checks[0].interval, '10s', 'defaults are filled in');
     assert.equal(web.thresholds.failureThreshold, 3);
-    assert.deepEqual(definitions.apps, [{ kind: 'apps', name: 'shop', source: `${file}:apps[0]`, spec: { name: 'shop' } }]);
+    assert.deepEqual(
+      definitions.apps.map(({ kind, name, source }) => ({ kind, name, source })),
+      [{ kind: 'apps', name: 'shop', source: `${file}:apps[0]` }],
+    );
+    const shop = definitions.apps[0].spec as Record<string, any>;
+    assert.deepEqual([shop.mode, shop.interval, shop.source.path], ['detect', '120s', 'desired'], 'app defaults are filled in');
     assert.deepEqual(names(definitions.policies), ['quiet-hours']);
   });
 
@@ -50,7 +55,7 @@ policies:
     const dir = dirs.dir({
       'services/web.yaml': 'services:\n  - name: web\n',
       'services/api.yml': 'services:\n  - name: api\n',
-      'apps.yaml': 'apps:\n  - name: shop\n',
+      'apps.yaml': 'apps:\n  - { name: shop, source: { type: directory, path: desired }, provider: { type: file } }\n',
       'README.md': 'services: [this is not yaml config]\n',
     });
     const { definitions, rejected } = load(dir);
@@ -100,7 +105,7 @@ services:
 
   it('rejects a duplicate name, in one file and across files, keeping the first', () => {
     const dir = dirs.dir({
-      'a.yaml': 'services:\n  - name: web\n  - name: web\napps:\n  - name: web\n',
+      'a.yaml': 'services:\n  - name: web\n  - name: web\napps:\n  - { name: web, source: { type: directory, path: desired }, provider: { type: file } }\n',
       'b.yaml': 'services:\n  - name: api\n  - name: web\n',
     });
     const [a, b] = [shown(join(dir, 'a.yaml')), shown(join(dir, 'b.yaml'))];
@@ -117,7 +122,7 @@ services:
   });
 
   it('rejects an unknown top-level key with a did-you-mean and still loads the known ones', () => {
-    const dir = dirs.dir({ 'mixed.yaml': 'service:\n  - name: web\napps:\n  - name: shop\nwidgets:\n  - name: x\n' });
+    const dir = dirs.dir({ 'mixed.yaml': 'service:\n  - name: web\napps:\n  - { name: shop, source: { type: directory, path: desired }, provider: { type: file } }\nwidgets:\n  - name: x\n' });
     const file = shown(join(dir, 'mixed.yaml'));
     const { definitions, rejected } = load(dir);
 
@@ -131,7 +136,7 @@ services:
 
   it('rejects a kind that is not a list, and a file that is not a mapping', () => {
     const dir = dirs.dir({
-      'a.yaml': 'services:\n  name: web\napps:\n  - name: shop\n',
+      'a.yaml': 'services:\n  name: web\napps:\n  - { name: shop, source: { type: directory, path: desired }, provider: { type: file } }\n',
       'b.yaml': '- name: web\n',
     });
     const { definitions, rejected } = load(dir);

@@ -5,6 +5,7 @@ import Type from 'typebox';
 import { ConfigError, formatProblem } from '../../../lib/config/errors';
 import { loadConfig } from '../../../lib/config/load';
 import { redactConfig } from '../../../lib/config/redact';
+import { applyApps } from '../../../lib/drift/apply';
 import { applyServices } from '../../../lib/health/apply';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
@@ -39,6 +40,12 @@ const config: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
             unchanged: Type.Array(Type.String()),
             stopped: Type.Array(Type.String()),
             rejected: Type.Array(Type.String({ description: 'file:path: problem, for each definition that was not applied' })),
+            apps: Type.Optional(
+              Type.Object(
+                { started: Type.Array(Type.String()), reconfigured: Type.Array(Type.String()), unchanged: Type.Array(Type.String()), stopped: Type.Array(Type.String()) },
+                { description: 'The same for drift apps' },
+              ),
+            ),
           }),
           400: ErrorBody,
           401: ErrorBody,
@@ -57,7 +64,8 @@ const config: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
       }
       try {
         const report = await applyServices({ client: deps.temporal.client, taskQueuePrefix: deps.config.temporal.taskQueuePrefix, services: loaded.definitions.services });
-        return { ...report, rejected: loaded.rejected.map(formatProblem) };
+        const apps = await applyApps({ client: deps.temporal.client, taskQueuePrefix: deps.config.temporal.taskQueuePrefix, apps: loaded.definitions.apps });
+        return { ...report, rejected: loaded.rejected.map(formatProblem), apps };
       } catch (error) {
         deps.metrics.dependencyErrors.inc({ dependency: 'temporal' });
         throw new HttpError(503, 'unavailable', `Temporal did not answer: ${(error as Error).message}`);

@@ -1,0 +1,223 @@
+// /api/v1/drift: the drift loops. The list comes from Temporal's visibility
+// (status) joined with each app's last check in PostgreSQL; an app's state is
+// its loop's query plus the stored redacted diff; history is PostgreSQL; sync is
+// an update, pause and resume are signals.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import Type from 'typebox';
+import { executionUrl } from '../../../lib/temporal/ui-links';
+import { driftStatusQuery, driftSyncUpdate, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, workflowIds } from '../../../workflows/messages';
+import type { ApiDeps } from '../../deps';
+import { ErrorBody, HttpError } from '../../errors';
+
+const AppParams = Type.Object({ app: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' }) });
+const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody };
+const Json = Type.Record(Type.String(), Type.Unknown());
+
+const AppSummary = Type.Object({
+  app: Type.String(),
+  mode: Type.Optional(Type.String()),
+  status: Type.String({ description: 'unknown, in-sync, drifted, contested, error or paused' }),
+  revision: Type.Optional(Type.String()),
+  lastCheck: Type.Optional(Type.String({ format: 'date-time' })),
+  fields: Type.Optional(Type.Integer()),
+  workflowId: Type.String(),
+  temporalUiUrl: Type.Optional(Type.String()),
+});
+
+const SyncView = Type.Object({
+  outcome: Type.String(),
+  key: Type.Optional(Type.String()),
+  revision: Type.String(),
+  kind: Type.Optional(Type.String()),
+  objects: Type.Array(Type.String()),
+  fields: Type.Array(Type.String()),
+  detail: Type.String(),
+  replayed: Type.Optional(Type.Boolean()),
+  at: Type.Number(),
+  trigger: Type.String(),
+  by: Type.String(),
+});
+
+const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
+  const { client, namespace, taskQueues, uiUrl } = deps.temporal;
+  const deadline = () => Date.now() + deps.config.temporal.rpcTimeoutMs;
+
+  /** A Temporal call for one app: a missing loop is a 404, an unreachable server a 503, a refused update a 409. */
+  async function onApp<T>(name: string, call: () => Promise<T>, withDeadline = true): Promise<T> {
+    try {
+      return withDeadline ? await client.withDeadline(deadline(), call) : await call();
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      if (error instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', (error.cause as Error)?.message ?? error.message);
+      if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
+        throw new HttpError(404, 'not_found', `no app "${name}" is being reconciled`);
+      }
+      deps.metrics.dependencyErrors.inc({ dependency: 'temporal' });
+      throw new HttpError(503, 'unavailable', `Temporal did not answer: ${(error as Error).message}`);
+    }
+  }
+
+  app.get(
+    '/drift',
+    {
+      config: { role: 'read' },
+      schema: { summary: 'Apps being reconciled: mode, status, desired revision, last check', tags: ['drift'], security: [{ bearer: [] }], response: { 200: Type.Array(AppSummary), ...Errors } },
+    },
+    async () => {
+      const found = await onApp('*', async () => {
+        const executions = [];
+        const query = `VigilKind = 'drift' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueues.workflows}'`;
+        for await (const execution of client.workflow.list({ query })) {
+          const name = execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.app) ?? execution.workflowId.replace(/^drift\//, '');
+          executions.push({ app: name, status: execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status) ?? 'unknown', workflowId: execution.workflowId });
+        }
+        return executions;
+      });
+      const { rows } = await deps.pool.query<{ app: string; mode: string; revision: string | null; checked_at: Date; fields: number }>(
+        'SELECT app, mode, revision, checked_at, fields FROM drift_state WHERE app = ANY($1)',
+        [found.map((entry) => entry.app)],
+      );
+      const stored = new Map(rows.map((row) => [row.app, row]));
+      return found
+        .map((entry) => {
+          const row = stored.get(entry.app);
+          return {
+            ...entry,
+            ...(row ? { mode: row.mode, revision: row.revision ?? undefined, lastCheck: row.checked_at.toISOString(), fields: row.fields } : {}),
+            temporalUiUrl: executionUrl(uiUrl, namespace, entry.workflowId),
+          };
+        })
+        .sort((a, b) => a.app.localeCompare(b.app));
+    },
+  );
+
+  app.get(
+    '/drift/:app',
+    {
+      config: { role: 'read' },
+      schema: {
+        summary: "An app's state and its current diff (redacted): each object not in sync with its field changes as JSON pointers",
+        tags: ['drift'],
+        security: [{ bearer: [] }],
+        params: AppParams,
+        response: { 200: Json, ...Errors },
+      },
+    },
+    async (request) => {
+      const name = request.params.app;
+      const workflowId = workflowIds.drift(name);
+      const status = await onApp(name, async () => {
+        const handle = client.workflow.getHandle(workflowId);
+        const { status: execution } = await handle.describe();
+        if (execution.name !== 'RUNNING') throw new HttpError(404, 'not_found', `no app "${name}" is being reconciled (its loop is ${execution.name.toLowerCase()})`);
+        return handle.query(driftStatusQuery);
+      });
+      const { rows } = await deps.pool.query('SELECT checked_at, revision, status, objects, drifted, fields, error FROM drift_state WHERE app = $1', [name]);
+      const row = rows[0];
+      const diff = row ? { checkedAt: row.checked_at, revision: row.revision, status: row.status, objects: row.objects, fields: row.fields, error: row.error || undefined, drifted: row.drifted } : null;
+      return { ...status, diff, workflowId, temporalUiUrl: executionUrl(uiUrl, namespace, workflowId) };
+    },
+  );
+
+  app.get(
+    '/drift/:app/history',
+    {
+      config: { role: 'read' },
+      schema: {
+        summary: 'Syncs (when, revision, objects and fields, corrective or intentional, outcome, who) and drift events, newest first',
+        tags: ['drift'],
+        security: [{ bearer: [] }],
+        params: AppParams,
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ syncs: Type.Array(Type.Unknown()), events: Type.Array(Type.Unknown()) }), ...Errors },
+      },
+    },
+    async (request) => {
+      const { app: name } = request.params;
+      const { limit } = request.query;
+      const [syncs, events] = await Promise.all([
+        deps.pool.query(
+          `SELECT started_at AS at, finished_at AS "finishedAt", revision, kind, trigger, decided_by AS by, status AS outcome, objects, changes, detail, idempotency_key AS key
+             FROM drift_syncs WHERE app = $1 ORDER BY started_at DESC LIMIT $2`,
+          [name, limit],
+        ),
+        deps.pool.query(`SELECT at, revision, status, fields, changes, error FROM drift_events WHERE app = $1 ORDER BY at DESC LIMIT $2`, [name, limit]),
+      ]);
+      return { syncs: syncs.rows, events: events.rows };
+    },
+  );
+
+  app.post(
+    '/drift/:app/sync',
+    {
+      config: { role: 'operate' },
+      schema: {
+        summary: 'Compare now and apply the desired state; 200 with what was applied, 409 with why it was refused',
+        tags: ['drift'],
+        security: [{ bearer: [] }],
+        params: AppParams,
+        body: Type.Object(
+          {
+            force: Type.Optional(Type.Boolean({ description: 'Apply even outside the sync windows' })),
+            dryRun: Type.Optional(Type.Boolean({ description: 'Only say what would be applied' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: SyncView, 409: ErrorBody, ...Errors },
+      },
+    },
+    async (request) => {
+      const name = request.params.app;
+      // Applies may take minutes: no RPC deadline here, the activity's own timeouts bound it.
+      const result = await onApp(
+        name,
+        () => client.workflow.getHandle(workflowIds.drift(name)).executeUpdate(driftSyncUpdate, { args: [{ ...request.body, by: request.principal!.name }] }),
+        false,
+      );
+      if (result.outcome === 'refused') throw new HttpError(409, 'refused', result.detail);
+      return result;
+    },
+  );
+
+  app.post(
+    '/drift/:app/pause',
+    {
+      config: { role: 'operate' },
+      schema: {
+        summary: 'Pause applying (checks go on); until a time, or until resumed',
+        tags: ['drift'],
+        security: [{ bearer: [] }],
+        params: AppParams,
+        body: Type.Object(
+          { reason: Type.String({ minLength: 1, maxLength: 500 }), until: Type.Optional(Type.String({ format: 'date-time' })) },
+          { additionalProperties: false },
+        ),
+        response: { 202: Type.Object({ paused: Type.Boolean(), until: Type.Optional(Type.String()) }), ...Errors },
+      },
+    },
+    async (request, reply) => {
+      const { reason, until } = request.body;
+      const untilMs = until === undefined ? undefined : Date.parse(until);
+      if (untilMs !== undefined && untilMs <= Date.now()) throw new HttpError(400, 'invalid_request', 'body.until: must be in the future', 'body.until');
+      await onApp(request.params.app, () =>
+        client.workflow.getHandle(workflowIds.drift(request.params.app)).signal(pauseSignal, { reason, until: untilMs, by: request.principal!.name }),
+      );
+      return reply.status(202).send({ paused: true, until });
+    },
+  );
+
+  app.post(
+    '/drift/:app/resume',
+    {
+      config: { role: 'operate' },
+      schema: { summary: 'Resume applying (and start self-heal afresh)', tags: ['drift'], security: [{ bearer: [] }], params: AppParams, response: { 202: Type.Object({ paused: Type.Boolean() }), ...Errors } },
+    },
+    async (request, reply) => {
+      await onApp(request.params.app, () => client.workflow.getHandle(workflowIds.drift(request.params.app)).signal(resumeSignal, { by: request.principal!.name }));
+      return reply.status(202).send({ paused: false });
+    },
+  );
+};
+
+export default drift;
