@@ -55,6 +55,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       maxCachedWorkflows: options.maxCachedWorkflows ?? workerConfig.maxCachedWorkflows,
     }),
     activityWorker('checks'),
+    activityWorker('watch'),
     activityWorker('actions'),
     activityWorker('llm'),
   ]);

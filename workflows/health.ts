@@ -293,7 +293,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     if (state.paused?.until !== undefined && state.paused.until <= now) state.paused = undefined;
 
     const quietUntil = state.counters.status === 'healthy' && state.counters.consecutiveFailures === 0 ? quietWatchUntil(spec, state, now) : undefined;
-    const watched = quietUntil !== undefined && features.quietWatch ? await watchQuietly(spec, state, state.round + 1, quietUntil, queues.checks, () => specChanged) : undefined;
+    const watched = quietUntil !== undefined && features.quietWatch ? await watchQuietly(spec, state, state.round + 1, quietUntil, queues.watch, () => specChanged) : undefined;
     specChanged = false;
     if (watched?.rounds) {
       // Every round of the watch but the last passed quietly; the last one is judged like any round.

@@ -12,12 +12,12 @@ import type { HealthSpec } from '../lib/health/spec';
  * that cheap frequent checks never wait behind slow LLM calls or world-changing
  * actions. Workflows derive the activity queues from their own queue's name.
  */
-export const QUEUE_KINDS = ['workflows', 'checks', 'actions', 'llm'] as const;
+export const QUEUE_KINDS = ['workflows', 'checks', 'watch', 'actions', 'llm'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 export type TaskQueues = Record<QueueKind, string>;
 
 export function taskQueues(prefix: string): TaskQueues {
-  return { workflows: `${prefix}-workflows`, checks: `${prefix}-checks`, actions: `${prefix}-actions`, llm: `${prefix}-llm` };
+  return { workflows: `${prefix}-workflows`, checks: `${prefix}-checks`, watch: `${prefix}-watch`, actions: `${prefix}-actions`, llm: `${prefix}-llm` };
 }
 
 /** `vigil-workflows` → the queues of prefix `vigil`. */

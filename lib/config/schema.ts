@@ -101,6 +101,8 @@ const Worker = Type.Object(
     queues: Type.Object(
       {
         checks: QueueLimits(200),
+        /** Quiet watches: one per healthy service, asleep between its rounds, so many fit. */
+        watch: QueueLimits(5000),
         actions: QueueLimits(10),
         llm: QueueLimits(4),
       },
