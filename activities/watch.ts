@@ -1,6 +1,7 @@
 // The quiet watch: while a service is healthy, one activity runs its check
-// rounds on schedule for up to a minute and returns as soon as a round fails or
-// a latency turns anomalous (or at its deadline). Each round is stored as it
+// rounds on schedule for up to a minute and returns as soon as a round would
+// change the service's status (failureThreshold failed rounds, an anomaly), or
+// at its deadline. Each round is stored as it
 // happens, exactly like a round the workflow runs itself; the workflow gets one
 // compact summary instead of a timer, a task and an activity per round. That
 // is what lets one dev server watch a thousand services (docs/PERFORMANCE.md).
@@ -8,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckSpec } from '../lib/checks/types';
 import { anomalyRules, initialBaseline, observe, type AnomalyRules, type BaselineState } from '../lib/health/anomaly';
+import { applyRound, type HealthCounters, type RoundOutcome, type Thresholds } from '../lib/health/state';
 import type { ActivityDeps } from './deps';
 import { probeAndStore, type CheckOutcome } from './health';
 
@@ -21,6 +23,9 @@ export interface WatchInput {
   latencyAnomaly: Partial<AnomalyRules> | false;
   /** Epoch ms: no round starts after this. */
   until: number;
+  /** The service's counters when the watch starts, and its thresholds: the watch stops where the status would change. */
+  counters: HealthCounters;
+  thresholds: Thresholds;
 }
 
 export interface WatchedCheck extends CheckOutcome {
@@ -31,8 +36,10 @@ export interface WatchedCheck extends CheckOutcome {
 
 export interface WatchResult {
   rounds: number;
-  /** Why it returned: a round failed, a latency turned anomalous, or time was up. */
-  stopped: 'failure' | 'anomaly' | 'deadline';
+  /** What each round found, in order; only the last may change the status. */
+  verdicts: RoundOutcome[];
+  /** Why it returned: the last round changes the status, or time was up. */
+  stopped: 'transition' | 'deadline';
   /** The latest result of each check that ran. */
   last: Record<string, WatchedCheck>;
   nextDue: Record<string, number>;
@@ -49,20 +56,20 @@ export function createWatchActivities({ pool, metrics }: ActivityDeps) {
       const baselines = { ...input.baselines };
       const rules = input.latencyAnomaly === false ? undefined : anomalyRules(input.latencyAnomaly);
       const last: Record<string, WatchedCheck> = {};
-      let rounds = 0;
+      const verdicts: RoundOutcome[] = [];
+      let counters = input.counters;
       let lastRoundAt: number | undefined;
+      const result = (stopped: WatchResult['stopped']): WatchResult => ({ rounds: verdicts.length, verdicts, stopped, last, nextDue, baselines, lastRoundAt });
       for (;;) {
         const dueAt = Math.min(...Object.values(nextDue));
-        if (dueAt > input.until) return { rounds, stopped: 'deadline', last, nextDue, baselines, lastRoundAt };
-        context.heartbeat({ rounds });
+        if (dueAt > input.until) return result('deadline');
+        context.heartbeat({ rounds: verdicts.length });
         const wait = dueAt - Date.now();
         if (wait > 0) await sleep(wait, undefined, { signal: context.cancellationSignal });
         const at = Date.now();
         const due = input.checks.filter((check) => nextDue[check.name] <= at);
-        const outcomes = await probeAndStore({ pool, metrics }, { service: input.service, round: input.firstRound + rounds, at, checks: due }, context.cancellationSignal);
-        rounds += 1;
+        const outcomes = await probeAndStore({ pool, metrics }, { service: input.service, round: input.firstRound + verdicts.length, at, checks: due }, context.cancellationSignal);
         lastRoundAt = at;
-        let anomalous = false;
         for (const outcome of outcomes) {
           const view: WatchedCheck = { ...outcome, at };
           if (outcome.up && rules) {
@@ -70,13 +77,17 @@ export function createWatchActivities({ pool, metrics }: ActivityDeps) {
             baselines[outcome.name] = judged.state;
             view.baseline = { samples: judged.state.samples, mean: judged.verdict.expected.mean, spread: judged.verdict.expected.spread };
             view.degraded = judged.verdict.degraded;
-            anomalous ||= judged.verdict.degraded;
           }
           last[outcome.name] = view;
           nextDue[outcome.name] = at + input.checks.find((check) => check.name === outcome.name)!.intervalMs;
         }
-        if (outcomes.some((outcome) => !outcome.up)) return { rounds, stopped: 'failure', last, nextDue, baselines, lastRoundAt };
-        if (anomalous) return { rounds, stopped: 'anomaly', last, nextDue, baselines, lastRoundAt };
+        // The service as the loop will judge it: the latest view of every check (the watch starts from a healthy one).
+        const views = Object.values(last);
+        const verdict = { up: views.every((view) => view.up), anomalous: views.some((view) => view.degraded ?? false) };
+        verdicts.push(verdict);
+        const judged = applyRound(counters, verdict, input.thresholds);
+        counters = judged.counters;
+        if (judged.transition) return result('transition');
       }
     },
   };

@@ -9,6 +9,7 @@ import type { CheckOutcome } from '../activities/health';
 import { anomalyRules, initialBaseline, observe, type AnomalyRules, type BaselineState } from '../lib/health/anomaly';
 import { describeSelector, judgeCondition } from '../lib/health/metric-policy';
 import type { HealthSpec } from '../lib/health/spec';
+import type { HealthCounters, RoundOutcome } from '../lib/health/state';
 import type { LogCursor } from '../lib/logwatch/types';
 import type { CheckView } from './messages';
 
@@ -192,11 +193,12 @@ export function quietWatchUntil(spec: HealthSpec, state: SourceState, now: numbe
 export async function watchQuietly(
   spec: HealthSpec,
   state: SourceState,
+  counters: HealthCounters,
   firstRound: number,
   until: number,
   taskQueue: string,
   interrupted: () => boolean,
-): Promise<{ rounds: number; lastRoundAt?: number } | undefined> {
+): Promise<{ verdicts: RoundOutcome[]; lastRoundAt?: number } | undefined> {
   const longestProbeMs = Math.max(...spec.checks.map((check) => (check.spec.timeoutMs ?? 5_000) * ((check.spec.retry?.retries ?? 0) + 1) + (check.spec.retry?.retries ?? 0) * 5_000));
   const longestIntervalMs = Math.max(...spec.checks.map((check) => check.intervalMs));
   const { watchChecks } = proxyActivities<Activities>({
@@ -218,6 +220,8 @@ export async function watchQuietly(
       baselines: Object.fromEntries(spec.checks.filter((check) => state.baselines[check.name]).map((check) => [check.name, state.baselines[check.name]])),
       latencyAnomaly: spec.latencyAnomaly ?? {},
       until,
+      counters,
+      thresholds: spec.thresholds,
     });
     interruption = condition(interrupted);
   });
@@ -232,5 +236,5 @@ export async function watchQuietly(
   for (const [name, view] of Object.entries(result.last)) state.lastResults[name] = view;
   Object.assign(state.nextDue, result.nextDue);
   Object.assign(state.baselines, result.baselines);
-  return { rounds: result.rounds, lastRoundAt: result.lastRoundAt };
+  return { verdicts: result.verdicts, lastRoundAt: result.lastRoundAt };
 }

@@ -293,12 +293,12 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     if (state.paused?.until !== undefined && state.paused.until <= now) state.paused = undefined;
 
     const quietUntil = state.counters.status === 'healthy' && state.counters.consecutiveFailures === 0 ? quietWatchUntil(spec, state, now) : undefined;
-    const watched = quietUntil !== undefined && features.quietWatch ? await watchQuietly(spec, state, state.round + 1, quietUntil, queues.watch, () => specChanged) : undefined;
+    const watched = quietUntil !== undefined && features.quietWatch ? await watchQuietly(spec, state, state.counters, state.round + 1, quietUntil, queues.watch, () => specChanged) : undefined;
     specChanged = false;
-    if (watched?.rounds) {
-      // Every round of the watch but the last passed quietly; the last one is judged like any round.
-      for (let passed = 1; passed < watched.rounds; passed++) state.counters = applyRound(state.counters, { up: true, anomalous: false }, spec.thresholds).counters;
-      state.round += watched.rounds;
+    if (watched?.verdicts.length) {
+      // No round of the watch but the last changed the status; the last one is judged like any round.
+      for (const verdict of watched.verdicts.slice(0, -1)) state.counters = applyRound(state.counters, verdict, spec.thresholds).counters;
+      state.round += watched.verdicts.length;
       await judgeRound(watched.lastRoundAt ?? Date.now());
     } else if (!watched) {
       // Taken now, not before the watch: an interrupted watch may have come back with a new spec.
@@ -323,7 +323,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     const nextAt = nextDueAt(spec, state, Date.now());
     wake = false;
     // After a quiet watch the next one waits for its first round itself: no timer needed.
-    if (watched?.rounds && state.counters.status === 'healthy' && quietWatchUntil(spec, state, Date.now()) !== undefined) continue;
+    if (watched?.verdicts.length && state.counters.status === 'healthy' && quietWatchUntil(spec, state, Date.now()) !== undefined) continue;
     // A service with nothing to check (only signals and updates) sleeps until woken.
     if (Number.isFinite(nextAt)) await condition(() => wake, Math.max(1, nextAt - Date.now()));
     else await condition(() => wake);
