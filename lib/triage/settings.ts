@@ -1,0 +1,32 @@
+// What a triage workflow needs from config, resolved by whoever starts it (the
+// API or an activity) and passed in its input: workflow code reads no config.
+import type { VigilConfig } from '../config/schema';
+import type { Budgets } from './budget';
+import type { GateRules } from './gate';
+
+export interface TriageSettings {
+  model: string;
+  maxTokensPerTurn: number;
+  budgets: Budgets;
+  gate: GateRules;
+  continueOnResolve: boolean;
+  /** Base URL of Vigil for links in the report (may be empty). */
+  publicUrl: string;
+  /** Base URL of the Temporal UI for links (may be empty). */
+  temporalUiUrl: string;
+  namespace: string;
+}
+
+export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: string; namespace?: string } = {}): TriageSettings {
+  const { llm } = config;
+  return {
+    model: llm.model,
+    maxTokensPerTurn: llm.maxTokensPerTurn,
+    budgets: { ...llm.budgets },
+    gate: { silenced: llm.gate.silenced.map((set) => ({ ...set })), noiseAlertnames: [...llm.gate.noiseAlertnames] },
+    continueOnResolve: llm.continueOnResolve,
+    publicUrl: config.server.publicUrl,
+    temporalUiUrl: extra.temporalUiUrl ?? config.temporal.uiUrl,
+    namespace: extra.namespace ?? config.temporal.namespace,
+  };
+}
