@@ -3,8 +3,11 @@
 import type { ActivityDeps } from './deps';
 import { createActionActivities } from './actions';
 import { createHealthActivities } from './health';
+import { createLlmActivities } from './llm';
 import { createNotifyActivities } from './notify';
 import { createSelfCheckActivities } from './self-check';
+import { createTriageActivities } from './triage';
+import { createTriageToolActivities } from './triage-tools';
 
 export type { ActivityDeps } from './deps';
 
@@ -14,6 +17,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createActionActivities(deps),
     ...createNotifyActivities(deps),
+    ...createLlmActivities(deps),
+    ...createTriageToolActivities(deps),
+    ...createTriageActivities(deps),
   };
 }
 

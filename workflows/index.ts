@@ -1,3 +1,4 @@
 // Everything the worker registers as a workflow.
 export { healthWorkflow } from './health';
 export { selfCheckWorkflow } from './self-check';
+export { triageWorkflow } from './triage';

@@ -4,6 +4,8 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { HealthSpec } from '../lib/health/spec';
+import type { BudgetUse, Budgets } from '../lib/triage/budget';
+import type { TriageStatus } from '../lib/triage/types';
 
 /**
  * One prefix (temporal.taskQueuePrefix, default "vigil") names four queues, so
@@ -101,3 +103,21 @@ export interface HealthStatusView {
     last?: RemediationView;
   };
 }
+
+// Alert triage (triage/<fingerprint>/<startsAt> or triage/manual/<id>): signals and the progress query.
+export const triageResolvedSignal = defineSignal<[{ at: number; endsAt?: string }]>('resolved');
+export const triageCancelSignal = defineSignal<[{ by?: string; reason?: string }?]>('cancel');
+export interface TriageProgress {
+  triageId: string;
+  status: TriageStatus;
+  phase: 'gate' | 'investigating' | 'final-answer' | 'reporting' | 'done';
+  turn: number;
+  budget: BudgetUse;
+  budgets: Budgets;
+  limitedBy?: string;
+  resolvedAt?: number;
+  cancelled?: { by?: string; reason?: string };
+  /** The latest tool calls (at most 20), each with a bounded summary. */
+  tools: { id: string; name: string; status: 'ok' | 'error' | 'refused'; summary: string }[];
+}
+export const triageProgressQuery = defineQuery<TriageProgress>('progress');

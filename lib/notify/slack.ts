@@ -15,6 +15,7 @@ const HEADER: Record<HealthEventKind, { emoji: string; title: string }> = {
   healed: { emoji: ':large_green_circle:', title: 'is healthy again' },
   'gave-up': { emoji: ':sos:', title: 'gave up remediating' },
   remediated: { emoji: ':wrench:', title: 'remediation ran' },
+  triaged: { emoji: ':mag:', title: 'alert triaged' },
 };
 
 export type SlackText = { type: 'mrkdwn' | 'plain_text'; text: string; emoji?: boolean };

@@ -3,7 +3,7 @@
 // webhookBody) that tests call directly; `send` only posts it.
 import type { HealthStatus } from '../health/state';
 
-export type HealthEventKind = 'unhealthy' | 'healed' | 'gave-up' | 'remediated';
+export type HealthEventKind = 'unhealthy' | 'healed' | 'gave-up' | 'remediated' | 'triaged';
 
 export interface HealthEvent {
   kind: HealthEventKind;

@@ -7,6 +7,8 @@ import type { GateRules } from './gate';
 export interface TriageSettings {
   model: string;
   maxTokensPerTurn: number;
+  requestTimeoutMs: number;
+  toolTimeoutMs: number;
   budgets: Budgets;
   gate: GateRules;
   continueOnResolve: boolean;
@@ -22,6 +24,8 @@ export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: str
   return {
     model: llm.model,
     maxTokensPerTurn: llm.maxTokensPerTurn,
+    requestTimeoutMs: llm.requestTimeoutMs,
+    toolTimeoutMs: llm.sources.toolTimeoutMs,
     budgets: { ...llm.budgets },
     gate: { silenced: llm.gate.silenced.map((set) => ({ ...set })), noiseAlertnames: [...llm.gate.noiseAlertnames] },
     continueOnResolve: llm.continueOnResolve,

@@ -45,9 +45,15 @@ export interface TriageReport {
   limitedBy?: string;
   /** Set when the report was written from what was known, not as the model's deliberate final answer. */
   partial?: boolean;
+  /** Written by the built-in offline investigator (no API key), not by a model. */
+  offline?: boolean;
 }
 
 export interface GateDecision {
   investigate: boolean;
   reason: string;
 }
+
+/** Failure types of the LLM activity that retrying cannot fix (listed in the workflow's retry policy). */
+export const LLM_REJECTED = 'LlmRequestRejected';
+export const LLM_NOT_CONFIGURED = 'LlmNotConfigured';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gateDecision } from '../../lib/triage/gate';
+import { gateDecision, type GateRules } from '../../lib/triage/gate';
 import { nextStep } from '../../lib/triage/stop';
 
 describe('stop reasons', () => {
@@ -32,7 +32,7 @@ describe('stop reasons', () => {
 });
 
 describe('triage gate', () => {
-  const rules = { silenced: [{ env: 'staging' }, { team: 'web', severity: 'info' }], noiseAlertnames: ['Watchdog'] };
+  const rules: GateRules = { silenced: [{ env: 'staging' }, { team: 'web', severity: 'info' }], noiseAlertnames: ['Watchdog'] };
   it('skips known noise and silenced label sets, saying which rule matched', () => {
     assert.deepEqual(gateDecision({ alertname: 'Watchdog' }, rules), { investigate: false, reason: 'alertname "Watchdog" is listed as known noise (llm.gate.noiseAlertnames)' });
     assert.match(gateDecision({ alertname: 'X', env: 'staging' }, rules).reason, /llm\.gate\.silenced\[0\]: env=staging/);
