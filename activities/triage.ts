@@ -84,7 +84,8 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
         else if (how.from === 'answer' && last) report = parseReport(last, ids);
         else {
           const evidence = tools.map((tool) => ({ claim: `${tool.name} (${tool.status}): ${tool.output.split('\n').slice(0, 2).join(' ').slice(0, 300)}`, toolUseId: tool.tool_use_id }));
-          report = reportFromWhatIsKnown(texts.filter(Boolean).join('\n\n'), evidence, how.from === 'known' ? how.limitedBy : 'the model gave no answer');
+          // The latest text is the model's most complete answer so far.
+          report = reportFromWhatIsKnown(texts.filter(Boolean).at(-1) ?? '', evidence, how.from === 'known' ? how.limitedBy : 'the model gave no answer');
         }
         if (input.limitedBy && !report.limitedBy) report.limitedBy = input.limitedBy;
       }
