@@ -4,6 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createTriageActivities } from '../../activities/triage';
+import { createLogger } from '../../lib/log';
 import { manualWorkflowId, triageIdOf } from '../../lib/triage/ids';
 import type { TriageSettings } from '../../lib/triage/settings';
 import { triageWorkflow } from '../../workflows';
@@ -11,6 +14,7 @@ import { taskQueues, triageCancelSignal, triageProgressQuery, triageResolvedSign
 import type { Reply } from '../fixtures/anthropic';
 import { eventually } from '../helpers/eventually';
 import { uniqueName } from '../helpers/harness';
+import { saveHistory } from '../helpers/histories';
 import { startTriageRig, type TriageRig } from './setup';
 
 const answer = (summary: string): Reply => ({
@@ -100,7 +104,7 @@ describe('triage loop', () => {
   });
 
   it('a batch that would overshoot the tool budget runs only what fits; the rest is answered with an error', async () => {
-    const { result, triageId, billed, run: stored } = await run(
+    const { result, triageId, billed, run: stored, handle } = await run(
       'overshoot',
       [{ content: [tool('toolu_a', 'get_runbook'), tool('toolu_b', 'past_triages'), tool('toolu_c', 'vigil_service_status', { service: 'shop' })], stop_reason: 'tool_use' }, answer('within budget')],
       { budgets: { ...rig.settings().budgets, maxToolCalls: 2 } },
@@ -116,6 +120,7 @@ describe('triage loop', () => {
     assert.equal(billed[1].body.tool_choice?.type, 'none');
     assert.equal(stored.budget.toolCalls, 2);
     assert.match(stored.report.limitedBy, /tool budget spent/);
+    await saveHistory(handle, 'triage-budget-edge');
   });
 
   it('an identical repeated call is refused with a message instead of run again', async () => {
@@ -215,5 +220,24 @@ describe('triage loop', () => {
     } finally {
       process.env[rig.apiKeyEnv] = key;
     }
+  });
+
+  it('startServiceTriage hands a service the health loop gave up on to a manual triage', async () => {
+    rig.anthropic.script('default', [answer('handed off')]);
+    const activities = createTriageActivities({
+      pool: rig.db.pool,
+      config: rig.config,
+      log: createLogger('silent'),
+      identity: 'test',
+      temporal: { client: rig.temporal.client, workflowTaskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows },
+    });
+    const { triageId, workflowId } = await new MockActivityEnvironment().run(activities.startServiceTriage, { service: 'shop', reason: '3 restarts did not help', details: ['healthz: HTTP 503'] });
+    assert.match(workflowId, /^triage\/manual\//);
+    const result = await rig.temporal.client.workflow.getHandle(workflowId).result();
+    assert.equal(result.status, 'completed');
+    const { rows } = await rig.db.pool.query('SELECT source, labels, annotations FROM triage_runs WHERE id = $1', [triageId]);
+    assert.equal(rows[0].source, 'vigil');
+    assert.deepEqual(rows[0].labels, { alertname: 'VigilGaveUp', service: 'shop' });
+    assert.match(rows[0].annotations.summary, /3 restarts did not help/);
   });
 });
