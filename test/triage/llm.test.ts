@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createLlmActivities } from '../../activities/llm';
+import { createLlmActivities, type ModelTurnInput, type ModelTurnResult } from '../../activities/llm';
 import { createTriageActivities } from '../../activities/triage';
 import { createLogger } from '../../lib/log';
 import { LLM_REJECTED } from '../../lib/triage/types';
@@ -36,8 +36,8 @@ describe('LLM activity', () => {
     await activities.startTriageRun({ triageId, workflowId: `triage/${triageId}`, source: 'manual', alert: { labels: { alertname: 'X', scenario }, annotations: {} }, gate: { investigate: true, reason: 'test' } });
     return triageId;
   }
-  const turn = (triageId: string, extra: object = {}) =>
-    new MockActivityEnvironment().run(activities.triageModelTurn, { triageId, turn: 1, model: 'claude-test', maxTokens: 1000, mode: 'tools', ...extra });
+  const turn = (triageId: string): Promise<ModelTurnResult> =>
+    new MockActivityEnvironment().run(activities.triageModelTurn, { triageId, turn: 1, model: 'claude-test', maxTokens: 1000, mode: 'tools' } satisfies ModelTurnInput);
   const failure = async (promise: Promise<unknown>) => {
     const error = await promise.then(
       () => assert.fail('expected a failure'),
@@ -90,7 +90,7 @@ describe('LLM activity', () => {
     const config = testConfig({ llm: { baseUrl: 'http://127.0.0.1:1', apiKeyEnv: keyEnv } });
     const offline = createLlmActivities({ pool: db.pool, config, log: createLogger('silent'), identity: 'test' });
     const triageId = await triage('unreachable');
-    const error = await failure(new MockActivityEnvironment().run(offline.triageModelTurn, { triageId, turn: 1, model: 'm', maxTokens: 100, mode: 'tools' }));
+    const error = await failure(new MockActivityEnvironment().run(offline.triageModelTurn, { triageId, turn: 1, model: 'm', maxTokens: 100, mode: 'tools' } satisfies ModelTurnInput));
     assert.equal(error.nonRetryable, false);
     assert.equal(error.type, 'LlmUnavailable');
   });

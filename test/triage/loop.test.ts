@@ -231,7 +231,8 @@ describe('triage loop', () => {
       identity: 'test',
       temporal: { client: rig.temporal.client, workflowTaskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows },
     });
-    const { triageId, workflowId } = await new MockActivityEnvironment().run(activities.startServiceTriage, { service: 'shop', reason: '3 restarts did not help', details: ['healthz: HTTP 503'] });
+    const input = { service: 'shop', reason: '3 restarts did not help', details: ['healthz: HTTP 503'] };
+    const { triageId, workflowId } = (await new MockActivityEnvironment().run(activities.startServiceTriage, input)) as { triageId: string; workflowId: string };
     assert.match(workflowId, /^triage\/manual\//);
     const result = await rig.temporal.client.workflow.getHandle(workflowId).result();
     assert.equal(result.status, 'completed');
