@@ -68,7 +68,7 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   });
   const { runTriageTool } = proxyActivities<Activities>({
     taskQueue: queues.checks,
-    startToCloseTimeout: settings.toolTimeoutMs + 15_000,
+    startToCloseTimeout: settings.toolTimeoutMs + 5_000,
     retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
   });
   const { notify } = proxyActivities<Activities>({
