@@ -4,6 +4,7 @@
 // startServiceTriage starts a manual triage of a service Vigil gave up on.
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { BudgetUse } from '../lib/triage/budget';
 import { manualWorkflowId, triageIdOf } from '../lib/triage/ids';
 import { offlineReport } from '../lib/triage/offline';
@@ -12,6 +13,7 @@ import { parseReport, reportFromWhatIsKnown } from '../lib/triage/report';
 import { triageSettings } from '../lib/triage/settings';
 import { textOf, type Block } from '../lib/triage/transcript';
 import type { GateDecision, TriageAlert, TriageReport, TriageStatus } from '../lib/triage/types';
+import { remediateUpdate, workflowIds, type RemediationView, type TriageDecision } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 
 export interface StartRunInput {
@@ -98,6 +100,30 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
       metrics?.triages.inc({ outcome: input.status });
       metrics?.triageDuration.observe((Date.now() - input.startedAt) / 1000);
       return report;
+    },
+
+    /**
+     * Runs an approved remediation through the service's remediate update. The
+     * update id is the triage's, so a retried activity gets the first result
+     * from Temporal instead of acting twice.
+     */
+    async remediateForTriage(input: { triageId: string; service: string; action?: string; reason: string; by: string }): Promise<RemediationView> {
+      if (!temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client', 'TriageNotAvailable');
+      const handle = temporal.client.workflow.getHandle(workflowIds.health(input.service));
+      try {
+        return await handle.executeUpdate(remediateUpdate, {
+          args: [{ action: input.action, reason: `triage ${input.triageId}: ${input.reason}`.slice(0, 500), by: `${input.by} (approved triage ${input.triageId})` }],
+          updateId: `triage-approve/${input.triageId}`,
+        });
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError) throw ApplicationFailure.nonRetryable(`${input.service} refused: ${(error.cause as Error)?.message ?? error.message}`, 'RemediationRefused');
+        if (error instanceof WorkflowNotFoundError) throw ApplicationFailure.nonRetryable(`no service "${input.service}" is being watched`, 'RemediationRefused');
+        throw error;
+      }
+    },
+
+    async recordTriageDecision(input: { triageId: string; decision: TriageDecision }): Promise<void> {
+      await pool.query(`UPDATE triage_runs SET approval = $2 WHERE id = $1`, [input.triageId, JSON.stringify(input.decision)]);
     },
 
     /**

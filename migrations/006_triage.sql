@@ -16,6 +16,8 @@ CREATE TABLE triage_runs (
   gate          jsonb,
   budget        jsonb,
   report        jsonb,
+  -- A proposed remediation's fate: approved (by whom, with the result), rejected or expired.
+  approval      jsonb,
   resolved_at   timestamptz,
   started_at    timestamptz NOT NULL DEFAULT now(),
   finished_at   timestamptz

@@ -110,14 +110,28 @@ export const triageCancelSignal = defineSignal<[{ by?: string; reason?: string }
 export interface TriageProgress {
   triageId: string;
   status: TriageStatus;
-  phase: 'gate' | 'investigating' | 'final-answer' | 'reporting' | 'done';
+  phase: 'gate' | 'investigating' | 'final-answer' | 'reporting' | 'awaiting-approval' | 'done';
   turn: number;
   budget: BudgetUse;
   budgets: Budgets;
   limitedBy?: string;
   resolvedAt?: number;
   cancelled?: { by?: string; reason?: string };
+  /** The remediation the report proposes, and what a human decided about it. */
+  proposal?: { service: string; action?: string; reason: string };
+  decision?: TriageDecision;
   /** The latest tool calls (at most 20), each with a bounded summary. */
   tools: { id: string; name: string; status: 'ok' | 'error' | 'refused'; summary: string }[];
 }
 export const triageProgressQuery = defineQuery<TriageProgress>('progress');
+export interface TriageDecision {
+  kind: 'approved' | 'rejected' | 'expired';
+  by?: string;
+  at: number;
+  reason?: string;
+  /** The remediation's result, when approved. */
+  result?: RemediationView;
+}
+/** Runs the proposed remediation (the service's remediate update) and records who approved it; rejected with the reason when there is nothing to approve. */
+export const triageApproveUpdate = defineUpdate<RemediationView, [{ by: string }]>('approve');
+export const triageRejectUpdate = defineUpdate<TriageDecision, [{ by: string; reason?: string }]>('reject');

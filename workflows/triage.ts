@@ -7,8 +7,10 @@
 // what the tools found, never a placeholder. Then it goes to Slack.
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  condition,
   isCancellation,
   log,
   proxyActivities,
@@ -28,7 +30,17 @@ import { FINAL_ANSWER_NOTE } from '../lib/triage/prompt';
 import type { TriageSettings } from '../lib/triage/settings';
 import { nextStep, type CallMode } from '../lib/triage/stop';
 import { LLM_NOT_CONFIGURED, LLM_REJECTED, type TriageAlert, type TriageReport, type TriageStatus } from '../lib/triage/types';
-import { queuesOfWorkflowQueue, SEARCH_ATTRIBUTES, triageCancelSignal, triageProgressQuery, triageResolvedSignal, type TriageProgress } from './messages';
+import {
+  queuesOfWorkflowQueue,
+  SEARCH_ATTRIBUTES,
+  triageApproveUpdate,
+  triageCancelSignal,
+  triageProgressQuery,
+  triageRejectUpdate,
+  triageResolvedSignal,
+  type TriageDecision,
+  type TriageProgress,
+} from './messages';
 
 export interface TriageInput {
   alert: TriageAlert;
@@ -54,7 +66,7 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   const { settings, alert } = input;
   const startedAt = Date.now();
 
-  const { startTriageRun, finishTriage } = proxyActivities<Activities>({
+  const { startTriageRun, finishTriage, recordTriageDecision, remediateForTriage } = proxyActivities<Activities>({
     taskQueue: queues.checks,
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
@@ -85,6 +97,9 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   let resolvedAt: number | undefined;
   let cancelled: TriageProgress['cancelled'];
   const tools: TriageProgress['tools'] = [];
+  let proposal: TriageProgress['proposal'];
+  let decision: TriageDecision | undefined;
+  let deciding = false;
   const scope = new CancellationScope();
 
   setHandler(triageResolvedSignal, ({ at }) => {
@@ -104,8 +119,43 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
     limitedBy,
     resolvedAt,
     cancelled,
+    proposal,
+    decision,
     tools: tools.slice(-MAX_PROGRESS_TOOLS),
   }));
+
+  // A proposed remediation runs only when a human approves it, once.
+  const canDecide = (_request: { by: string }) => {
+    if (!proposal || phase !== 'awaiting-approval') throw new Error(proposal ? 'the report is not written yet' : 'this triage proposes no remediation');
+    if (decision) throw new Error(`already ${decision.kind}${decision.by ? ` by ${decision.by}` : ''}`);
+    if (deciding) throw new Error('a decision is being carried out');
+  };
+  setHandler(
+    triageApproveUpdate,
+    async ({ by }) => {
+      deciding = true;
+      try {
+        const result = await remediateForTriage({ triageId, service: proposal!.service, action: proposal!.action, reason: proposal!.reason, by });
+        decision = { kind: 'approved', by, at: Date.now(), result };
+        await recordTriageDecision({ triageId, decision });
+        return result;
+      } catch (error) {
+        throw error instanceof ActivityFailure ? ApplicationFailure.nonRetryable((error.cause as Error | undefined)?.message ?? error.message, 'ApprovalFailed') : error;
+      } finally {
+        deciding = false;
+      }
+    },
+    { validator: canDecide },
+  );
+  setHandler(
+    triageRejectUpdate,
+    async ({ by, reason }) => {
+      decision = { kind: 'rejected', by, at: Date.now(), reason };
+      await recordTriageDecision({ triageId, decision });
+      return decision;
+    },
+    { validator: canDecide },
+  );
 
   const labels = alert.labels;
   upsertSearchAttributes([
@@ -217,6 +267,15 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   const report = await finishTriage({ triageId, status: ending.status, budget: use, startedAt, report: ending.report, limitedBy, resolvedAt, alert });
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: ending.status }]);
   if (report) await announce(report, ending.status);
+  if (report?.remediation && ending.status === 'completed') {
+    proposal = report.remediation;
+    phase = 'awaiting-approval';
+    if (!(await condition(() => decision !== undefined, settings.approvalWindowMs))) {
+      decision = { kind: 'expired', at: Date.now() };
+      await recordTriageDecision({ triageId, decision });
+    }
+  }
+  await condition(allHandlersFinished);
   phase = 'done';
   return { triageId, status: ending.status, summary: report?.summary.slice(0, 300) };
 

@@ -189,6 +189,8 @@ const Llm = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** How long a triage waits for a human to approve or reject its proposed remediation. */
+    approvalWindowMs: Millis(3_600_000),
     /** On `resolved`: false finishes the current step with a short summary; true carries on. */
     continueOnResolve: Type.Boolean({ default: false }),
     sources: Type.Object(

@@ -12,6 +12,7 @@ export interface TriageSettings {
   budgets: Budgets;
   gate: GateRules;
   continueOnResolve: boolean;
+  approvalWindowMs: number;
   /** Base URL of Vigil for links in the report (may be empty). */
   publicUrl: string;
   /** Base URL of the Temporal UI for links (may be empty). */
@@ -29,6 +30,7 @@ export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: str
     budgets: { ...llm.budgets },
     gate: { silenced: llm.gate.silenced.map((set) => ({ ...set })), noiseAlertnames: [...llm.gate.noiseAlertnames] },
     continueOnResolve: llm.continueOnResolve,
+    approvalWindowMs: llm.approvalWindowMs,
     publicUrl: config.server.publicUrl,
     temporalUiUrl: extra.temporalUiUrl ?? config.temporal.uiUrl,
     namespace: extra.namespace ?? config.temporal.namespace,

@@ -3,13 +3,13 @@
 // answers 202 only once Temporal has acknowledged every start and signal, so a
 // failure before that is a 5xx and Alertmanager sends the alerts again.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import Type from 'typebox';
 import { alertmanagerPayloadSchema } from '../../../lib/triage/alertmanager';
 import { manualWorkflowId, TRIAGE_ID_PATTERN, triageIdOf, workflowIdOf } from '../../../lib/triage/ids';
 import { triageSettings } from '../../../lib/triage/settings';
 import { executionUrl } from '../../../lib/temporal/ui-links';
-import { triageCancelSignal, triageProgressQuery } from '../../../workflows/messages';
+import { triageApproveUpdate, triageCancelSignal, triageProgressQuery, triageRejectUpdate } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 import { intakeAlert, startTriage, type IntakeOutcome, type StartTriage } from './intake';
@@ -180,6 +180,64 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
       }
       return reply.status(202).send({ id, cancelled: true });
     },
+  );
+
+  /** A human's decision on the proposed remediation: a workflow update, 409 with the reason when refused. */
+  async function decide<T>(id: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', (error.cause as Error)?.message ?? error.message);
+      if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
+        // The triage has finished: say what became of its proposal, if it had one.
+        const { rows } = await deps.pool.query<{ approval: { kind: string; by?: string } | null }>('SELECT approval FROM triage_runs WHERE id = $1', [id]);
+        const approval = rows[0]?.approval;
+        if (approval) throw new HttpError(409, 'refused', `already ${approval.kind}${approval.by ? ` by ${approval.by}` : ''}`);
+        throw new HttpError(404, 'not_found', rows[0] ? `triage "${id}" has finished and proposes nothing to decide` : `no triage "${id}"`);
+      }
+      throw unavailable(error);
+    }
+  }
+
+  app.post(
+    '/triage/:id/approve',
+    {
+      config: { role: 'operate' },
+      schema: {
+        summary: "Approve the triage's proposed remediation: runs it now through the service's remediate update and records who approved",
+        tags: ['triage'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 200: Type.Object({ key: Type.String(), step: Type.String(), status: Type.String(), detail: Type.String(), at: Type.Number(), decidedBy: Type.String() }), 409: ErrorBody, ...Errors },
+      },
+    },
+    // Actions may take minutes: no RPC deadline here, the action's own timeout bounds it.
+    async (request) => decide(request.params.id, () => client.workflow.getHandle(workflowIdOf(request.params.id)).executeUpdate(triageApproveUpdate, { args: [{ by: request.principal!.name }] })),
+  );
+
+  app.post(
+    '/triage/:id/reject',
+    {
+      config: { role: 'operate' },
+      schema: {
+        summary: "Reject the triage's proposed remediation",
+        tags: ['triage'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+        response: {
+          200: Type.Object({ kind: Type.String(), by: Type.Optional(Type.String()), at: Type.Number(), reason: Type.Optional(Type.String()) }),
+          409: ErrorBody,
+          ...Errors,
+        },
+      },
+    },
+    async (request) =>
+      decide(request.params.id, () =>
+        client.withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () =>
+          client.workflow.getHandle(workflowIdOf(request.params.id)).executeUpdate(triageRejectUpdate, { args: [{ by: request.principal!.name, reason: request.body?.reason }] }),
+        ),
+      ),
   );
 };
 
