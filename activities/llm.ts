@@ -95,6 +95,7 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
         `SELECT turn, role, content FROM triage_messages WHERE triage_id = $1 AND turn <= $2 ORDER BY turn, CASE role WHEN 'user' THEN 0 ELSE 1 END`,
         [input.triageId, input.turn],
       );
+      const caching = config.llm.promptCaching;
       const context = Context.current();
       const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
       const started = performance.now();
@@ -105,16 +106,16 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
           description,
           input_schema,
           // The tool definitions are the first part of every prompt: cache them.
-          ...(index === TOOL_DEFINITIONS.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
+          ...(caching && index === TOOL_DEFINITIONS.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
         }));
         message = await api.messages.create(
           {
             model: input.model,
             max_tokens: input.maxTokens,
-            system: [{ type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
+            system: [{ type: 'text', text: SYSTEM_PROMPT, ...(caching ? { cache_control: { type: 'ephemeral' as const } } : {}) }],
             tools: tools as Anthropic.Tool[],
             tool_choice: input.mode === 'final' ? { type: 'none' } : { type: 'auto' },
-            messages: apiMessages(rows) as unknown as Anthropic.MessageParam[],
+            messages: apiMessages(rows, caching) as unknown as Anthropic.MessageParam[],
           },
           { signal: context.cancellationSignal },
         );

@@ -159,6 +159,8 @@ const Llm = Type.Object(
     gateModel: Type.String({ default: 'claude-haiku-4-5' }),
     requestTimeoutMs: Millis(120_000),
     // Alert triage (issue 5): budgets, gate, intake limits and the sources its tools read.
+    /** Cache breakpoints on the system prompt, the tool definitions and the transcript. */
+    promptCaching: Type.Boolean({ default: true }),
     /** Largest max_tokens of one model turn. */
     maxTokensPerTurn: Type.Integer({ minimum: 256, maximum: 64_000, default: 4096 }),
     budgets: Type.Object(
