@@ -13,6 +13,7 @@ import { taskQueues, triageProgressQuery, workflowIds } from '../../workflows/me
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { uniqueName } from '../helpers/harness';
+import { saveHistory } from '../helpers/histories';
 import { startTriageRig, type TriageRig } from './setup';
 
 describe('triage approval', () => {
@@ -72,6 +73,7 @@ describe('triage approval', () => {
       assert.match(again.json().message, /already approved by operate-user/);
 
       assert.equal((await handle.result()).status, 'completed');
+      await saveHistory(handle, 'triage-approved');
       assert.equal(readFileSync(counter, 'utf8'), 'x\n', 'the remediation ran exactly once');
       const { rows } = await rig.db.pool.query(`SELECT approval FROM triage_runs WHERE id = $1`, [id]);
       assert.equal(rows[0].approval.kind, 'approved');

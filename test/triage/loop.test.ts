@@ -181,6 +181,7 @@ describe('triage loop', () => {
     const { rows } = await rig.db.pool.query('SELECT status, report FROM triage_runs WHERE id = $1', [triageId]);
     assert.equal(rows[0].status, 'cancelled');
     assert.equal(rows[0].report, null);
+    await saveHistory(handle, 'triage-cancelled');
   });
 
   it('resolved mid-triage: noted, and the next call asks for a short summary without tools', async () => {
@@ -198,6 +199,7 @@ describe('triage loop', () => {
     const { rows } = await rig.db.pool.query('SELECT report, resolved_at FROM triage_runs WHERE id = $1', [triageId]);
     assert.ok(rows[0].resolved_at);
     assert.match(rows[0].report.limitedBy, /resolved/);
+    await saveHistory(handle, 'triage-resolved');
   });
 
   it('the gate skips known noise without calling the model', async () => {
@@ -211,7 +213,8 @@ describe('triage loop', () => {
     const key = process.env[rig.apiKeyEnv];
     delete process.env[rig.apiKeyEnv];
     try {
-      const { result, all, run: stored } = await run('offline', []);
+      const { result, all, run: stored, handle } = await run('offline', []);
+      await saveHistory(handle, 'triage-offline');
       assert.equal(result.status, 'completed');
       assert.equal(all.length, 0);
       assert.equal(stored.report.offline, true);
