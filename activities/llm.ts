@@ -9,10 +9,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Refusal } from '../lib/triage/budget';
-import { SYSTEM_PROMPT } from '../lib/triage/prompt';
+import { GATE_PROMPT, initialMessage, parseGateAnswer, SYSTEM_PROMPT } from '../lib/triage/prompt';
 import { TOOL_DEFINITIONS } from '../lib/triage/tools';
 import { answerContent, apiMessages, textOf, toolUses, type Block, type StoredMessage, type StoredToolResult } from '../lib/triage/transcript';
-import { LLM_NOT_CONFIGURED, LLM_REJECTED, type StopReason, type TokenUsage, type ToolCall } from '../lib/triage/types';
+import { LLM_NOT_CONFIGURED, LLM_REJECTED, type GateDecision, type StopReason, type TokenUsage, type ToolCall, type TriageAlert } from '../lib/triage/types';
 import type { ActivityDeps } from './deps';
 
 export interface ModelTurnInput {
@@ -86,13 +86,42 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
   }
 
   return {
+    /**
+     * The cheap model's gate: one call without tools, stored as turn 0 (a retry
+     * that finds it returns it without calling again). Unclear answers investigate.
+     */
+    async triageGateTurn(input: { triageId: string; model: string; alert: TriageAlert }): Promise<GateDecision & { usage: TokenUsage }> {
+      const stored = await pool.query<{ content: Block[]; usage: TokenUsage }>(`SELECT content, usage FROM triage_messages WHERE triage_id = $1 AND turn = 0 AND role = 'assistant'`, [input.triageId]);
+      if (stored.rows[0]) return { ...parseGateAnswer(textOf(stored.rows[0].content), input.model), usage: stored.rows[0].usage };
+      const api = anthropic();
+      const question: Block[] = [{ type: 'text', text: initialMessage(input.alert) }];
+      await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, 0, 'user', $2) ON CONFLICT DO NOTHING`, [input.triageId, JSON.stringify(question)]);
+      let message: Anthropic.Message;
+      const started = performance.now();
+      try {
+        message = await api.messages.create(
+          { model: input.model, max_tokens: 200, system: GATE_PROMPT, messages: [{ role: 'user', content: question as unknown as Anthropic.TextBlockParam[] }] },
+          { signal: Context.current().cancellationSignal },
+        );
+      } catch (error) {
+        throw classify(error);
+      }
+      const usage: TokenUsage = { input: message.usage.input_tokens ?? 0, cacheCreation: message.usage.cache_creation_input_tokens ?? 0, cacheRead: message.usage.cache_read_input_tokens ?? 0, output: message.usage.output_tokens ?? 0 };
+      await pool.query(
+        `INSERT INTO triage_messages (triage_id, turn, role, content, model, stop_reason, usage, duration_ms) VALUES ($1, 0, 'assistant', $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+        [input.triageId, JSON.stringify(message.content), message.model, message.stop_reason, JSON.stringify(usage), performance.now() - started],
+      );
+      for (const [kind, value] of Object.entries(usage)) metrics?.triageTokens.inc({ kind }, value);
+      return { ...parseGateAnswer(textOf(message.content as unknown as Block[]), input.model), usage };
+    },
+
     async triageModelTurn(input: ModelTurnInput): Promise<ModelTurnResult> {
       const already = await storedTurn(input.triageId, input.turn);
       if (already) return already;
       const api = anthropic();
       await appendUserTurn(input);
       const { rows } = await pool.query<StoredMessage>(
-        `SELECT turn, role, content FROM triage_messages WHERE triage_id = $1 AND turn <= $2 ORDER BY turn, CASE role WHEN 'user' THEN 0 ELSE 1 END`,
+        `SELECT turn, role, content FROM triage_messages WHERE triage_id = $1 AND turn BETWEEN 1 AND $2 ORDER BY turn, CASE role WHEN 'user' THEN 0 ELSE 1 END`,
         [input.triageId, input.turn],
       );
       const caching = config.llm.promptCaching;

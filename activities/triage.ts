@@ -122,6 +122,12 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
       }
     },
 
+    /** The model gate's verdict replaces the rules' one in the run row. */
+    async recordTriageGate(input: { triageId: string; gate: GateDecision }): Promise<void> {
+      await pool.query(`UPDATE triage_runs SET gate = $2 WHERE id = $1`, [input.triageId, JSON.stringify(input.gate)]);
+      metrics?.triageGate.inc({ decision: input.gate.investigate ? 'model-investigate' : 'model-skip' });
+    },
+
     async recordTriageDecision(input: { triageId: string; decision: TriageDecision }): Promise<void> {
       await pool.query(`UPDATE triage_runs SET approval = $2 WHERE id = $1`, [input.triageId, JSON.stringify(input.decision)]);
     },

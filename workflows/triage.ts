@@ -66,12 +66,12 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   const { settings, alert } = input;
   const startedAt = Date.now();
 
-  const { startTriageRun, finishTriage, recordTriageDecision, remediateForTriage } = proxyActivities<Activities>({
+  const { startTriageRun, finishTriage, recordTriageDecision, recordTriageGate, remediateForTriage } = proxyActivities<Activities>({
     taskQueue: queues.checks,
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
   });
-  const { triageModelTurn } = proxyActivities<Activities>({
+  const { triageModelTurn, triageGateTurn } = proxyActivities<Activities>({
     taskQueue: queues.llm,
     startToCloseTimeout: settings.requestTimeoutMs + 30_000,
     // The activity heartbeats during the call: a dead worker is noticed in seconds, not minutes.
@@ -166,8 +166,20 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
     ...(labels.service ? [{ key: SEARCH_ATTRIBUTES.service, value: labels.service.slice(0, 200) }] : []),
   ]);
 
-  const gate = gateDecision(labels, settings.gate);
+  let gate = gateDecision(labels, settings.gate);
   await startTriageRun({ triageId, workflowId, source: input.source, alert, question: input.question, gate });
+  if (gate.investigate && settings.gateModel) {
+    try {
+      const verdict = await triageGateTurn({ triageId, model: settings.gateModel, alert });
+      use = addUsage(use, verdict.usage);
+      gate = { investigate: verdict.investigate, reason: verdict.reason };
+    } catch (error) {
+      // No model, or the gate model failing: the gate errs on the side of investigating.
+      const missing = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === LLM_NOT_CONFIGURED;
+      gate = { investigate: true, reason: missing ? 'rules passed; no model for the gate' : `rules passed; the gate model failed (${(error as Error).message}), investigating` };
+    }
+    await recordTriageGate({ triageId, gate });
+  }
 
   function record(outcomes: ToolOutcome[], refused: Refusal[], names: Record<string, string>): void {
     for (const outcome of outcomes) tools.push({ id: outcome.id, name: outcome.name, status: outcome.status, summary: outcome.summary });

@@ -179,6 +179,8 @@ const Llm = Type.Object(
         silenced: Type.Array(Type.Record(Type.String(), Type.String()), { default: [] }),
         /** Alertnames known to be noise. */
         noiseAlertnames: Type.Array(Type.String(), { default: [] }),
+        /** After the rules, ask the cheap model (llm.gateModel) whether the alert is worth a full investigation. */
+        useModel: Type.Boolean({ default: false }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -6,6 +6,8 @@ import type { GateRules } from './gate';
 
 export interface TriageSettings {
   model: string;
+  /** The cheap model that decides whether to investigate; empty: rules only. */
+  gateModel: string;
   maxTokensPerTurn: number;
   requestTimeoutMs: number;
   toolTimeoutMs: number;
@@ -24,6 +26,7 @@ export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: str
   const { llm } = config;
   return {
     model: llm.model,
+    gateModel: llm.gate.useModel ? llm.gateModel : '',
     maxTokensPerTurn: llm.maxTokensPerTurn,
     requestTimeoutMs: llm.requestTimeoutMs,
     toolTimeoutMs: llm.sources.toolTimeoutMs,

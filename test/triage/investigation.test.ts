@@ -68,7 +68,7 @@ describe('triage investigation', () => {
     assert.match(String(results[2].content), /Check the database pool/);
 
     // Prompt caching: system prompt, tool definitions and the transcript's last block; the second turn reads the cache.
-    assert.ok(second.system?.[0].cache_control);
+    assert.ok(Array.isArray(second.system) && second.system[0].cache_control);
     assert.ok(second.tools?.at(-1)?.cache_control);
     assert.ok(second.messages.at(-1)?.content.at(-1)?.cache_control);
     assert.equal(second.messages.flatMap((message) => message.content).filter((block) => block.cache_control).length, 1);

@@ -244,4 +244,22 @@ describe('triage loop', () => {
     assert.deepEqual(rows[0].labels, { alertname: 'VigilGaveUp', service: 'shop' });
     assert.match(rows[0].annotations.summary, /3 restarts did not help/);
   });
+
+  it('the model gate asks the cheap model first: SKIP records why and stops; INVESTIGATE goes on', async () => {
+    const gated = { gateModel: 'claude-haiku-test' };
+    const skipped = await run('gate-skip', [{ content: [{ type: 'text', text: 'SKIP: a test alert from a staging canary' }], stop_reason: 'end_turn' }], gated);
+    assert.equal(skipped.result.status, 'skipped');
+    assert.equal(skipped.all.length, 1);
+    assert.equal(skipped.all[0].body.model, 'claude-haiku-test');
+    assert.equal(skipped.all[0].body.tools, undefined);
+    const { rows } = await rig.db.pool.query('SELECT gate FROM triage_runs WHERE id = $1', [skipped.triageId]);
+    assert.deepEqual(rows[0].gate, { investigate: false, reason: 'claude-haiku-test: a test alert from a staging canary' });
+
+    const investigated = await run('gate-go', [{ content: [{ type: 'text', text: 'INVESTIGATE: users may be affected' }], stop_reason: 'end_turn' }, answer('worth it')], gated);
+    assert.equal(investigated.result.status, 'completed');
+    assert.deepEqual(investigated.billed.map((request) => request.body.model), ['claude-haiku-test', rig.settings().model]);
+    assert.equal(investigated.run.report.summary, 'worth it');
+    // The gate's exchange is turn 0: it is not part of the investigation's conversation.
+    assert.equal(investigated.billed[1].body.messages.length, 1);
+  });
 });
