@@ -92,6 +92,12 @@ describe('triage investigation', () => {
     assert.match(text, /Root cause: all 50 connections/);
     assert.match(text, /toolu_pool/);
     assert.match(text, /http:\/\/vigil\.test\/api\/v1\/triage\//);
+    const scraped = await rig.metrics.registry.metrics();
+    assert.match(scraped, /vigil_triages_total\{outcome="completed"\} 1\n/);
+    assert.match(scraped, /vigil_triage_tool_calls_total\{tool="query_metrics",outcome="ok"\} 1\n/);
+    assert.match(scraped, /vigil_triage_tokens_total\{kind="cacheRead"\} [1-9]/);
+    assert.match(scraped, /vigil_triage_gate_decisions_total\{decision="investigate"\} 1\n/);
+    assert.match(scraped, /vigil_triage_duration_seconds_count 1\n/);
     await saveHistory(handle, 'triage-investigation');
   });
 });

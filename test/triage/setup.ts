@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VigilConfig } from '../../lib/config/schema';
+import { createMetrics, type Metrics } from '../../lib/metrics';
 import { slackNotifier } from '../../lib/notify';
 import { triageSettings, type TriageSettings } from '../../lib/triage/settings';
 import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';
@@ -23,6 +24,8 @@ export interface TriageRig {
   prometheus?: TestPrometheus;
   slack: Receiver;
   config: VigilConfig;
+  /** The workers' instruments. */
+  metrics: Metrics;
   apiKeyEnv: string;
   settings(overrides?: Partial<TriageSettings>): TriageSettings;
   close(): Promise<void>;
@@ -62,7 +65,9 @@ export async function startTriageRig(options: { prometheus?: boolean; config?: R
     },
     ...options.config,
   });
+  const metrics = createMetrics();
   const { workers, connection } = await createTestWorkers({
+    metrics,
     taskQueuePrefix: temporal.taskQueuePrefix,
     pool: db.pool,
     config,
@@ -77,6 +82,7 @@ export async function startTriageRig(options: { prometheus?: boolean; config?: R
     prometheus,
     slack,
     config,
+    metrics,
     apiKeyEnv,
     settings: (overrides = {}) => ({ ...triageSettings(config, { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }), publicUrl: 'http://vigil.test', ...overrides }),
     async close() {
