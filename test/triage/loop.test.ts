@@ -3,7 +3,8 @@
 // resolve, the gate and the offline investigator.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createTriageActivities } from '../../activities/triage';
 import { createLogger } from '../../lib/log';
@@ -13,7 +14,7 @@ import { triageWorkflow } from '../../workflows';
 import { taskQueues, triageCancelSignal, triageProgressQuery, triageResolvedSignal } from '../../workflows/messages';
 import type { Reply } from '../fixtures/anthropic';
 import { eventually } from '../helpers/eventually';
-import { uniqueName } from '../helpers/harness';
+import { testEnvironment, uniqueName } from '../helpers/harness';
 import { saveHistory } from '../helpers/histories';
 import { startTriageRig, type TriageRig } from './setup';
 
@@ -227,12 +228,14 @@ describe('triage loop', () => {
 
   it('startServiceTriage hands a service the health loop gave up on to a manual triage', async () => {
     rig.anthropic.script('default', [answer('handed off')]);
+    // The client the worker set gives activities: over the worker's own NativeConnection.
+    const native = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
     const activities = createTriageActivities({
       pool: rig.db.pool,
       config: rig.config,
       log: createLogger('silent'),
       identity: 'test',
-      temporal: { client: rig.temporal.client, workflowTaskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows },
+      temporal: { client: new Client({ connection: native, namespace: 'default' }), workflowTaskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows },
     });
     const input = { service: 'shop', reason: '3 restarts did not help', details: ['healthz: HTTP 503'] };
     const { triageId, workflowId } = (await new MockActivityEnvironment().run(activities.startServiceTriage, input)) as { triageId: string; workflowId: string };
@@ -243,6 +246,7 @@ describe('triage loop', () => {
     assert.equal(rows[0].source, 'vigil');
     assert.deepEqual(rows[0].labels, { alertname: 'VigilGaveUp', service: 'shop' });
     assert.match(rows[0].annotations.summary, /3 restarts did not help/);
+    await native.close();
   });
 
   it('the model gate asks the cheap model first: SKIP records why and stops; INVESTIGATE goes on', async () => {
