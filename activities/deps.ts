@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { Logger } from '../lib/log';
 import type { VigilConfig } from '../lib/config/schema';
@@ -15,4 +16,6 @@ export interface ActivityDeps {
   notifiers?: Notifier[];
   /** Instruments to record check and action outcomes in (the process's registry). */
   metrics?: Metrics;
+  /** A client for activities that start workflows (the hand-off to triage); the worker set passes one. */
+  temporal?: { client: Client; workflowTaskQueue: string };
 }

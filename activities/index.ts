@@ -8,6 +8,9 @@ import { createMetricPolicyActivities } from './metric-policies';
 import { createNotifyActivities } from './notify';
 import { createSelfCheckActivities } from './self-check';
 import { createWatchActivities } from './watch';
+import { createLlmActivities } from './llm';
+import { createTriageActivities } from './triage';
+import { createTriageToolActivities } from './triage-tools';
 
 export type { ActivityDeps } from './deps';
 
@@ -20,6 +23,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps),
     ...createWatchActivities(deps),
     ...createDriftActivities(deps),
+    ...createLlmActivities(deps),
+    ...createTriageToolActivities(deps),
+    ...createTriageActivities(deps),
   };
 }
 

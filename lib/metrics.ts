@@ -54,6 +54,37 @@ export function createMetrics() {
       labelNames: ['app', 'outcome'] as const,
       registers: [registry],
     }),
+    // Alert triage.
+    triages: new Counter({
+      name: 'vigil_triages_total',
+      help: 'Finished triages by outcome (completed, refused, skipped, cancelled, failed).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    triageDuration: new Histogram({
+      name: 'vigil_triage_duration_seconds',
+      help: 'Triage duration from start to report.',
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800],
+      registers: [registry],
+    }),
+    triageTokens: new Counter({
+      name: 'vigil_triage_tokens_total',
+      help: 'Model tokens by kind (input, cacheCreation, cacheRead, output).',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    triageToolCalls: new Counter({
+      name: 'vigil_triage_tool_calls_total',
+      help: 'Triage tool calls by tool and outcome (ok, error).',
+      labelNames: ['tool', 'outcome'] as const,
+      registers: [registry],
+    }),
+    triageGate: new Counter({
+      name: 'vigil_triage_gate_decisions_total',
+      help: 'Gate decisions before an investigation (investigate, skip).',
+      labelNames: ['decision'] as const,
+      registers: [registry],
+    }),
   };
 }
 

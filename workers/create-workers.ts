@@ -1,6 +1,7 @@
 // Builds the worker set for one process: one Temporal Worker per task queue, each
 // sized for its kind of work (see workflows/messages.ts for the queues).
 import { hostname } from 'node:os';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { VigilConfig } from '../lib/config/schema';
@@ -24,8 +25,10 @@ export function defaultIdentity(): string {
 
 export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
   const identity = options.deps.identity ?? defaultIdentity();
-  const activities = createActivities({ ...options.deps, identity });
   const queues = taskQueues(options.taskQueuePrefix);
+  // Activities that start workflows (the hand-off to triage) use the worker's own connection.
+  const temporal = options.deps.temporal ?? { client: new Client({ connection: options.connection, namespace: options.namespace }), workflowTaskQueue: queues.workflows };
+  const activities = createActivities({ ...options.deps, identity, temporal });
   const { workerConfig } = options;
   const common = {
     connection: options.connection,

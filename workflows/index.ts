@@ -2,3 +2,4 @@
 export { healthWorkflow } from './health';
 export { selfCheckWorkflow } from './self-check';
 export { driftWorkflow } from './drift';
+export { triageWorkflow } from './triage';

@@ -6,6 +6,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DriftSpec } from '../lib/drift/spec';
 import type { CheckSummary, DriftStatus, SyncResult } from '../lib/drift/types';
 import type { HealthSpec } from '../lib/health/spec';
+import type { BudgetUse, Budgets } from '../lib/triage/budget';
+import type { TriageStatus } from '../lib/triage/types';
 
 /**
  * One prefix (temporal.taskQueuePrefix, default "vigil") names four queues, so
@@ -145,3 +147,34 @@ export interface DriftStatusView {
   selfHeal: { attempts: number; maxAttempts: number; redrifts: number; waitingUntil?: number; gaveUp?: { at: number; reason: string; contested: boolean } };
   lastSync?: DriftSyncView;
 }
+// Alert triage (triage/<fingerprint>/<startsAt> or triage/manual/<id>): signals and the progress query.
+export const triageResolvedSignal = defineSignal<[{ at: number; endsAt?: string }]>('resolved');
+export const triageCancelSignal = defineSignal<[{ by?: string; reason?: string }?]>('cancel');
+export interface TriageProgress {
+  triageId: string;
+  status: TriageStatus;
+  phase: 'gate' | 'investigating' | 'final-answer' | 'reporting' | 'awaiting-approval' | 'done';
+  turn: number;
+  budget: BudgetUse;
+  budgets: Budgets;
+  limitedBy?: string;
+  resolvedAt?: number;
+  cancelled?: { by?: string; reason?: string };
+  /** The remediation the report proposes, and what a human decided about it. */
+  proposal?: { service: string; action?: string; reason: string };
+  decision?: TriageDecision;
+  /** The latest tool calls (at most 20), each with a bounded summary. */
+  tools: { id: string; name: string; status: 'ok' | 'error' | 'refused'; summary: string }[];
+}
+export const triageProgressQuery = defineQuery<TriageProgress>('progress');
+export interface TriageDecision {
+  kind: 'approved' | 'rejected' | 'expired';
+  by?: string;
+  at: number;
+  reason?: string;
+  /** The remediation's result, when approved. */
+  result?: RemediationView;
+}
+/** Runs the proposed remediation (the service's remediate update) and records who approved it; rejected with the reason when there is nothing to approve. */
+export const triageApproveUpdate = defineUpdate<RemediationView, [{ by: string }]>('approve');
+export const triageRejectUpdate = defineUpdate<TriageDecision, [{ by: string; reason?: string }]>('reject');

@@ -9,6 +9,7 @@ import metrics from './metrics';
 import selfcheck from './selfcheck';
 import services from './services';
 import status from './status';
+import triage from './triage';
 
 const v1: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   await app.register(auth, { tokens: deps.tokens });
@@ -19,6 +20,7 @@ const v1: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   await app.register(actions, { deps });
   await app.register(metrics, { deps });
   await app.register(drift, { deps });
+  await app.register(triage, { deps });
 };
 
 export default v1;

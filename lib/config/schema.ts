@@ -160,6 +160,57 @@ const Llm = Type.Object(
     model: Type.String({ minLength: 1, default: 'claude-sonnet-4-5' }),
     gateModel: Type.String({ default: 'claude-haiku-4-5' }),
     requestTimeoutMs: Millis(120_000),
+    // Alert triage (issue 5): budgets, gate, intake limits and the sources its tools read.
+    /** Cache breakpoints on the system prompt, the tool definitions and the transcript. */
+    promptCaching: Type.Boolean({ default: true }),
+    /** Largest max_tokens of one model turn. */
+    maxTokensPerTurn: Type.Integer({ minimum: 256, maximum: 64_000, default: 4096 }),
+    budgets: Type.Object(
+      {
+        maxToolCalls: Type.Integer({ minimum: 0, maximum: 200, default: 15 }),
+        /** Input + cache-creation + cache-read tokens over the whole triage. */
+        maxInputTokens: Type.Integer({ minimum: 1000, default: 200_000 }),
+        maxOutputTokens: Type.Integer({ minimum: 256, default: 50_000 }),
+        wallClockMs: Type.Integer({ minimum: 1000, default: 600_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    gate: Type.Object(
+      {
+        /** Alerts whose labels include every label of one of these sets are not investigated. */
+        silenced: Type.Array(Type.Record(Type.String(), Type.String()), { default: [] }),
+        /** Alertnames known to be noise. */
+        noiseAlertnames: Type.Array(Type.String(), { default: [] }),
+        /** After the rules, ask the cheap model (llm.gateModel) whether the alert is worth a full investigation. */
+        useModel: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    intake: Type.Object(
+      {
+        maxAlerts: Type.Integer({ minimum: 1, maximum: 10_000, default: 200 }),
+        maxLabelValueChars: Type.Integer({ minimum: 16, maximum: 65_536, default: 1024 }),
+        /** A repeat of a finished triage of the same alert instance within this window starts nothing. */
+        repeatWindowMs: Millis(6 * 3_600_000),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** How long a triage waits for a human to approve or reject its proposed remediation. */
+    approvalWindowMs: Millis(3_600_000),
+    /** On `resolved`: false finishes the current step with a short summary; true carries on. */
+    continueOnResolve: Type.Boolean({ default: false }),
+    sources: Type.Object(
+      {
+        prometheusUrl: Type.String({ default: '' }),
+        lokiUrl: Type.String({ default: '' }),
+        /** Markdown runbooks, matched by alert labels (relative to the working directory). */
+        runbooksDir: Type.String({ default: 'configs/runbooks' }),
+        /** Largest tool output sent to the model (characters); longer output is cut with a note. */
+        maxToolOutputChars: Type.Integer({ minimum: 200, maximum: 200_000, default: 8000 }),
+        toolTimeoutMs: Millis(15_000),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

@@ -18,6 +18,7 @@ const HEADER: Record<HealthEventKind, { emoji: string; title: string }> = {
   'drift-found': { emoji: ':warning:', title: 'drifted from its desired state' },
   'drift-healed': { emoji: ':large_green_circle:', title: 'is in sync again' },
   'drift-gave-up': { emoji: ':sos:', title: 'gave up self-healing drift' },
+  triaged: { emoji: ':mag:', title: 'alert triaged' },
 };
 
 export type SlackText = { type: 'mrkdwn' | 'plain_text'; text: string; emoji?: boolean };

@@ -3,7 +3,7 @@
 //
 //   {
 //     "version": 1,
-//     "kind": "unhealthy" | "healed" | "gave-up" | "remediated",
+//     "kind": "unhealthy" | "healed" | "gave-up" | "remediated" | "triaged",
 //     "service": "checkout",
 //     "status": "unknown" | "healthy" | "degraded" | "unhealthy",
 //     "at": "2026-11-23T10:00:00.000Z",         // ISO 8601, UTC

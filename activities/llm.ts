@@ -1,0 +1,206 @@
+// The LLM activity (on the llm task queue): one model turn of a triage. It reads
+// the transcript from PostgreSQL, appends this turn's user message (tool results,
+// notes) and then the assistant's answer, both idempotently keyed by turn number,
+// and returns only what the workflow decides on: stop reason, tool calls, usage.
+// A retry that finds the assistant turn stored returns it without calling the
+// model again, so no turn is billed twice. The SDK's own retries are off: the
+// workflow's retry policy is the only one (retry-after is honoured through
+// nextRetryDelay).
+import Anthropic from '@anthropic-ai/sdk';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Refusal } from '../lib/triage/budget';
+import { GATE_PROMPT, initialMessage, parseGateAnswer, SYSTEM_PROMPT } from '../lib/triage/prompt';
+import { TOOL_DEFINITIONS } from '../lib/triage/tools';
+import { answerContent, apiMessages, textOf, toolUses, type Block, type StoredMessage, type StoredToolResult } from '../lib/triage/transcript';
+import { LLM_NOT_CONFIGURED, LLM_REJECTED, type GateDecision, type StopReason, type TokenUsage, type ToolCall, type TriageAlert } from '../lib/triage/types';
+import type { ActivityDeps } from './deps';
+
+export interface ModelTurnInput {
+  triageId: string;
+  /** 1-based; turn 1's user message is the alert, written when the triage started. */
+  turn: number;
+  model: string;
+  maxTokens: number;
+  /** final: tools stay defined (the transcript has tool blocks) but tool_choice is none. */
+  mode: 'tools' | 'final';
+  /** Tool calls of the previous turn that were not run, with why. */
+  refused?: Refusal[];
+  /** Text added to this turn's user message (the final-answer request, "the alert resolved"). */
+  notes?: string[];
+  /** pause_turn: send the transcript as it is, with no new user message. */
+  continuation?: boolean;
+}
+
+export interface ModelTurnResult {
+  stopReason: StopReason | null;
+  toolCalls: ToolCall[];
+  usage: TokenUsage;
+  textChars: number;
+  /** True when the turn was already stored (a retry after the call succeeded) and the model was not called. */
+  replayed: boolean;
+}
+
+const HEARTBEAT_MS = 5_000;
+const MAX_TOOL_INPUT_CHARS = 4000;
+
+export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
+  let client: Anthropic | undefined;
+  let clientKey = '';
+  function anthropic(): Anthropic {
+    const apiKey = process.env[config.llm.apiKeyEnv] ?? '';
+    if (!apiKey) throw ApplicationFailure.nonRetryable(`no API key: env var ${config.llm.apiKeyEnv} (llm.apiKeyEnv) is not set`, LLM_NOT_CONFIGURED);
+    if (!client || clientKey !== apiKey) {
+      client = new Anthropic({ apiKey, baseURL: config.llm.baseUrl || undefined, maxRetries: 0, timeout: config.llm.requestTimeoutMs });
+      clientKey = apiKey;
+    }
+    return client;
+  }
+
+  async function storedTurn(triageId: string, turn: number): Promise<ModelTurnResult | undefined> {
+    const { rows } = await pool.query<{ content: Block[]; stop_reason: StopReason | null; usage: TokenUsage }>(
+      `SELECT content, stop_reason, usage FROM triage_messages WHERE triage_id = $1 AND turn = $2 AND role = 'assistant'`,
+      [triageId, turn],
+    );
+    if (!rows[0]) return undefined;
+    return { stopReason: rows[0].stop_reason, toolCalls: boundCalls(toolUses(rows[0].content)), usage: rows[0].usage, textChars: textOf(rows[0].content).length, replayed: true };
+  }
+
+  /** Writes this turn's user message unless it is already there (a retry). */
+  async function appendUserTurn(input: ModelTurnInput): Promise<void> {
+    if (input.turn <= 1 || input.continuation) return;
+    const { rows: previous } = await pool.query<{ content: Block[] }>(
+      `SELECT content FROM triage_messages WHERE triage_id = $1 AND turn = $2 AND role = 'assistant'`,
+      [input.triageId, input.turn - 1],
+    );
+    const ids = toolUses(previous[0]?.content ?? []).map((use) => use.id);
+    const { rows: results } = await pool.query<{ tool_use_id: string } & StoredToolResult>(
+      `SELECT tool_use_id, status, output FROM triage_tool_calls WHERE triage_id = $1 AND tool_use_id = ANY($2)`,
+      [input.triageId, ids],
+    );
+    const byId = Object.fromEntries(results.map((row) => [row.tool_use_id, { status: row.status, output: row.output }]));
+    const content = answerContent(previous[0]?.content ?? [], byId, input.refused ?? [], input.notes ?? []);
+    await pool.query(
+      `INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, $2, 'user', $3) ON CONFLICT (triage_id, turn, role) DO NOTHING`,
+      [input.triageId, input.turn, JSON.stringify(content)],
+    );
+  }
+
+  return {
+    /**
+     * The cheap model's gate: one call without tools, stored as turn 0 (a retry
+     * that finds it returns it without calling again). Unclear answers investigate.
+     */
+    async triageGateTurn(input: { triageId: string; model: string; alert: TriageAlert }): Promise<GateDecision & { usage: TokenUsage }> {
+      const stored = await pool.query<{ content: Block[]; usage: TokenUsage }>(`SELECT content, usage FROM triage_messages WHERE triage_id = $1 AND turn = 0 AND role = 'assistant'`, [input.triageId]);
+      if (stored.rows[0]) return { ...parseGateAnswer(textOf(stored.rows[0].content), input.model), usage: stored.rows[0].usage };
+      const api = anthropic();
+      const question: Block[] = [{ type: 'text', text: initialMessage(input.alert) }];
+      await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, 0, 'user', $2) ON CONFLICT DO NOTHING`, [input.triageId, JSON.stringify(question)]);
+      let message: Anthropic.Message;
+      const started = performance.now();
+      try {
+        message = await api.messages.create(
+          { model: input.model, max_tokens: 200, system: GATE_PROMPT, messages: [{ role: 'user', content: question as unknown as Anthropic.TextBlockParam[] }] },
+          { signal: Context.current().cancellationSignal },
+        );
+      } catch (error) {
+        throw classify(error);
+      }
+      const usage: TokenUsage = { input: message.usage.input_tokens ?? 0, cacheCreation: message.usage.cache_creation_input_tokens ?? 0, cacheRead: message.usage.cache_read_input_tokens ?? 0, output: message.usage.output_tokens ?? 0 };
+      await pool.query(
+        `INSERT INTO triage_messages (triage_id, turn, role, content, model, stop_reason, usage, duration_ms) VALUES ($1, 0, 'assistant', $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+        [input.triageId, JSON.stringify(message.content), message.model, message.stop_reason, JSON.stringify(usage), performance.now() - started],
+      );
+      for (const [kind, value] of Object.entries(usage)) metrics?.triageTokens.inc({ kind }, value);
+      return { ...parseGateAnswer(textOf(message.content as unknown as Block[]), input.model), usage };
+    },
+
+    async triageModelTurn(input: ModelTurnInput): Promise<ModelTurnResult> {
+      const already = await storedTurn(input.triageId, input.turn);
+      if (already) return already;
+      const api = anthropic();
+      await appendUserTurn(input);
+      const { rows } = await pool.query<StoredMessage>(
+        `SELECT turn, role, content FROM triage_messages WHERE triage_id = $1 AND turn BETWEEN 1 AND $2 ORDER BY turn, CASE role WHEN 'user' THEN 0 ELSE 1 END`,
+        [input.triageId, input.turn],
+      );
+      const caching = config.llm.promptCaching;
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+      const started = performance.now();
+      let message: Anthropic.Message;
+      try {
+        const tools = TOOL_DEFINITIONS.map(({ name, description, input_schema }, index) => ({
+          name,
+          description,
+          input_schema,
+          // The tool definitions are the first part of every prompt: cache them.
+          ...(caching && index === TOOL_DEFINITIONS.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
+        }));
+        message = await api.messages.create(
+          {
+            model: input.model,
+            max_tokens: input.maxTokens,
+            system: [{ type: 'text', text: SYSTEM_PROMPT, ...(caching ? { cache_control: { type: 'ephemeral' as const } } : {}) }],
+            tools: tools as Anthropic.Tool[],
+            tool_choice: input.mode === 'final' ? { type: 'none' } : { type: 'auto' },
+            messages: apiMessages(rows, caching) as unknown as Anthropic.MessageParam[],
+          },
+          { signal: context.cancellationSignal },
+        );
+      } catch (error) {
+        throw classify(error);
+      } finally {
+        clearInterval(beat);
+      }
+      const durationMs = performance.now() - started;
+      const usage: TokenUsage = {
+        input: message.usage.input_tokens ?? 0,
+        cacheCreation: message.usage.cache_creation_input_tokens ?? 0,
+        cacheRead: message.usage.cache_read_input_tokens ?? 0,
+        output: message.usage.output_tokens ?? 0,
+      };
+      const { rowCount } = await pool.query(
+        `INSERT INTO triage_messages (triage_id, turn, role, content, model, stop_reason, usage, duration_ms)
+         VALUES ($1, $2, 'assistant', $3, $4, $5, $6, $7) ON CONFLICT (triage_id, turn, role) DO NOTHING`,
+        [input.triageId, input.turn, JSON.stringify(message.content), message.model, message.stop_reason, JSON.stringify(usage), durationMs],
+      );
+      // Another attempt stored this turn first: what is stored is the transcript.
+      if (!rowCount) return (await storedTurn(input.triageId, input.turn))!;
+      for (const [kind, value] of Object.entries(usage)) metrics?.triageTokens.inc({ kind }, value);
+      const content = message.content as unknown as Block[];
+      return { stopReason: message.stop_reason as StopReason | null, toolCalls: boundCalls(toolUses(content)), usage, textChars: textOf(content).length, replayed: false };
+    },
+  };
+}
+
+/** Tool inputs go through history: an oversized one is replaced by a marker the tool activity refuses. */
+function boundCalls(calls: ToolCall[]): ToolCall[] {
+  return calls.map((call) => (JSON.stringify(call.input).length > MAX_TOOL_INPUT_CHARS ? { ...call, input: { oversized: true } } : call));
+}
+
+/** 408/409/429/529/5xx and network errors are retryable (retry-after honoured); any other 4xx is not. */
+export function classify(error: unknown): ApplicationFailure {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof Anthropic.APIError && error.status !== undefined) {
+    const status = error.status;
+    const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+    const message = `Messages API answered ${status}: ${error.message}`.slice(0, 500);
+    if (!retryable) return ApplicationFailure.nonRetryable(message, LLM_REJECTED);
+    const delayMs = retryAfterMs(error.headers);
+    return ApplicationFailure.create({ message, type: `LlmHttp${status}`, nonRetryable: false, ...(delayMs !== undefined ? { nextRetryDelay: delayMs } : {}) });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return ApplicationFailure.retryable(`Messages API unreachable: ${message}`.slice(0, 500), 'LlmUnavailable');
+}
+
+function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const ms = Number(headers?.get('retry-after-ms'));
+  if (ms > 0) return Math.min(ms, 300_000);
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 300_000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - Date.now()), 300_000);
+}

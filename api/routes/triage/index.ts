@@ -1,0 +1,244 @@
+// /api/v1/alerts (the Alertmanager webhook) and /api/v1/triage: start, list,
+// read (status, budget, the whole transcript) and cancel triages. The webhook
+// answers 202 only once Temporal has acknowledged every start and signal, so a
+// failure before that is a 5xx and Alertmanager sends the alerts again.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import Type from 'typebox';
+import { alertmanagerPayloadSchema } from '../../../lib/triage/alertmanager';
+import { manualWorkflowId, TRIAGE_ID_PATTERN, triageIdOf, workflowIdOf } from '../../../lib/triage/ids';
+import { triageSettings } from '../../../lib/triage/settings';
+import { executionUrl } from '../../../lib/temporal/ui-links';
+import { triageApproveUpdate, triageCancelSignal, triageProgressQuery, triageRejectUpdate } from '../../../workflows/messages';
+import type { ApiDeps } from '../../deps';
+import { ErrorBody, HttpError } from '../../errors';
+import { intakeAlert, startTriage, type IntakeOutcome, type StartTriage } from './intake';
+
+const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 503: ErrorBody };
+const IdParams = Type.Object({ id: Type.String({ pattern: TRIAGE_ID_PATTERN }) });
+const Status = Type.Union(['running', 'skipped', 'completed', 'refused', 'cancelled', 'failed'].map((value) => Type.Literal(value)));
+const StringMap = (maxLength: number) => Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,127}$' }), Type.String({ maxLength }), { maxProperties: 64 });
+
+const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
+  const { client, namespace, taskQueues, uiUrl } = deps.temporal;
+  const { intake } = deps.config.llm;
+  const starter: StartTriage = {
+    client,
+    taskQueue: taskQueues.workflows,
+    settings: triageSettings(deps.config, { temporalUiUrl: uiUrl, namespace }),
+    repeatWindowMs: intake.repeatWindowMs,
+  };
+  const unavailable = (error: unknown) => {
+    if (error instanceof HttpError) return error;
+    deps.metrics.dependencyErrors.inc({ dependency: 'temporal' });
+    return new HttpError(503, 'unavailable', `Temporal did not answer: ${(error as Error).message}`);
+  };
+
+  app.post(
+    '/alerts',
+    {
+      config: { role: 'operate' },
+      schema: {
+        summary: 'Alertmanager webhook (payload version 4): one triage per firing alert instance; resolved alerts signal theirs',
+        tags: ['triage'],
+        security: [{ bearer: [] }],
+        body: alertmanagerPayloadSchema(intake),
+        response: { 202: Type.Object({ accepted: Type.Integer(), started: Type.Array(Type.String()), repeats: Type.Array(Type.String()), resolved: Type.Array(Type.String()) }), ...Errors },
+      },
+    },
+    async (request, reply) => {
+      const outcomes: { id: string; outcome: IntakeOutcome }[] = await client
+        .withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () => Promise.all(request.body.alerts.map((alert) => intakeAlert(starter, alert))))
+        .catch((error: unknown) => {
+          throw unavailable(error);
+        });
+      const ids = (kind: IntakeOutcome[]) => [...new Set(outcomes.filter((item) => kind.includes(item.outcome)).map((item) => item.id))];
+      return reply.status(202).send({ accepted: outcomes.length, started: ids(['started']), repeats: ids(['repeat']), resolved: ids(['resolved']) });
+    },
+  );
+
+  app.post(
+    '/triage',
+    {
+      config: { role: 'operate' },
+      schema: {
+        summary: 'Start a manual triage',
+        tags: ['triage'],
+        security: [{ bearer: [] }],
+        body: Type.Object(
+          { labels: StringMap(intake.maxLabelValueChars), annotations: Type.Optional(StringMap(16 * intake.maxLabelValueChars)), question: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) },
+          { additionalProperties: false },
+        ),
+        response: { 202: Type.Object({ id: Type.String(), workflowId: Type.String(), temporalUiUrl: Type.Optional(Type.String()) }), ...Errors },
+      },
+    },
+    async (request, reply) => {
+      const workflowId = manualWorkflowId(crypto.randomUUID());
+      const { labels, annotations = {}, question } = request.body;
+      await client
+        .withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () => startTriage(starter, workflowId, { alert: { labels, annotations, startsAt: new Date().toISOString() }, question, source: 'manual' }))
+        .catch((error: unknown) => {
+          throw unavailable(error);
+        });
+      return reply.status(202).send({ id: triageIdOf(workflowId), workflowId, temporalUiUrl: executionUrl(uiUrl, namespace, workflowId) });
+    },
+  );
+
+  app.get(
+    '/triage',
+    {
+      config: { role: 'read' },
+      schema: {
+        summary: 'Triages, newest first',
+        tags: ['triage'],
+        security: [{ bearer: [] }],
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Status),
+            alertname: Type.Optional(Type.String({ maxLength: 200 })),
+            since: Type.Optional(Type.String({ format: 'date-time' })),
+            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())), ...Errors },
+      },
+    },
+    async (request) => {
+      const { status, alertname, since, limit } = request.query;
+      const { rows } = await deps.pool.query(
+        `SELECT id, workflow_id AS "workflowId", source, alertname, service, status, gate, budget, report->>'summary' AS summary, started_at AS "startedAt", finished_at AS "finishedAt", resolved_at AS "resolvedAt"
+           FROM triage_runs
+          WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR alertname = $2) AND ($3::timestamptz IS NULL OR started_at >= $3)
+          ORDER BY started_at DESC LIMIT $4`,
+        [status ?? null, alertname ?? null, since ?? null, limit],
+      );
+      return rows;
+    },
+  );
+
+  app.get(
+    '/triage/:id',
+    {
+      config: { role: 'read' },
+      schema: {
+        summary: 'One triage: status, budget use, gate decision, report and the whole transcript (every model turn, tool call with input and output, usage, timings)',
+        tags: ['triage'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 200: Type.Record(Type.String(), Type.Unknown()), ...Errors },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const [runs, messages, tools] = await Promise.all([
+        deps.pool.query(
+          `SELECT id, workflow_id AS "workflowId", source, alertname, service, fingerprint, labels, annotations, question, status, gate, budget, report,
+                  started_at AS "startedAt", finished_at AS "finishedAt", resolved_at AS "resolvedAt" FROM triage_runs WHERE id = $1`,
+          [id],
+        ),
+        deps.pool.query(`SELECT turn, role, content, model, stop_reason AS "stopReason", usage, duration_ms AS "durationMs", created_at AS "at" FROM triage_messages WHERE triage_id = $1 ORDER BY turn, role DESC`, [id]),
+        deps.pool.query(
+          `SELECT tool_use_id AS "toolUseId", turn, name, input, status, output, full_output AS "fullOutput", truncated, duration_ms AS "durationMs", created_at AS "at" FROM triage_tool_calls WHERE triage_id = $1 ORDER BY created_at`,
+          [id],
+        ),
+      ]);
+      const run = runs.rows[0];
+      if (!run) throw new HttpError(404, 'not_found', `no triage "${id}"`);
+      let progress: unknown;
+      if (run.status === 'running') {
+        progress = await client
+          .withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () => client.workflow.getHandle(workflowIdOf(id)).query(triageProgressQuery))
+          .catch(() => undefined);
+      }
+      return { ...run, progress, temporalUiUrl: executionUrl(uiUrl, namespace, run.workflowId), transcript: messages.rows, toolCalls: tools.rows };
+    },
+  );
+
+  app.post(
+    '/triage/:id/cancel',
+    {
+      config: { role: 'operate' },
+      schema: {
+        summary: 'Cancel a running triage',
+        tags: ['triage'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+        response: { 202: Type.Object({ id: Type.String(), cancelled: Type.Boolean() }), ...Errors },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      try {
+        await client.withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () =>
+          client.workflow.getHandle(workflowIdOf(id)).signal(triageCancelSignal, { by: request.principal!.name, reason: request.body?.reason }),
+        );
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') throw new HttpError(404, 'not_found', `no running triage "${id}"`);
+        throw unavailable(error);
+      }
+      return reply.status(202).send({ id, cancelled: true });
+    },
+  );
+
+  /** A human's decision on the proposed remediation: a workflow update, 409 with the reason when refused. */
+  async function decide<T>(id: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', (error.cause as Error)?.message ?? error.message);
+      if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
+        // The triage has finished: say what became of its proposal, if it had one.
+        const { rows } = await deps.pool.query<{ approval: { kind: string; by?: string } | null }>('SELECT approval FROM triage_runs WHERE id = $1', [id]);
+        const approval = rows[0]?.approval;
+        if (approval) throw new HttpError(409, 'refused', `already ${approval.kind}${approval.by ? ` by ${approval.by}` : ''}`);
+        throw new HttpError(404, 'not_found', rows[0] ? `triage "${id}" has finished and proposes nothing to decide` : `no triage "${id}"`);
+      }
+      throw unavailable(error);
+    }
+  }
+
+  app.post(
+    '/triage/:id/approve',
+    {
+      config: { role: 'operate' },
+      schema: {
+        summary: "Approve the triage's proposed remediation: runs it now through the service's remediate update and records who approved",
+        tags: ['triage'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 200: Type.Object({ key: Type.String(), step: Type.String(), status: Type.String(), detail: Type.String(), at: Type.Number(), decidedBy: Type.String() }), 409: ErrorBody, ...Errors },
+      },
+    },
+    // Actions may take minutes: no RPC deadline here, the action's own timeout bounds it.
+    async (request) => decide(request.params.id, () => client.workflow.getHandle(workflowIdOf(request.params.id)).executeUpdate(triageApproveUpdate, { args: [{ by: request.principal!.name }] })),
+  );
+
+  app.post(
+    '/triage/:id/reject',
+    {
+      config: { role: 'operate' },
+      schema: {
+        summary: "Reject the triage's proposed remediation",
+        tags: ['triage'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+        response: {
+          200: Type.Object({ kind: Type.String(), by: Type.Optional(Type.String()), at: Type.Number(), reason: Type.Optional(Type.String()) }),
+          409: ErrorBody,
+          ...Errors,
+        },
+      },
+    },
+    async (request) =>
+      decide(request.params.id, () =>
+        client.withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () =>
+          client.workflow.getHandle(workflowIdOf(request.params.id)).executeUpdate(triageRejectUpdate, { args: [{ by: request.principal!.name, reason: request.body?.reason }] }),
+        ),
+      ),
+  );
+};
+
+export default triage;

@@ -1,0 +1,43 @@
+// The built-in offline investigator (no API key): a fixed plan over the same
+// tools, and a report of the same shape written from their results, marked offline.
+import type { Evidence, TriageAlert, TriageReport, ToolCall } from './types';
+
+export function offlinePlan(alert: TriageAlert): ToolCall[] {
+  const { labels } = alert;
+  const service = labels.service ?? labels.job;
+  const around = alert.startsAt ? Date.parse(alert.startsAt) / 1000 : undefined;
+  const window = around ? { start: String(Math.round(around - 1800)), end: String(Math.round(around + 600)) } : { start: String(Math.round(Date.now() / 1000 - 3600)) };
+  const selector = labels.job ? `{job="${labels.job}"}` : labels.instance ? `{instance="${labels.instance}"}` : '';
+  const calls: Omit<ToolCall, 'id'>[] = [
+    { name: 'query_metrics', input: { query: `up${selector}` } },
+    ...(service
+      ? [
+          { name: 'vigil_service_status', input: { service } },
+          { name: 'vigil_recent_actions', input: { service } },
+        ]
+      : []),
+    ...(selector ? [{ name: 'query_metrics_range', input: { query: `sum(rate(http_requests_total${selector.replace('}', ',code=~"5.."}')}[5m]))`, ...window } }] : []),
+    ...(service ? [{ name: 'query_logs', input: { query: `{service="${service}"} |~ "(?i)error|panic|fatal"`, limit: 50 } }] : []),
+    { name: 'get_runbook', input: {} },
+    { name: 'past_triages', input: {} },
+  ];
+  return calls.map((call, index) => ({ ...call, id: `offline_${index + 1}` }));
+}
+
+export function offlineReport(alert: TriageAlert, results: { id: string; name: string; status: string; output: string }[]): TriageReport {
+  const name = alert.labels.alertname ?? 'alert';
+  const evidence: Evidence[] = results.map((result) => ({
+    claim: `${result.name} (${result.status}): ${result.output.split('\n').slice(0, 3).join(' | ').slice(0, 400)}`,
+    toolUseId: result.id,
+  }));
+  const down = results.find((result) => result.name === 'query_metrics' && result.status === 'ok' && /\s0$/m.test(result.output));
+  const runbook = results.find((result) => result.name === 'get_runbook' && result.output.startsWith('runbook '));
+  return {
+    summary: `Offline investigation of ${name} (no model configured): ${down ? 'a scrape target is down' : 'the fixed checks ran'}; read the evidence.`,
+    rootCause: down ? `A target is down: ${down.output.split('\n').find((line) => /\s0$/.test(line)) ?? ''}` : 'Not determined by the offline investigator.',
+    evidence,
+    confidence: 'low',
+    nextSteps: [runbook ? `Follow ${runbook.output.split('\n')[0].replace(/^runbook /, 'runbook ')}` : 'Check the evidence above', 'Set an API key (llm.apiKeyEnv) for a full investigation'],
+    offline: true,
+  };
+}

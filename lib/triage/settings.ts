@@ -1,0 +1,41 @@
+// What a triage workflow needs from config, resolved by whoever starts it (the
+// API or an activity) and passed in its input: workflow code reads no config.
+import type { VigilConfig } from '../config/schema';
+import type { Budgets } from './budget';
+import type { GateRules } from './gate';
+
+export interface TriageSettings {
+  model: string;
+  /** The cheap model that decides whether to investigate; empty: rules only. */
+  gateModel: string;
+  maxTokensPerTurn: number;
+  requestTimeoutMs: number;
+  toolTimeoutMs: number;
+  budgets: Budgets;
+  gate: GateRules;
+  continueOnResolve: boolean;
+  approvalWindowMs: number;
+  /** Base URL of Vigil for links in the report (may be empty). */
+  publicUrl: string;
+  /** Base URL of the Temporal UI for links (may be empty). */
+  temporalUiUrl: string;
+  namespace: string;
+}
+
+export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: string; namespace?: string } = {}): TriageSettings {
+  const { llm } = config;
+  return {
+    model: llm.model,
+    gateModel: llm.gate.useModel ? llm.gateModel : '',
+    maxTokensPerTurn: llm.maxTokensPerTurn,
+    requestTimeoutMs: llm.requestTimeoutMs,
+    toolTimeoutMs: llm.sources.toolTimeoutMs,
+    budgets: { ...llm.budgets },
+    gate: { silenced: llm.gate.silenced.map((set) => ({ ...set })), noiseAlertnames: [...llm.gate.noiseAlertnames] },
+    continueOnResolve: llm.continueOnResolve,
+    approvalWindowMs: llm.approvalWindowMs,
+    publicUrl: config.server.publicUrl,
+    temporalUiUrl: extra.temporalUiUrl ?? config.temporal.uiUrl,
+    namespace: extra.namespace ?? config.temporal.namespace,
+  };
+}

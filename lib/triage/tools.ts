@@ -1,0 +1,97 @@
+// The tool registry the model sees: one entry per tool with its description,
+// JSON input schema and output cap. The handlers live in activities/triage-tools.ts
+// (one activity call per tool call); everything here is pure.
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  input_schema: { type: 'object'; properties: Record<string, unknown>; required?: string[]; additionalProperties?: boolean };
+  /** Longest output sent back to the model, in characters (about 4 per token); 0: the configured default. */
+  maxOutputChars: number;
+}
+
+const str = (description: string) => ({ type: 'string', description });
+
+export const TOOL_DEFINITIONS: ToolDefinition[] = [
+  {
+    name: 'query_metrics',
+    description: 'Run an instant PromQL query against Prometheus. Returns the series and their values at `time` (default: now).',
+    input_schema: { type: 'object', properties: { query: str('PromQL expression'), time: str('RFC 3339 time or unix seconds; default now') }, required: ['query'], additionalProperties: false },
+    maxOutputChars: 0,
+  },
+  {
+    name: 'query_metrics_range',
+    description: 'Run a PromQL range query. The step is raised so that each series has at most about 100 points.',
+    input_schema: {
+      type: 'object',
+      properties: { query: str('PromQL expression'), start: str('RFC 3339 time or unix seconds'), end: str('RFC 3339 time or unix seconds; default now'), step: str('seconds between points, e.g. "30"') },
+      required: ['query', 'start'],
+      additionalProperties: false,
+    },
+    maxOutputChars: 0,
+  },
+  {
+    name: 'query_logs',
+    description: 'Run a LogQL query against Loki over a time range; returns the newest matching lines first.',
+    input_schema: {
+      type: 'object',
+      properties: { query: str('LogQL, e.g. {service="checkout"} |= "error"'), start: str('RFC 3339 time; default 1 hour before end'), end: str('RFC 3339 time; default now'), limit: { type: 'integer', minimum: 1, maximum: 500, description: 'lines, default 100' } },
+      required: ['query'],
+      additionalProperties: false,
+    },
+    maxOutputChars: 0,
+  },
+  {
+    name: 'vigil_service_status',
+    description: "Vigil's own view of a service it watches: status transitions with reasons and the latest check results.",
+    input_schema: { type: 'object', properties: { service: str('service name') }, required: ['service'], additionalProperties: false },
+    maxOutputChars: 0,
+  },
+  {
+    name: 'vigil_recent_actions',
+    description: "Vigil's audit trail: remediation actions (restarts, rollbacks, notifications) it ran on a service recently.",
+    input_schema: { type: 'object', properties: { service: str('service name'), hours: { type: 'number', minimum: 0, maximum: 720, description: 'how far back, default 24' } }, required: ['service'], additionalProperties: false },
+    maxOutputChars: 0,
+  },
+  {
+    name: 'get_runbook',
+    description: 'The Markdown runbook for this alert, matched by its alertname or service label (or by the name you give).',
+    input_schema: { type: 'object', properties: { name: str('runbook name, alertname or service; default: from the alert labels') }, additionalProperties: false },
+    maxOutputChars: 0,
+  },
+  {
+    name: 'past_triages',
+    description: 'Earlier triages of the same alertname or service, newest first, with their conclusions.',
+    input_schema: { type: 'object', properties: { alertname: str('default: this alert'), service: str('default: this alert'), limit: { type: 'integer', minimum: 1, maximum: 20 } }, additionalProperties: false },
+    maxOutputChars: 4000,
+  },
+];
+
+export const TOOL_NAMES = TOOL_DEFINITIONS.map((tool) => tool.name);
+
+export function toolDefinition(name: string): ToolDefinition | undefined {
+  return TOOL_DEFINITIONS.find((tool) => tool.name === name);
+}
+
+/** Cuts tool output to `max` characters with a note saying how much was left out. */
+export function capOutput(text: string, max: number): { text: string; truncated: boolean } {
+  if (text.length <= max) return { text, truncated: false };
+  const note = `\n[output cut: ${text.length - max} more characters (about ${Math.ceil((text.length - max) / 4)} tokens) not shown; narrow the query]`;
+  return { text: text.slice(0, Math.max(0, max - note.length)) + note, truncated: true };
+}
+
+/** Range-query step in seconds: at least the requested one, raised so that (end - start) / step ≤ maxPoints. */
+export function rangeStep(startSeconds: number, endSeconds: number, requestedStep: number | undefined, maxPoints = 100): number {
+  const span = Math.max(1, endSeconds - startSeconds);
+  const least = Math.ceil(span / maxPoints);
+  return Math.max(least, Math.ceil(requestedStep ?? 0), 1);
+}
+
+/** "2026-11-23T10:00:00Z" or "1763892000" → unix seconds; undefined for anything else. */
+export function parseTime(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value !== 'string' || !value.trim()) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms / 1000;
+}

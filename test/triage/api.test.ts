@@ -1,0 +1,158 @@
+// The Alertmanager webhook and the triage API through the real app, Temporal,
+// worker set and PostgreSQL: dedupe, repeats, resolve, bad payloads (nothing
+// started), manual triage, reading the transcript, cancel.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { workflowIdOf } from '../../lib/triage/ids';
+import { triageProgressQuery } from '../../workflows/messages';
+import type { Reply } from '../fixtures/anthropic';
+import { bearer, buildTestApi, type TestApi } from '../helpers/api';
+import { eventually } from '../helpers/eventually';
+import { uniqueName } from '../helpers/harness';
+import { startTriageRig, type TriageRig } from './setup';
+
+const answer = (summary: string): Reply => ({ content: [{ type: 'text', text: `\`\`\`json\n{"summary":"${summary}","rootCause":"x","evidence":[],"confidence":"low","nextSteps":[]}\n\`\`\`` }], stop_reason: 'end_turn' });
+
+function payload(alerts: { scenario: string; fingerprint: string; status?: 'firing' | 'resolved'; startsAt?: string; labels?: Record<string, string> }[]) {
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="ShopDown"}',
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'vigil',
+    groupLabels: { alertname: 'ShopDown' },
+    commonLabels: { alertname: 'ShopDown' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts: alerts.map((alert) => ({
+      status: alert.status ?? 'firing',
+      labels: { alertname: 'ShopDown', service: 'shop', scenario: alert.scenario, ...alert.labels },
+      annotations: { summary: 'shop is down' },
+      startsAt: alert.startsAt ?? '2026-11-23T10:00:00.123456789Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus:9090/graph',
+      fingerprint: alert.fingerprint,
+    })),
+  };
+}
+
+describe('triage API', () => {
+  let rig: TriageRig;
+  let api: TestApi;
+  before(async () => {
+    rig = await startTriageRig();
+    api = await buildTestApi({ db: rig.db, taskQueuePrefix: rig.temporal.taskQueuePrefix, config: { llm: { ...rig.config.llm, intake: { ...rig.config.llm.intake, maxAlerts: 5, maxLabelValueChars: 100, repeatWindowMs: 3_600_000 } } } });
+  });
+  after(async () => {
+    await api?.close();
+    await rig?.close();
+  });
+
+  const post = (url: string, body: unknown, role: 'read' | 'operate' = 'operate') => api.app.inject({ method: 'POST', url, headers: bearer(role), payload: body as object });
+  const fingerprint = () => uniqueName('f').replace('f_', 'ab');
+  const runsOf = async (scenario: string) => (await rig.db.pool.query(`SELECT id, status FROM triage_runs WHERE labels->>'scenario' = $1`, [scenario])).rows;
+
+  it('concurrent identical webhooks start exactly one triage per alert instance', async () => {
+    rig.anthropic.script('dedupe', [answer('one triage')]);
+    const fp = fingerprint();
+    const body = payload([{ scenario: 'dedupe', fingerprint: fp }]);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => post('/api/v1/alerts', body)));
+    assert.deepEqual(answers.map((response) => response.statusCode), [202, 202, 202, 202, 202, 202]);
+    const id = `${fp}~2026-11-23T10:00:00.123456789Z`;
+    assert.ok(answers.every((response) => response.json().accepted === 1));
+    const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
+    assert.equal((await handle.result()).status, 'completed');
+    assert.equal(rig.anthropic.billed('dedupe').length, 1);
+    assert.deepEqual(await runsOf('dedupe'), [{ id, status: 'completed' }]);
+
+    // Alertmanager repeats the firing alert later: within the repeat window nothing new starts.
+    const repeat = await post('/api/v1/alerts', body);
+    assert.equal(repeat.statusCode, 202);
+    assert.deepEqual(repeat.json().repeats, [id]);
+    assert.deepEqual(repeat.json().started, []);
+    assert.equal(rig.anthropic.requests.filter((request) => request.scenario === 'dedupe').length, 1);
+  });
+
+  it('a resolved alert signals its running triage; the transcript and budget are readable', async () => {
+    rig.anthropic.script('api-resolve', [{ hold: true }, answer('resolved while investigating')]);
+    const fp = fingerprint();
+    const started = await post('/api/v1/alerts', payload([{ scenario: 'api-resolve', fingerprint: fp }]));
+    assert.equal(started.statusCode, 202);
+    const [id] = started.json().started as string[];
+    await eventually(async () => rig.anthropic.held() === 1, 'the model call in flight');
+    const resolved = await post('/api/v1/alerts', { ...payload([{ scenario: 'api-resolve', fingerprint: fp, status: 'resolved' }]), status: 'resolved' });
+    assert.deepEqual(resolved.json().resolved, [id]);
+    const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
+    await eventually(async () => (await handle.query(triageProgressQuery)).resolvedAt !== undefined, 'resolved seen');
+    const running = await api.app.inject({ method: 'GET', url: `/api/v1/triage/${encodeURIComponent(id)}`, headers: bearer('read') });
+    assert.equal(running.statusCode, 200);
+    assert.equal(running.json().status, 'running');
+    assert.equal(running.json().progress.phase, 'investigating');
+    rig.anthropic.release({ content: [{ type: 'tool_use', id: 'toolu_api1', name: 'get_runbook', input: {} }], stop_reason: 'tool_use' });
+    await handle.result();
+
+    const detail = (await api.app.inject({ method: 'GET', url: `/api/v1/triage/${encodeURIComponent(id)}`, headers: bearer('read') })).json();
+    assert.equal(detail.status, 'completed');
+    assert.equal(detail.report.summary, 'resolved while investigating');
+    assert.ok(detail.resolvedAt);
+    assert.deepEqual(detail.transcript.map((row: { turn: number; role: string }) => `${row.turn}:${row.role}`), ['1:user', '1:assistant', '2:user', '2:assistant']);
+    assert.equal(detail.toolCalls[0].toolUseId, 'toolu_api1');
+    assert.match(detail.toolCalls[0].output, /runbook ShopDown\.md/);
+    assert.equal(detail.budget.toolCalls, 1);
+    const usage = detail.transcript[1].usage;
+    assert.ok(usage.input + usage.cacheCreation + usage.cacheRead > 0);
+    assert.match(detail.temporalUiUrl, /triage%2F/);
+  });
+
+  it('rejects bad payloads with 400/413 naming the field, and starts nothing', async () => {
+    const fp = fingerprint();
+    const good = payload([{ scenario: 'bad', fingerprint: fp }]);
+    const cases: [unknown, number, string][] = [
+      [{ ...good, version: '3' }, 400, 'body.version'],
+      [{ ...good, alerts: undefined }, 400, 'body.alerts'],
+      [{ ...good, alerts: Array.from({ length: 6 }, () => good.alerts[0]) }, 400, 'body.alerts'],
+      [payload([{ scenario: 'bad', fingerprint: fp, labels: { team: 'x'.repeat(101) } }]), 400, 'body.alerts.0.labels.team'],
+      [payload([{ scenario: 'bad', fingerprint: 'not-hex!' }]), 400, 'body.alerts.0.fingerprint'],
+      [{ ...good, alerts: [{ ...good.alerts[0], startsAt: 'yesterday' }] }, 400, 'body.alerts.0.startsAt'],
+    ];
+    for (const [body, status, field] of cases) {
+      const response = await post('/api/v1/alerts', body);
+      assert.equal(response.statusCode, status, JSON.stringify(response.json()));
+      assert.equal(response.json().field, field);
+    }
+    const malformed = await api.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: { ...bearer('operate'), 'content-type': 'application/json' }, payload: '{"version": "4",' });
+    assert.equal(malformed.statusCode, 400);
+    assert.equal(malformed.json().field, 'body');
+    const huge = await api.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: { ...bearer('operate'), 'content-type': 'application/json' }, payload: JSON.stringify({ ...good, groupKey: 'x'.repeat(1_100_000) }) });
+    assert.equal(huge.statusCode, 413);
+    assert.equal(huge.json().field, 'body');
+    const unauthenticated = await api.app.inject({ method: 'POST', url: '/api/v1/alerts', payload: good });
+    assert.equal(unauthenticated.statusCode, 401);
+    assert.equal((await post('/api/v1/alerts', good, 'read')).statusCode, 403);
+    assert.deepEqual(await runsOf('bad'), []);
+    assert.equal(rig.anthropic.requests.filter((request) => request.scenario === 'bad').length, 0);
+  });
+
+  it('starts a manual triage, lists it, and cancels a running one', async () => {
+    rig.anthropic.script('manual', [answer('manual done')]);
+    const created = await post('/api/v1/triage', { labels: { alertname: 'ManualCheck', service: 'shop', scenario: 'manual' }, question: 'why is checkout slow?' });
+    assert.equal(created.statusCode, 202);
+    const { id } = created.json();
+    assert.match(id, /^manual~/);
+    await eventually(async () => (await rig.db.pool.query(`SELECT status FROM triage_runs WHERE id = $1`, [id])).rows[0]?.status === 'completed', 'manual triage done');
+    assert.match(JSON.stringify(rig.anthropic.billed('manual')[0].body.messages[0]), /why is checkout slow\?/);
+    const listed = await api.app.inject({ method: 'GET', url: '/api/v1/triage?alertname=ManualCheck&status=completed', headers: bearer('read') });
+    assert.deepEqual(listed.json().map((row: { id: string; summary: string }) => [row.id, row.summary]), [[id, 'manual done']]);
+    assert.equal((await api.app.inject({ method: 'GET', url: '/api/v1/triage?status=bogus', headers: bearer('read') })).statusCode, 400);
+
+    rig.anthropic.script('manual-cancel', [{ hold: true }]);
+    const second = (await post('/api/v1/triage', { labels: { alertname: 'ManualCheck', scenario: 'manual-cancel' } })).json();
+    await eventually(async () => rig.anthropic.held() === 1, 'the model call in flight');
+    const cancelled = await post(`/api/v1/triage/${encodeURIComponent(second.id)}/cancel`, { reason: 'not needed' });
+    assert.equal(cancelled.statusCode, 202);
+    await eventually(async () => (await rig.db.pool.query(`SELECT status FROM triage_runs WHERE id = $1`, [second.id])).rows[0]?.status === 'cancelled', 'cancelled');
+    rig.anthropic.release();
+    assert.equal((await post('/api/v1/triage/manual~nope/cancel', {})).statusCode, 404);
+    assert.equal((await api.app.inject({ method: 'GET', url: '/api/v1/triage/manual~nope', headers: bearer('read') })).statusCode, 404);
+  });
+});

@@ -1,0 +1,109 @@
+// Approving a triage's proposed remediation runs a real remediation (the health
+// loop's remediate update, an exec action) exactly once and records who approved;
+// a second approval and an approval of nothing are refused.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { HealthSpec } from '../../lib/health/spec';
+import { workflowIdOf } from '../../lib/triage/ids';
+import { healthWorkflow } from '../../workflows';
+import { taskQueues, triageProgressQuery, workflowIds } from '../../workflows/messages';
+import { bearer, buildTestApi, type TestApi } from '../helpers/api';
+import { eventually } from '../helpers/eventually';
+import { uniqueName } from '../helpers/harness';
+import { saveHistory } from '../helpers/histories';
+import { startTriageRig, type TriageRig } from './setup';
+
+describe('triage approval', () => {
+  let rig: TriageRig;
+  let api: TestApi;
+  let dir: string;
+  before(async () => {
+    rig = await startTriageRig();
+    api = await buildTestApi({ db: rig.db, taskQueuePrefix: rig.temporal.taskQueuePrefix, config: { llm: rig.config.llm } });
+    dir = mkdtempSync(join(tmpdir(), 'vigil-approve-'));
+  });
+  after(async () => {
+    await api?.close();
+    await rig?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = (url: string, body: object = {}) => api.app.inject({ method: 'POST', url, headers: bearer('operate'), payload: body });
+  const proposing = (service: string) => ({
+    content: [
+      {
+        type: 'text' as const,
+        text: `\`\`\`json\n{"summary":"${service} is wedged","rootCause":"stuck worker pool","evidence":[],"confidence":"high","nextSteps":["restart"],"remediation":{"service":"${service}","action":"restart","reason":"clears the stuck pool"}}\n\`\`\``,
+      },
+    ],
+    stop_reason: 'end_turn' as const,
+  });
+
+  it('runs the approved remediation once and records who approved it', async () => {
+    const service = uniqueName('wedged').replace('_', '-');
+    const counter = join(dir, `${service}.restarts`);
+    const spec: HealthSpec = {
+      service,
+      checks: [],
+      ladder: [{ name: 'restart', action: { type: 'exec', argv: [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x\\n')`], timeoutMs: 10_000, expectedExitCodes: [0] }, settleMs: 0 }],
+      maintenance: [],
+      thresholds: { failureThreshold: 2, successThreshold: 1 },
+      limits: { cooldownMs: 0, maxActions: 10, windowMs: 900_000 },
+      flapping: { transitions: 100, windowMs: 600_000 },
+      dependsOn: [],
+      labels: {},
+    };
+    const health = await rig.temporal.client.workflow.start(healthWorkflow, { taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows, workflowId: workflowIds.health(service), args: [{ spec }] });
+    try {
+      rig.anthropic.script('approve', [proposing(service)]);
+      const { id } = (await post('/api/v1/triage', { labels: { alertname: 'Wedged', service, scenario: 'approve' } })).json();
+      const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
+      await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'awaiting-approval', 'awaiting approval');
+
+      const approved = await post(`/api/v1/triage/${encodeURIComponent(id)}/approve`);
+      assert.equal(approved.statusCode, 200, approved.body);
+      assert.equal(approved.json().status, 'succeeded');
+      assert.equal(approved.json().step, 'restart');
+      assert.match(approved.json().decidedBy, /operate-user \(approved triage/);
+      const again = await post(`/api/v1/triage/${encodeURIComponent(id)}/approve`);
+      assert.equal(again.statusCode, 409);
+      assert.match(again.json().message, /already approved by operate-user/);
+
+      assert.equal((await handle.result()).status, 'completed');
+      await saveHistory(handle, 'triage-approved');
+      assert.equal(readFileSync(counter, 'utf8'), 'x\n', 'the remediation ran exactly once');
+      const { rows } = await rig.db.pool.query(`SELECT approval FROM triage_runs WHERE id = $1`, [id]);
+      assert.equal(rows[0].approval.kind, 'approved');
+      assert.equal(rows[0].approval.by, 'operate-user');
+      const actions = await rig.db.pool.query(`SELECT step, status, decided_by FROM remediation_actions WHERE service = $1`, [service]);
+      assert.equal(actions.rows.length, 1);
+      assert.match(actions.rows[0].decided_by, /operate-user/);
+    } finally {
+      await health.terminate();
+    }
+  });
+
+  it('rejection records who rejected; a triage without a proposal has nothing to approve', async () => {
+    rig.anthropic.script('reject', [proposing('nothing-here')]);
+    const { id } = (await post('/api/v1/triage', { labels: { alertname: 'Wedged', scenario: 'reject' } })).json();
+    const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
+    await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'awaiting-approval', 'awaiting approval');
+    const rejected = await post(`/api/v1/triage/${encodeURIComponent(id)}/reject`, { reason: 'not now' });
+    assert.equal(rejected.statusCode, 200, rejected.body);
+    assert.equal(rejected.json().kind, 'rejected');
+    await handle.result();
+    const { rows } = await rig.db.pool.query(`SELECT approval FROM triage_runs WHERE id = $1`, [id]);
+    assert.deepEqual([rows[0].approval.kind, rows[0].approval.by, rows[0].approval.reason], ['rejected', 'operate-user', 'not now']);
+
+    rig.anthropic.script('no-proposal', [{ hold: true }]);
+    const second = (await post('/api/v1/triage', { labels: { alertname: 'Wedged', scenario: 'no-proposal' } })).json();
+    await eventually(async () => rig.anthropic.held() === 1, 'in flight');
+    const refused = await post(`/api/v1/triage/${encodeURIComponent(second.id)}/approve`);
+    assert.equal(refused.statusCode, 409);
+    assert.match(refused.json().message, /proposes no remediation/);
+    rig.anthropic.release();
+  });
+});

@@ -1,0 +1,103 @@
+// A whole investigation on the real worker set: the model (fixture, through the
+// real SDK) calls tools in parallel against a real Prometheus, the Loki fixture
+// and a runbook, then answers; the transcript is in PostgreSQL and the report in Slack.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { manualWorkflowId, triageIdOf } from '../../lib/triage/ids';
+import type { TriageSettings } from '../../lib/triage/settings';
+import { triageWorkflow } from '../../workflows';
+import { taskQueues } from '../../workflows/messages';
+import { uniqueName } from '../helpers/harness';
+import { saveHistory } from '../helpers/histories';
+import { startTriageRig, type TriageRig } from './setup';
+
+describe('triage investigation', () => {
+  let rig: TriageRig;
+  before(async () => {
+    rig = await startTriageRig({ prometheus: true });
+  });
+  after(async () => {
+    await rig?.close();
+  });
+
+  async function run(scenario: string, settings: Partial<TriageSettings> = {}) {
+    const workflowId = manualWorkflowId(uniqueName(scenario));
+    const handle = await rig.temporal.client.workflow.start(triageWorkflow, {
+      taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows,
+      workflowId,
+      args: [{ alert: { labels: { alertname: 'ShopDown', service: 'shop', scenario }, annotations: { summary: 'shop is down' }, startsAt: new Date().toISOString() }, source: 'manual', settings: rig.settings(settings) }],
+    });
+    return { handle, triageId: triageIdOf(workflowId), result: await handle.result() };
+  }
+
+  it('calls tools in parallel, stores the transcript, and posts the report to Slack', async () => {
+    rig.anthropic.script('full', [
+      {
+        content: [
+          { type: 'text', text: 'Let me look at the pool, the logs and the runbook.' },
+          { type: 'tool_use', id: 'toolu_pool', name: 'query_metrics', input: { query: 'shop_db_pool_in_use / shop_db_pool_max' } },
+          { type: 'tool_use', id: 'toolu_logs', name: 'query_logs', input: { query: '{service="shop"} |= "error"' } },
+          { type: 'tool_use', id: 'toolu_book', name: 'get_runbook', input: {} },
+        ],
+        stop_reason: 'tool_use',
+      },
+      {
+        content: [
+          {
+            type: 'text',
+            text: 'The database pool is exhausted.\n```json\n{"summary":"shop is down: its database pool is exhausted","rootCause":"all 50 connections of the orders pool are in use","evidence":[{"claim":"pool at 100%","toolUseId":"toolu_pool"},{"claim":"connection pool exhausted in logs","toolUseId":"toolu_logs"}],"confidence":"high","nextSteps":["restart shop","find the connection leak"]}\n```',
+          },
+        ],
+        stop_reason: 'end_turn',
+      },
+    ]);
+    const { handle, triageId, result } = await run('full');
+    if (result.status !== 'completed') console.log(JSON.stringify((await rig.db.pool.query('SELECT report FROM triage_runs WHERE id = $1', [triageId])).rows[0]), JSON.stringify(rig.anthropic.requests.at(-1)?.body.messages));
+    assert.equal(result.status, 'completed');
+    assert.equal(result.summary, 'shop is down: its database pool is exhausted');
+
+    // Two billed turns; the second sends back one tool_result per tool_use, with real output.
+    const billed = rig.anthropic.billed('full');
+    assert.equal(billed.length, 2);
+    const second = billed[1].body;
+    const results = second.messages[2].content.filter((block) => block.type === 'tool_result');
+    assert.deepEqual(results.map((block) => block.tool_use_id), ['toolu_pool', 'toolu_logs', 'toolu_book']);
+    assert.match(String(results[0].content), /job="shop"[^\n]* 1$/m, 'the ratio from the real Prometheus');
+    assert.match(String(results[1].content), /connection pool exhausted/);
+    assert.doesNotMatch(String(results[1].content), /not ours/);
+    assert.match(String(results[2].content), /Check the database pool/);
+
+    // Prompt caching: system prompt, tool definitions and the transcript's last block; the second turn reads the cache.
+    assert.ok(Array.isArray(second.system) && second.system[0].cache_control);
+    assert.ok(second.tools?.at(-1)?.cache_control);
+    assert.ok(second.messages.at(-1)?.content.at(-1)?.cache_control);
+    assert.equal(second.messages.flatMap((message) => message.content).filter((block) => block.cache_control).length, 1);
+    assert.equal(billed[0].apiKey, 'sk-ant-test-0123456789');
+
+    const { rows: messages } = await rig.db.pool.query(`SELECT turn, role, stop_reason, usage FROM triage_messages WHERE triage_id = $1 ORDER BY turn, role DESC`, [triageId]);
+    assert.deepEqual(messages.map((row) => `${row.turn}:${row.role}:${row.stop_reason ?? ''}`), ['1:user:', '1:assistant:tool_use', '2:user:', '2:assistant:end_turn']);
+    assert.ok(messages[3].usage.cacheRead > 0, 'the second turn reads the cached prefix');
+    const { rows: tools } = await rig.db.pool.query(`SELECT tool_use_id, name, status FROM triage_tool_calls WHERE triage_id = $1 ORDER BY tool_use_id`, [triageId]);
+    assert.deepEqual(tools.map((row) => `${row.tool_use_id}:${row.name}:${row.status}`), ['toolu_book:get_runbook:ok', 'toolu_logs:query_logs:ok', 'toolu_pool:query_metrics:ok']);
+    const { rows: runs } = await rig.db.pool.query(`SELECT status, report, budget FROM triage_runs WHERE id = $1`, [triageId]);
+    assert.equal(runs[0].status, 'completed');
+    assert.equal(runs[0].report.confidence, 'high');
+    assert.deepEqual(runs[0].report.evidence.map((item: { toolUseId: string }) => item.toolUseId), ['toolu_pool', 'toolu_logs']);
+    assert.equal(runs[0].budget.toolCalls, 3);
+
+    const posted = rig.slack.requests.find((request) => JSON.stringify(request.body).includes('database pool is exhausted'));
+    assert.ok(posted, 'the report reached Slack');
+    const text = JSON.stringify(posted.body);
+    assert.match(text, /alert triaged/);
+    assert.match(text, /Root cause: all 50 connections/);
+    assert.match(text, /toolu_pool/);
+    assert.match(text, /http:\/\/vigil\.test\/api\/v1\/triage\//);
+    const scraped = await rig.metrics.registry.metrics();
+    assert.match(scraped, /vigil_triages_total\{outcome="completed"\} 1\n/);
+    assert.match(scraped, /vigil_triage_tool_calls_total\{tool="query_metrics",outcome="ok"\} 1\n/);
+    assert.match(scraped, /vigil_triage_tokens_total\{kind="cacheRead"\} [1-9]/);
+    assert.match(scraped, /vigil_triage_gate_decisions_total\{decision="investigate"\} 1\n/);
+    assert.match(scraped, /vigil_triage_duration_seconds_count 1\n/);
+    await saveHistory(handle, 'triage-investigation');
+  });
+});

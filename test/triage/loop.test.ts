@@ -1,0 +1,269 @@
+// The investigation loop's decisions on the real worker set: every stop reason,
+// the budgets at their edges, repeated calls, the model API's errors, cancel,
+// resolve, the gate and the offline investigator.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createTriageActivities } from '../../activities/triage';
+import { createLogger } from '../../lib/log';
+import { manualWorkflowId, triageIdOf } from '../../lib/triage/ids';
+import type { TriageSettings } from '../../lib/triage/settings';
+import { triageWorkflow } from '../../workflows';
+import { taskQueues, triageCancelSignal, triageProgressQuery, triageResolvedSignal } from '../../workflows/messages';
+import type { Reply } from '../fixtures/anthropic';
+import { eventually } from '../helpers/eventually';
+import { testEnvironment, uniqueName } from '../helpers/harness';
+import { saveHistory } from '../helpers/histories';
+import { startTriageRig, type TriageRig } from './setup';
+
+const answer = (summary: string): Reply => ({
+  content: [{ type: 'text', text: `Done.\n\`\`\`json\n{"summary":"${summary}","rootCause":"rc of ${summary}","evidence":[],"confidence":"medium","nextSteps":[]}\n\`\`\`` }],
+  stop_reason: 'end_turn',
+});
+const tool = (id: string, name: string, input: Record<string, unknown> = {}) => ({ type: 'tool_use' as const, id, name, input });
+
+describe('triage loop', () => {
+  let rig: TriageRig;
+  before(async () => {
+    rig = await startTriageRig();
+  });
+  after(async () => {
+    await rig?.close();
+  });
+
+  async function start(scenario: string, settings: Partial<TriageSettings> = {}, labels: Record<string, string> = {}) {
+    const workflowId = manualWorkflowId(uniqueName(scenario));
+    const handle: WorkflowHandle<typeof triageWorkflow> = await rig.temporal.client.workflow.start(triageWorkflow, {
+      taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows,
+      workflowId,
+      args: [{ alert: { labels: { alertname: 'ShopDown', service: 'shop', scenario, ...labels }, annotations: {} }, source: 'manual', settings: rig.settings(settings) }],
+    });
+    return { handle, triageId: triageIdOf(workflowId) };
+  }
+  async function run(scenario: string, replies: Reply[], settings: Partial<TriageSettings> = {}, labels: Record<string, string> = {}) {
+    rig.anthropic.script(scenario, replies);
+    const started = await start(scenario, settings, labels);
+    const result = await started.handle.result();
+    const { rows } = await rig.db.pool.query('SELECT status, report, budget FROM triage_runs WHERE id = $1', [started.triageId]);
+    return { ...started, result, run: rows[0], billed: rig.anthropic.billed(scenario), all: rig.anthropic.requests.filter((request) => request.scenario === scenario) };
+  }
+  const lastUserText = (request: { body: { messages: { role: string; content: { type: string; text?: string; content?: unknown }[] }[] } }) =>
+    JSON.stringify(request.body.messages.filter((message) => message.role === 'user').at(-1)?.content);
+
+  it('end_turn and stop_sequence finish with the answer', async () => {
+    const ended = await run('end-turn', [answer('all good')]);
+    assert.equal(ended.result.status, 'completed');
+    assert.equal(ended.run.report.summary, 'all good');
+    const stopped = await run('stop-seq', [{ ...answer('stopped'), stop_reason: 'stop_sequence' }]);
+    assert.equal(stopped.run.report.summary, 'stopped');
+  });
+
+  it('pause_turn continues the same turn without a new user message', async () => {
+    const { result, billed } = await run('pause', [{ content: [{ type: 'text', text: 'Still working…' }], stop_reason: 'pause_turn' }, answer('after pause')]);
+    assert.equal(result.status, 'completed');
+    assert.equal(billed.length, 2);
+    assert.equal(billed[1].body.messages.at(-1)?.role, 'assistant');
+    assert.equal(billed[1].body.messages.length, 2);
+  });
+
+  it('max_tokens asks for a concise final answer without tools; when every final call is cut, the report is the model text so far', async () => {
+    const once = await run('cut-once', [{ content: [{ type: 'text', text: 'The problem is' }], stop_reason: 'max_tokens' }, answer('concise')]);
+    assert.equal(once.run.report.summary, 'concise');
+    assert.equal(once.billed[1].body.tool_choice?.type, 'none');
+    assert.match(lastUserText(once.billed[1]), /cut off at the output limit/);
+
+    const twice = await run('cut-twice', [
+      { content: [{ type: 'text', text: 'Looking' }], stop_reason: 'max_tokens' },
+      { content: [{ type: 'text', text: 'The database is slow because' }], stop_reason: 'max_tokens' },
+      { content: [{ type: 'text', text: 'The database is slow because of a missing index' }], stop_reason: 'max_tokens' },
+    ]);
+    assert.equal(twice.result.status, 'completed');
+    assert.equal(twice.billed.length, 3);
+    assert.equal(twice.run.report.partial, true);
+    assert.match(twice.run.report.summary, /missing index/);
+    assert.match(twice.run.report.limitedBy, /output limit/);
+  });
+
+  it('refusal finishes as refused and says so in Slack', async () => {
+    const { result, run: stored } = await run('refusal', [{ content: [{ type: 'text', text: 'I cannot help with that.' }], stop_reason: 'refusal' }]);
+    assert.equal(result.status, 'refused');
+    assert.equal(stored.status, 'refused');
+    await eventually(async () => rig.slack.requests.some((request) => JSON.stringify(request.body).includes('(refused) I cannot help with that.')), 'the refusal in Slack');
+  });
+
+  it('model_context_window_exceeded finishes from what is known', async () => {
+    const { result, run: stored } = await run('overflow', [
+      { content: [tool('toolu_ov1', 'vigil_recent_actions', { service: 'shop' })], stop_reason: 'tool_use' },
+      { content: [{ type: 'text', text: '' }], stop_reason: 'model_context_window_exceeded' },
+    ]);
+    assert.equal(result.status, 'completed');
+    assert.equal(stored.report.partial, true);
+    assert.match(stored.report.limitedBy, /context window/);
+    assert.deepEqual(stored.report.evidence.map((item: { toolUseId: string }) => item.toolUseId), ['toolu_ov1']);
+  });
+
+  it('a batch that would overshoot the tool budget runs only what fits; the rest is answered with an error', async () => {
+    const { result, triageId, billed, run: stored, handle } = await run(
+      'overshoot',
+      [{ content: [tool('toolu_a', 'get_runbook'), tool('toolu_b', 'past_triages'), tool('toolu_c', 'vigil_service_status', { service: 'shop' })], stop_reason: 'tool_use' }, answer('within budget')],
+      { budgets: { ...rig.settings().budgets, maxToolCalls: 2 } },
+    );
+    assert.equal(result.status, 'completed');
+    const { rows } = await rig.db.pool.query('SELECT tool_use_id FROM triage_tool_calls WHERE triage_id = $1 ORDER BY tool_use_id', [triageId]);
+    assert.deepEqual(rows.map((row) => row.tool_use_id), ['toolu_a', 'toolu_b']);
+    const results = billed[1].body.messages.at(-1)!.content.filter((block) => block.type === 'tool_result');
+    assert.equal(results.length, 3);
+    assert.equal(results[2].is_error, true);
+    assert.match(String(results[2].content), /tool budget is spent/);
+    // The budget is spent: the next call asks for the final answer without tools.
+    assert.equal(billed[1].body.tool_choice?.type, 'none');
+    assert.equal(stored.budget.toolCalls, 2);
+    assert.match(stored.report.limitedBy, /tool budget spent/);
+    await saveHistory(handle, 'triage-budget-edge');
+  });
+
+  it('an identical repeated call is refused with a message instead of run again', async () => {
+    const { triageId, billed } = await run('repeat', [
+      { content: [tool('toolu_r1', 'get_runbook', { name: 'ShopDown' })], stop_reason: 'tool_use' },
+      { content: [tool('toolu_r2', 'get_runbook', { name: 'ShopDown' })], stop_reason: 'tool_use' },
+      answer('no repeats'),
+    ]);
+    const { rows } = await rig.db.pool.query('SELECT tool_use_id FROM triage_tool_calls WHERE triage_id = $1', [triageId]);
+    assert.deepEqual(rows.map((row) => row.tool_use_id), ['toolu_r1']);
+    const repeated = billed[2].body.messages.at(-1)!.content.find((block) => block.tool_use_id === 'toolu_r2')!;
+    assert.equal(repeated.is_error, true);
+    assert.match(String(repeated.content), /identical to an earlier call \(toolu_r1\)/);
+  });
+
+  it('a nearly spent token budget gets a real final answer without tools', async () => {
+    const { result, billed, run: stored } = await run('tokens', [
+      { content: [tool('toolu_t1', 'get_runbook')], stop_reason: 'tool_use', usage: { input_tokens: 60_000, cache_read_input_tokens: 60_000, cache_creation_input_tokens: 20_000 } },
+      answer('answered within the token budget'),
+    ]);
+    assert.equal(result.status, 'completed');
+    assert.equal(billed.length, 2);
+    assert.equal(billed[1].body.tool_choice?.type, 'none');
+    assert.match(lastUserText(billed[1]), /budget for this investigation is nearly spent/);
+    assert.equal(stored.report.summary, 'answered within the token budget');
+    assert.match(stored.report.limitedBy, /input token budget nearly spent \(140000 of 200000\)/);
+  });
+
+  it('recovers from a 429/529/500 storm, honouring retry-after, without billing an extra turn', async () => {
+    const { result, triageId, billed, all } = await run('storm', [
+      { status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '1' } },
+      { status: 529, type: 'overloaded_error', message: 'overloaded', headers: { 'retry-after': '1' } },
+      { status: 500, type: 'api_error', message: 'oops', headers: { 'retry-after': '1' } },
+      answer('after the storm'),
+    ]);
+    assert.equal(result.status, 'completed');
+    assert.deepEqual(all.map((request) => request.status), [429, 529, 500, 200]);
+    assert.equal(billed.length, 1);
+    const { rows } = await rig.db.pool.query(`SELECT count(*)::int AS n FROM triage_messages WHERE triage_id = $1 AND role = 'assistant'`, [triageId]);
+    assert.equal(rows[0].n, 1);
+  });
+
+  it('a 400 from the model fails fast, with the reason in the report', async () => {
+    const { result, all, run: stored } = await run('bad-request', [{ status: 400, type: 'invalid_request_error', message: 'max_tokens: too large' }]);
+    assert.equal(result.status, 'failed');
+    assert.equal(all.length, 1);
+    assert.match(stored.report.limitedBy, /400.*max_tokens: too large/);
+  });
+
+  it('cancel stops the triage while a model call is in flight', async () => {
+    rig.anthropic.script('cancel', [{ hold: true }]);
+    const { handle, triageId } = await start('cancel');
+    await eventually(async () => rig.anthropic.held() === 1, 'the model call in flight');
+    await handle.signal(triageCancelSignal, { by: 'alice', reason: 'false alarm' });
+    const result = await handle.result();
+    rig.anthropic.release();
+    assert.equal(result.status, 'cancelled');
+    const { rows } = await rig.db.pool.query('SELECT status, report FROM triage_runs WHERE id = $1', [triageId]);
+    assert.equal(rows[0].status, 'cancelled');
+    assert.equal(rows[0].report, null);
+    await saveHistory(handle, 'triage-cancelled');
+  });
+
+  it('resolved mid-triage: noted, and the next call asks for a short summary without tools', async () => {
+    rig.anthropic.script('resolved', [{ hold: true }, answer('resolved by itself')]);
+    const { handle, triageId } = await start('resolved');
+    await eventually(async () => rig.anthropic.held() === 1, 'the model call in flight');
+    await handle.signal(triageResolvedSignal, { at: Date.now() });
+    await eventually(async () => (await handle.query(triageProgressQuery)).resolvedAt !== undefined, 'resolved seen');
+    rig.anthropic.release({ content: [tool('toolu_res', 'get_runbook')], stop_reason: 'tool_use' });
+    const result = await handle.result();
+    assert.equal(result.status, 'completed');
+    const second = rig.anthropic.billed('resolved')[1];
+    assert.equal(second.body.tool_choice?.type, 'none');
+    assert.match(lastUserText(second), /the alert resolved at/);
+    const { rows } = await rig.db.pool.query('SELECT report, resolved_at FROM triage_runs WHERE id = $1', [triageId]);
+    assert.ok(rows[0].resolved_at);
+    assert.match(rows[0].report.limitedBy, /resolved/);
+    await saveHistory(handle, 'triage-resolved');
+  });
+
+  it('the gate skips known noise without calling the model', async () => {
+    const { result, all, run: stored } = await run('noise', [], { gate: { silenced: [], noiseAlertnames: ['Watchdog'] } }, { alertname: 'Watchdog' });
+    assert.equal(result.status, 'skipped');
+    assert.equal(all.length, 0);
+    assert.equal(stored.status, 'skipped');
+  });
+
+  it('without an API key the offline investigator writes the same report shape, marked offline', async () => {
+    const key = process.env[rig.apiKeyEnv];
+    delete process.env[rig.apiKeyEnv];
+    try {
+      const { result, all, run: stored, handle } = await run('offline', []);
+      await saveHistory(handle, 'triage-offline');
+      assert.equal(result.status, 'completed');
+      assert.equal(all.length, 0);
+      assert.equal(stored.report.offline, true);
+      assert.ok(stored.report.evidence.some((item: { claim: string }) => /get_runbook \(ok\): runbook ShopDown\.md/.test(item.claim)));
+      assert.ok(stored.report.evidence.some((item: { claim: string }) => /query_logs \(ok\).*connection pool exhausted/.test(item.claim)));
+    } finally {
+      process.env[rig.apiKeyEnv] = key;
+    }
+  });
+
+  it('startServiceTriage hands a service the health loop gave up on to a manual triage', async () => {
+    rig.anthropic.script('default', [answer('handed off')]);
+    // The client the worker set gives activities: over the worker's own NativeConnection.
+    const native = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
+    const activities = createTriageActivities({
+      pool: rig.db.pool,
+      config: rig.config,
+      log: createLogger('silent'),
+      identity: 'test',
+      temporal: { client: new Client({ connection: native, namespace: 'default' }), workflowTaskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows },
+    });
+    const input = { service: 'shop', reason: '3 restarts did not help', details: ['healthz: HTTP 503'] };
+    const { triageId, workflowId } = (await new MockActivityEnvironment().run(activities.startServiceTriage, input)) as { triageId: string; workflowId: string };
+    assert.match(workflowId, /^triage\/manual\//);
+    const result = await rig.temporal.client.workflow.getHandle(workflowId).result();
+    assert.equal(result.status, 'completed');
+    const { rows } = await rig.db.pool.query('SELECT source, labels, annotations FROM triage_runs WHERE id = $1', [triageId]);
+    assert.equal(rows[0].source, 'vigil');
+    assert.deepEqual(rows[0].labels, { alertname: 'VigilGaveUp', service: 'shop' });
+    assert.match(rows[0].annotations.summary, /3 restarts did not help/);
+    await native.close();
+  });
+
+  it('the model gate asks the cheap model first: SKIP records why and stops; INVESTIGATE goes on', async () => {
+    const gated = { gateModel: 'claude-haiku-test' };
+    const skipped = await run('gate-skip', [{ content: [{ type: 'text', text: 'SKIP: a test alert from a staging canary' }], stop_reason: 'end_turn' }], gated);
+    assert.equal(skipped.result.status, 'skipped');
+    assert.equal(skipped.all.length, 1);
+    assert.equal(skipped.all[0].body.model, 'claude-haiku-test');
+    assert.equal(skipped.all[0].body.tools, undefined);
+    const { rows } = await rig.db.pool.query('SELECT gate FROM triage_runs WHERE id = $1', [skipped.triageId]);
+    assert.deepEqual(rows[0].gate, { investigate: false, reason: 'claude-haiku-test: a test alert from a staging canary' });
+
+    const investigated = await run('gate-go', [{ content: [{ type: 'text', text: 'INVESTIGATE: users may be affected' }], stop_reason: 'end_turn' }, answer('worth it')], gated);
+    assert.equal(investigated.result.status, 'completed');
+    assert.deepEqual(investigated.billed.map((request) => request.body.model), ['claude-haiku-test', rig.settings().model]);
+    assert.equal(investigated.run.report.summary, 'worth it');
+    // The gate's exchange is turn 0: it is not part of the investigation's conversation.
+    assert.equal(investigated.billed[1].body.messages.length, 1);
+  });
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { alertmanagerPayloadSchema } from '../../lib/triage/alertmanager';
+import { alertWorkflowId, manualWorkflowId, triageIdOf, workflowIdOf } from '../../lib/triage/ids';
+import { parseReport, reportFromWhatIsKnown } from '../../lib/triage/report';
+import { capOutput, rangeStep, TOOL_DEFINITIONS } from '../../lib/triage/tools';
+
+describe('triage report', () => {
+  it('parses the JSON block, keeping only evidence ids of real tool calls', () => {
+    const answer = 'The pod ran out of memory.\n```json\n{"summary":"OOM","rootCause":"memory leak","evidence":[{"claim":"RSS grew","toolUseId":"toolu_1"},{"claim":"made up","toolUseId":"toolu_9"}],"confidence":"high","nextSteps":["raise limit"],"remediation":{"service":"shop","action":"restart","reason":"frees memory"}}\n```';
+    const report = parseReport(answer, ['toolu_1']);
+    assert.equal(report.summary, 'OOM');
+    assert.equal(report.confidence, 'high');
+    assert.deepEqual(report.evidence, [{ claim: 'RSS grew', toolUseId: 'toolu_1' }, { claim: 'made up' }]);
+    assert.deepEqual(report.remediation, { service: 'shop', action: 'restart', reason: 'frees memory' });
+  });
+  it('falls back to the model text, never to a placeholder', () => {
+    const report = parseReport('Disk full on node-3.\n\nMore detail here.', []);
+    assert.equal(report.summary, 'Disk full on node-3.');
+    assert.match(report.rootCause, /More detail/);
+    const partial = reportFromWhatIsKnown('', [{ claim: 'query_metrics: up == 0', toolUseId: 't1' }], 'context window');
+    assert.equal(partial.partial, true);
+    assert.deepEqual(partial.evidence, [{ claim: 'query_metrics: up == 0', toolUseId: 't1' }]);
+  });
+});
+
+describe('triage tools and ids', () => {
+  it('cuts output with a note saying how much was left out', () => {
+    const { text, truncated } = capOutput('x'.repeat(1000), 300);
+    assert.equal(truncated, true);
+    assert.ok(text.length <= 300);
+    assert.match(text, /output cut: \d+ more characters/);
+    assert.deepEqual(capOutput('short', 300), { text: 'short', truncated: false });
+  });
+  it('raises the range step so a series has at most 100 points', () => {
+    assert.equal(rangeStep(0, 3600, 15), 36);
+    assert.equal(rangeStep(0, 600, 15), 15);
+    assert.ok(TOOL_DEFINITIONS.every((tool) => tool.input_schema.type === 'object'));
+  });
+  it('maps workflow ids to path-safe triage ids and back', () => {
+    const workflowId = alertWorkflowId('a1b2', '2026-11-23T10:00:00Z');
+    assert.equal(workflowId, 'triage/a1b2/2026-11-23T10:00:00Z');
+    assert.equal(triageIdOf(workflowId), 'a1b2~2026-11-23T10:00:00Z');
+    assert.equal(workflowIdOf(triageIdOf(workflowId)), workflowId);
+    assert.equal(workflowIdOf(triageIdOf(manualWorkflowId('x1'))), 'triage/manual/x1');
+  });
+});
+
+describe('Alertmanager payload schema', () => {
+  const ajv = new Ajv({ strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(alertmanagerPayloadSchema({ maxAlerts: 2, maxLabelValueChars: 20 }));
+  const alert = { status: 'firing', labels: { alertname: 'Down' }, annotations: {}, startsAt: '2026-11-23T10:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'abc' };
+  const payload = { version: '4', groupKey: 'g', truncatedAlerts: 0, status: 'firing', receiver: 'vigil', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '', alerts: [alert] };
+  it('accepts a version 4 payload and refuses another version, too many alerts and over-long label values', () => {
+    assert.equal(validate(payload), true);
+    assert.equal(validate({ ...payload, version: '3' }), false);
+    assert.equal(validate({ ...payload, alerts: [alert, alert, alert] }), false);
+    assert.equal(validate({ ...payload, alerts: [{ ...alert, labels: { alertname: 'x'.repeat(21) } }] }), false);
+  });
+});
