@@ -4,7 +4,7 @@
 // startServiceTriage starts a manual triage of a service Vigil gave up on.
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { BudgetUse } from '../lib/triage/budget';
 import { manualWorkflowId, triageIdOf } from '../lib/triage/ids';
 import { offlineReport } from '../lib/triage/offline';
@@ -136,19 +136,26 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
      * Hands a service off to triage (the health loop, when it gives up): starts
      * `triage/manual/<id>` with labels {service, alertname: "VigilGaveUp"} and returns the id.
      */
-    async startServiceTriage(input: { service: string; reason: string; details?: string[] }): Promise<{ triageId: string; workflowId: string }> {
+    /** `key` (e.g. the health loop's decision key) makes a retried call find the triage it started instead of starting another. */
+    async startServiceTriage(input: { service: string; reason: string; details?: string[]; key?: string }): Promise<{ triageId: string; workflowId: string }> {
       if (!temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client to start triages with', 'TriageNotAvailable');
-      const workflowId = manualWorkflowId(randomUUID());
+      const workflowId = manualWorkflowId(input.key ? input.key.replace(/[^A-Za-z0-9._:+-]/g, '.').slice(-100) : randomUUID());
       const alert: TriageAlert = {
         labels: { alertname: 'VigilGaveUp', service: input.service },
         annotations: { summary: `Vigil gave up remediating ${input.service}: ${input.reason}`.slice(0, 1000), ...(input.details?.length ? { details: input.details.join('\n').slice(0, 8000) } : {}) },
         startsAt: new Date().toISOString(),
       };
-      await temporal.client.workflow.start('triageWorkflow', {
-        taskQueue: temporal.workflowTaskQueue,
-        workflowId,
-        args: [{ alert, source: 'vigil', settings: triageSettings(config, { namespace: temporal.client.options.namespace }) }],
-      });
+      try {
+        await temporal.client.workflow.start('triageWorkflow', {
+          taskQueue: temporal.workflowTaskQueue,
+          workflowId,
+          // Never a second triage under the same key, running or finished.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [{ alert, source: 'vigil', settings: triageSettings(config, { namespace: temporal.client.options.namespace }) }],
+        });
+      } catch (error) {
+        if (!(input.key && error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
       return { triageId: triageIdOf(workflowId), workflowId };
     },
   };

@@ -35,6 +35,7 @@ export const HEALTH_PATCHES = {
   reportBesideRemediation: 'health-report-beside-remediation',
   flapHandOffStands: 'health-flap-hand-off-stands',
   quietWatch: 'health-quiet-watch',
+  triageHandOff: 'health-triage-hand-off',
 } as const;
 
 /** A round of probes that may take longer than this runs as a regular activity. */

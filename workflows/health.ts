@@ -53,7 +53,7 @@ export interface HealthCarried {
   actionTimes: number[];
   decisions: number;
   settleUntil?: number;
-  gaveUp?: { at: number; reason: string };
+  gaveUp?: { at: number; reason: string; triageId?: string };
   lastAction?: RemediationView;
   /** Where each log watch got to in its file. */
   logCursors?: Record<string, LogCursor>;
@@ -123,8 +123,25 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
   async function giveUp(reason: string): Promise<void> {
     const at = Date.now();
     // The hand-off goes into the audit trail (and to the notifiers) like any action.
-    await act({ name: 'give-up', action: { type: 'notify', message: `gave up on ${spec.service}: ${reason}` }, settleMs: 0 }, 'vigil', reason);
+    const handOff = await act({ name: 'give-up', action: { type: 'notify', message: `gave up on ${spec.service}: ${reason}` }, settleMs: 0 }, 'vigil', reason);
     state.gaveUp = { at, reason };
+    if (features.triageHandOff) state.gaveUp.triageId = await startTriage(reason, handOff.key);
+  }
+
+  /** Hands the service to an alert triage; keyed by the give-up decision, so a retry never starts two. */
+  async function startTriage(reason: string, key: string): Promise<string | undefined> {
+    const { startServiceTriage } = proxyActivities<Activities>({
+      taskQueue: queues.actions,
+      startToCloseTimeout: '30 seconds',
+      retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['TriageNotAvailable'] },
+    });
+    const details = Object.values(state.lastResults).filter((view) => !view.up).map((view) => `${view.name}: ${view.detail}`);
+    try {
+      return (await startServiceTriage({ service: spec.service, reason, details, key })).triageId;
+    } catch (error) {
+      log.warn('could not start a triage', { service: spec.service, error: String(error) });
+      return undefined;
+    }
   }
 
   /** Tells people when a service goes down or comes back; maintenance and pauses stay quiet. */

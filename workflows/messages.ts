@@ -103,7 +103,8 @@ export interface HealthStatusView {
     maxActions: number;
     suppressed?: string;
     waiting?: { until: number; reason: string };
-    gaveUp?: { at: number; reason: string };
+    /** With the id of the triage it was handed to (GET /api/v1/triage/:id). */
+    gaveUp?: { at: number; reason: string; triageId?: string };
     last?: RemediationView;
   };
 }

@@ -253,7 +253,7 @@ function formatService(status: ServiceDetail): string {
     `${remediation.actionsInWindow} of ${remediation.maxActions} actions used in the window`,
     remediation.suppressed && `suppressed: ${remediation.suppressed}`,
     remediation.waiting && `waiting until ${iso(remediation.waiting.until)}: ${remediation.waiting.reason}`,
-    remediation.gaveUp && `gave up at ${iso(remediation.gaveUp.at)}: ${remediation.gaveUp.reason}`,
+    remediation.gaveUp && `gave up at ${iso(remediation.gaveUp.at)}: ${remediation.gaveUp.reason}${remediation.gaveUp.triageId ? ` (triage ${remediation.gaveUp.triageId})` : ''}`,
   ].filter(Boolean);
   const last = remediation.last;
   const fields: [string, string][] = [

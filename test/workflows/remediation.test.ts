@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { HealthSpec, LadderStep } from '../../lib/health/spec';
+import { workflowIdOf } from '../../lib/triage/ids';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, pauseSignal, remediateUpdate, taskQueues, workflowIds } from '../../workflows/messages';
 import { startTestDemo, type TestDemo } from '../helpers/demo';
@@ -132,6 +133,13 @@ describe('remediation', () => {
       );
       const gaveUp = receiver.requests.map((request) => request.body as { kind: string; service: string }).filter((event) => event.service === service && event.kind === 'gave-up');
       assert.equal(gaveUp.length, 1, 'the give-up is announced once');
+      // ... and handed to an alert triage of the service.
+      const triageId = view.remediation.gaveUp!.triageId;
+      assert.ok(triageId, 'a triage id in the status');
+      const triage = await eventually(async () => (await db.pool.query(`SELECT source, alertname, service, annotations FROM triage_runs WHERE id = $1`, [triageId])).rows[0], 'the triage run recorded');
+      assert.deepEqual([triage.source, triage.alertname, triage.service], ['vigil', 'VigilGaveUp', service]);
+      assert.match(triage.annotations.summary, /^Vigil gave up remediating capped-.*: 2 actions within 15 min/);
+      handles.push(temporal.client.workflow.getHandle(workflowIdOf(triageId)));
     } finally {
       await demo.ctl('fail', 'recover');
     }
