@@ -14,7 +14,14 @@ export interface TestPrometheus {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(jobs: { job: string; target: string }[]): Promise<TestPrometheus> {
+export interface PrometheusOptions {
+  /** Alerting rules (YAML text), written next to the config and evaluated every second. */
+  rules?: string;
+  /** host:port of an Alertmanager to send firing alerts to. */
+  alertmanager?: string;
+}
+
+export async function startPrometheus(jobs: { job: string; target: string }[], options: PrometheusOptions = {}): Promise<TestPrometheus> {
   const binary = process.env.TEST_PROMETHEUS ?? '/usr/bin/prometheus';
   const dir = mkdtempSync(join(tmpdir(), 'vigil-prom-'));
   const port = await freePort();
@@ -22,7 +29,10 @@ export async function startPrometheus(jobs: { job: string; target: string }[]): 
     'global: { scrape_interval: 1s, evaluation_interval: 1s }',
     'scrape_configs:',
     ...jobs.map(({ job, target }) => `  - job_name: ${job}\n    static_configs: [{ targets: ["${target}"] }]`),
+    ...(options.rules === undefined ? [] : ['rule_files: [rules.yml]']),
+    ...(options.alertmanager === undefined ? [] : ['alerting:', `  alertmanagers: [{ static_configs: [{ targets: ["${options.alertmanager}"] }] }]`]),
   ].join('\n');
+  if (options.rules !== undefined) writeFileSync(join(dir, 'rules.yml'), options.rules);
   writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
   const child: ChildProcess = spawn(binary, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
     stdio: 'ignore',

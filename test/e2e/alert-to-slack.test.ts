@@ -1,0 +1,156 @@
+// End to end: a real Prometheus scrapes the demo service; when the demo is told
+// to fail, an alerting rule fires, a real Alertmanager delivers the webhook with
+// a bearer token to Vigil's API (listening on a real port), the triage runs on
+// the project's workers (the model is the Anthropic fixture, scripted to query
+// Prometheus and then answer), its PromQL tool queries that same Prometheus, and
+// the Slack receiver gets the report.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { slackNotifier } from '../../lib/notify';
+import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';
+import { startAlertmanager, type TestAlertmanager } from '../helpers/alertmanager';
+import { bearer, buildTestApi, TOKENS, type TestApi } from '../helpers/api';
+import { startTestDemo, type TestDemo } from '../helpers/demo';
+import { eventually } from '../helpers/eventually';
+import { connectTestTemporal, createTestDatabase, startTestWorkers, testConfig, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { freePort } from '../helpers/ports';
+import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
+import { startReceiver, type Receiver } from '../notify/receiver';
+
+// A test-only rule: the demo's own gauge, short `for:` so the test does not wait minutes.
+const RULES = `groups:
+  - name: vigil-e2e
+    interval: 1s
+    rules:
+      - alert: DemoDown
+        expr: demo_up == 0
+        for: 2s
+        labels: { severity: page, service: demo, scenario: e2e }
+        annotations: { summary: "the demo service answers errors" }
+`;
+
+const ROOT_CAUSE = 'the demo service was switched to its error failure mode';
+
+describe('end to end: Prometheus alert → Alertmanager → Vigil triage → Slack', () => {
+  let db: TestDatabase;
+  let temporal: TestTemporal;
+  let anthropic: AnthropicFixture;
+  let slack: Receiver;
+  let demo: TestDemo;
+  let api: TestApi;
+  let alertmanager: TestAlertmanager;
+  let prometheus: TestPrometheus;
+  let workers: { stop(): Promise<void> } | undefined;
+  const apiKeyEnv = uniqueName('TEST_ANTHROPIC_KEY').toUpperCase();
+
+  before(async () => {
+    db = await createTestDatabase('e2e');
+    temporal = await connectTestTemporal();
+    [anthropic, slack, demo] = await Promise.all([startAnthropicFixture(), startReceiver(), startTestDemo()]);
+    process.env[apiKeyEnv] = 'sk-ant-test-0123456789';
+    const llm = { baseUrl: anthropic.baseURL, apiKeyEnv };
+    // Vigil's API on a real port, so Alertmanager can reach it.
+    const port = await freePort();
+    const vigilUrl = `http://127.0.0.1:${port}`;
+    api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, config: { llm, server: { publicUrl: vigilUrl } } });
+    await api.app.listen({ host: '127.0.0.1', port });
+    alertmanager = await startAlertmanager({ url: `${vigilUrl}/api/v1/alerts`, bearerToken: TOKENS.operate });
+    prometheus = await startPrometheus([{ job: 'demo', target: `127.0.0.1:${demo.port}` }], { rules: RULES, alertmanager: alertmanager.address });
+    const config = testConfig({ llm: { ...llm, sources: { prometheusUrl: prometheus.url } } });
+    workers = await startTestWorkers({
+      taskQueuePrefix: temporal.taskQueuePrefix,
+      pool: db.pool,
+      config,
+      notifiers: [slackNotifier({ webhookUrl: slack.url('/services/T000/B000/secret') })],
+    });
+  });
+  after(async () => {
+    await workers?.stop();
+    await Promise.all([prometheus?.stop(), alertmanager?.stop(), demo?.close()]);
+    await api?.close();
+    await Promise.all([anthropic?.close(), slack?.close()]);
+    await temporal?.close();
+    await db?.close();
+    delete process.env[apiKeyEnv];
+  });
+
+  it('a failing demo fires DemoDown; the triage queries the same Prometheus and the report reaches Slack', async () => {
+    anthropic.script('e2e', [
+      {
+        content: [
+          { type: 'text', text: 'Let me check whether the demo is up.' },
+          { type: 'tool_use', id: 'toolu_up', name: 'query_metrics', input: { query: 'demo_up' } },
+        ],
+        stop_reason: 'tool_use',
+      },
+      {
+        content: [
+          {
+            type: 'text',
+            text: `The demo reports itself down.\n\`\`\`json\n${JSON.stringify({
+              summary: 'DemoDown: the demo service answers 500s',
+              rootCause: ROOT_CAUSE,
+              evidence: [{ claim: 'demo_up is 0', toolUseId: 'toolu_up' }],
+              confidence: 'high',
+              nextSteps: ['vigil-demo fail recover'],
+            })}\n\`\`\``,
+          },
+        ],
+        stop_reason: 'end_turn',
+      },
+    ]);
+    // Healthy and scraped first: nothing fires, nothing is triaged.
+    await prometheus.waitFor('demo_up == 1');
+    assert.equal((await api.app.inject({ method: 'GET', url: '/api/v1/triage?alertname=DemoDown', headers: bearer('read') })).json().length, 0);
+
+    const failed = await demo.ctl('fail', 'error');
+    assert.equal(failed.code, 0, failed.stdout);
+
+    // Rule → Alertmanager → webhook (bearer token of the operate role) → triage → done.
+    const listed = await eventually(
+      async () => {
+        const rows = (await api.app.inject({ method: 'GET', url: '/api/v1/triage?alertname=DemoDown', headers: bearer('read') })).json() as { id: string; status: string }[];
+        return rows.length > 0 && rows.every((row) => row.status !== 'running') && rows;
+      },
+      'the DemoDown triage to finish',
+      120_000,
+    );
+    assert.equal(listed.length, 1, JSON.stringify(listed));
+    const { id } = listed[0];
+
+    const detail = (await api.app.inject({ method: 'GET', url: `/api/v1/triage/${encodeURIComponent(id)}`, headers: bearer('read') })).json();
+    assert.equal(detail.status, 'completed', JSON.stringify(detail.report));
+    assert.equal(detail.source, 'alertmanager');
+    assert.equal(detail.labels.job, 'demo', 'labels from the real Prometheus');
+    assert.equal(detail.labels.instance, `127.0.0.1:${demo.port}`);
+    assert.equal(detail.report.rootCause, ROOT_CAUSE);
+    assert.deepEqual(
+      detail.transcript.map((row: { turn: number; role: string }) => `${row.turn}:${row.role}`),
+      ['1:user', '1:assistant', '2:user', '2:assistant'],
+    );
+    assert.equal(detail.toolCalls.length, 1);
+    const [call] = detail.toolCalls;
+    assert.equal(call.toolUseId, 'toolu_up');
+    assert.equal(call.name, 'query_metrics');
+    assert.equal(call.status, 'ok');
+    // The real Prometheus's answer: the demo's gauge at 0, with the scrape's labels.
+    const scraped = new RegExp(`^\\{[^\\n]*instance="127\\.0\\.0\\.1:${demo.port}"[^\\n]*job="demo"[^\\n]*\\} 0$`, 'm');
+    assert.match(call.output, scraped);
+
+    // The model got that same output back as the tool_result of its tool_use.
+    const billed = anthropic.billed('e2e');
+    assert.equal(billed.length, 2);
+    const results = billed[1].body.messages[2].content.filter((block) => block.type === 'tool_result');
+    assert.deepEqual(results.map((block) => block.tool_use_id), ['toolu_up']);
+    assert.match(String(results[0].content), scraped);
+    assert.match(JSON.stringify(billed[0].body.messages[0]), /DemoDown/);
+
+    // Slack: the report names the alert and the root cause, with a link back to Vigil.
+    const posted = await eventually(async () => slack.requests.find((request) => JSON.stringify(request.body).includes(ROOT_CAUSE)), 'the report in Slack', 30_000);
+    const text = JSON.stringify(posted.body);
+    assert.match(text, /alert triaged/);
+    assert.match(text, /Alert: DemoDown/);
+    assert.match(text, new RegExp(`Root cause: ${ROOT_CAUSE}`));
+    assert.ok(text.includes(`/api/v1/triage/${encodeURIComponent(id)}`), text);
+  });
+});
