@@ -2,6 +2,8 @@
 // on the ops listener. Each loop adds its own instruments to this object.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type pg from 'pg';
+import type { Client } from '@temporalio/client';
+import { DRIFT_STATUSES } from './drift/types';
 
 export type Dependency = 'temporal' | 'postgres';
 
@@ -112,15 +114,34 @@ export function registerServiceStatusGauge(metrics: Metrics, pool: pg.Pool): voi
   });
 }
 
-/** vigil_drift_apps{status}: drift apps by the status of their last check (in-sync, drifted, error). */
-export function registerDriftStatusGauge(metrics: Metrics, pool: pg.Pool): void {
+/**
+ * vigil_drift_apps{status}: drift apps by status. Contested and paused live in the loops,
+ * so with a Temporal client the gauge counts running `drift/*` executions of this
+ * installation's queue by their VigilStatus search attribute; without one (or when
+ * visibility does not answer) it falls back to the status of each app's last check.
+ */
+export function registerDriftStatusGauge(metrics: Metrics, pool: pg.Pool, visibility?: { client: Client; workflowTaskQueue: string }): void {
   new Gauge({
     name: 'vigil_drift_apps',
-    help: 'Drift apps by the status of their last check.',
+    help: 'Drift apps by status (in-sync, drifted, contested, error, paused, unknown).',
     labelNames: ['status'] as const,
     registers: [metrics.registry],
     async collect() {
       this.reset();
+      if (visibility) {
+        try {
+          const counts = await Promise.all(
+            DRIFT_STATUSES.map(async (status) => {
+              const query = `VigilKind = "drift" AND VigilStatus = "${status}" AND ExecutionStatus = "Running" AND TaskQueue = "${visibility.workflowTaskQueue}"`;
+              return [status, (await visibility.client.workflow.count(query)).count] as const;
+            }),
+          );
+          for (const [status, count] of counts) this.set({ status }, count);
+          return;
+        } catch {
+          this.reset(); // fall back to what PostgreSQL knows
+        }
+      }
       const { rows } = await pool.query<{ status: string; count: number }>('SELECT status, count(*)::int AS count FROM drift_state GROUP BY status');
       for (const status of ['in-sync', 'drifted', 'error']) this.set({ status }, 0);
       for (const row of rows) this.set({ status: row.status }, row.count);

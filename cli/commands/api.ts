@@ -6,6 +6,7 @@ import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } f
 import { adminTokenFromEnv } from '../admin-token';
 import { onShutdownSignal } from '../process-signals';
 import { apiTokens, openDatabase, processLogger, startApiServer, temporalClient } from '../stack';
+import { taskQueues } from '../../workflows/messages';
 import { requireExternal } from './worker';
 
 export async function api({ config, dir }: LoadedConfig): Promise<void> {
@@ -19,8 +20,8 @@ export async function api({ config, dir }: LoadedConfig): Promise<void> {
   const metrics = createMetrics();
   const pool = await openDatabase(config, config.database.url, log, metrics);
   registerServiceStatusGauge(metrics, pool);
-  registerDriftStatusGauge(metrics, pool);
   const temporal = temporalClient(config, config.temporal.address);
+  registerDriftStatusGauge(metrics, pool, { client: temporal.client, workflowTaskQueue: taskQueues(config.temporal.taskQueuePrefix).workflows });
   const running = await startApiServer({ config, pool, temporal, tokens, metrics, log, configDir: dir });
   onShutdownSignal(async (signal) => {
     log.info({ signal }, 'stopping: draining requests');

@@ -9,6 +9,7 @@ import type { RunningApi } from '../../api/server';
 import type { LoadedConfig } from '../../lib/config/load';
 import { redactUrl } from '../../lib/db/pool';
 import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } from '../../lib/metrics';
+import { taskQueues } from '../../workflows/messages';
 import { startEmbeddedPostgres, stopLeftoverPostgres, type RunningPostgres } from '../../lib/postgres/embedded';
 import { stopLeftover } from '../../lib/process/child';
 import { provisionTemporalCli, TemporalCliNotFound } from '../../lib/temporal/cli-binary';
@@ -73,7 +74,7 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     if (!ownTemporal) await ensureSearchAttributes(temporal.connection, temporal.namespace, log);
     workers = await startWorkerSet({ config, address: temporalAddress, pool, log, workflowCode, metrics });
     registerServiceStatusGauge(metrics, pool);
-    registerDriftStatusGauge(metrics, pool);
+    registerDriftStatusGauge(metrics, pool, { client: temporal.client, workflowTaskQueue: taskQueues(config.temporal.taskQueuePrefix).workflows });
     // With no tokens configured, a laptop gets an admin token it can use at once.
     const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
     const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);

@@ -2,7 +2,8 @@
 // bounded summaries (targets, pointers, counts). The full redacted diff stays in
 // PostgreSQL, so workflow history stays small with 1,000 documents.
 
-export type DriftStatus = 'unknown' | 'in-sync' | 'drifted' | 'contested' | 'error' | 'paused';
+export const DRIFT_STATUSES = ['unknown', 'in-sync', 'drifted', 'contested', 'error', 'paused'] as const;
+export type DriftStatus = (typeof DRIFT_STATUSES)[number];
 
 export interface CheckSummary {
   checkId: string;
