@@ -11,6 +11,7 @@ import { Context } from '@temporalio/activity';
 import { capOutput, parseTime, rangeStep, TOOL_DEFINITIONS, toolDefinition } from '../lib/triage/tools';
 import type { ToolCall } from '../lib/triage/types';
 import type { ActivityDeps } from './deps';
+import type { ObjectDrift } from '../lib/drift/compare';
 
 export interface ToolCallInput {
   triageId: string;
@@ -118,6 +119,30 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
       return rows
         .map((row) => `${iso(row.started_at)} ${row.step} (${row.action_type}) by ${row.decided_by}: ${row.status}${row.exit_code !== null ? ` exit ${row.exit_code}` : ''}${row.http_status !== null ? ` HTTP ${row.http_status}` : ''}; reason: ${row.reason}`)
         .join('\n');
+    },
+    async vigil_drift_status(input) {
+      if (typeof input.app !== 'string' || !input.app) {
+        const { rows } = await pool.query(`SELECT app, mode, status, checked_at, revision, fields, error FROM drift_state WHERE status <> 'in-sync' ORDER BY app`);
+        return rows.length
+          ? rows.map((row) => `${row.app} (${row.mode}): ${row.status} at ${iso(row.checked_at)}, revision ${row.revision ?? '?'}, ${row.fields} fields differ${row.error ? `; ${row.error}` : ''}`).join('\n')
+          : 'every drift app is in sync (or none is defined)';
+      }
+      const app = input.app;
+      const [state, syncs] = await Promise.all([
+        pool.query(`SELECT mode, status, checked_at, revision, drifted, error FROM drift_state WHERE app = $1`, [app]),
+        pool.query(`SELECT started_at, kind, trigger, decided_by, status, revision, detail FROM drift_syncs WHERE app = $1 ORDER BY started_at DESC LIMIT 10`, [app]),
+      ]);
+      const last = state.rows[0];
+      if (!last) return `Vigil has no drift app "${app}"`;
+      const fields = (last.drifted as ObjectDrift[]).flatMap((object) =>
+        object.changes.map((change) => `  ${object.target} ${change.path} ${change.kind}: live ${JSON.stringify(change.live)}, desired ${JSON.stringify(change.desired)}`),
+      );
+      return [
+        `drift app ${app} (${last.mode}): ${last.status} at ${iso(last.checked_at)}, desired revision ${last.revision ?? '?'}${last.error ? `; error: ${last.error}` : ''}`,
+        ...(fields.length ? ['fields that differ from the desired state:', ...fields] : []),
+        'recent syncs (newest first):',
+        ...(syncs.rows.length ? syncs.rows.map((row) => `  ${iso(row.started_at)} ${row.kind} ${row.trigger} by ${row.decided_by}: ${row.status} at ${row.revision}${row.detail ? ` (${row.detail})` : ''}`) : ['  none']),
+      ].join('\n');
     },
     async get_runbook(input, { call }) {
       const dir = isAbsolute(sources.runbooksDir) ? sources.runbooksDir : resolve(process.cwd(), sources.runbooksDir);

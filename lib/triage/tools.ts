@@ -54,6 +54,13 @@ export const TOOL_DEFINITIONS: ToolDefinition[] = [
     maxOutputChars: 0,
   },
   {
+    name: 'vigil_drift_status',
+    description:
+      "Vigil's drift reconciliation: for one app, its last check (status, desired revision, which fields differ from the desired state, secrets redacted) and recent syncs; without an app, every app that is not in sync.",
+    input_schema: { type: 'object', properties: { app: str('drift app name; default: all apps not in sync') }, additionalProperties: false },
+    maxOutputChars: 0,
+  },
+  {
     name: 'get_runbook',
     description: 'The Markdown runbook for this alert, matched by its alertname or service label (or by the name you give).',
     input_schema: { type: 'object', properties: { name: str('runbook name, alertname or service; default: from the alert labels') }, additionalProperties: false },

@@ -124,6 +124,22 @@ describe('triage loop', () => {
     await saveHistory(handle, 'triage-budget-edge');
   });
 
+  it("vigil_drift_status shows the model which fields of an app drifted, from Vigil's drift state", async () => {
+    const app = `web-${Date.now()}`;
+    await rig.db.pool.query(
+      `INSERT INTO drift_state (app, mode, check_id, checked_at, revision, status, objects, drifted, fields)
+       VALUES ($1, 'detect', 'c1', now(), 'abc123', 'drifted', 1, $2, 1)`,
+      [app, JSON.stringify([{ target: 'deploy.json', file: 'web.yaml', status: 'drifted', changes: [{ kind: 'changed', path: '/spec/replicas', desired: 2, live: 5 }] }])],
+    );
+    const { triageId, billed } = await run('drift-tool', [{ content: [tool('toolu_d1', 'vigil_drift_status', { app })], stop_reason: 'tool_use' }, answer('replicas were scaled by hand')]);
+    const { rows } = await rig.db.pool.query('SELECT status, output FROM triage_tool_calls WHERE triage_id = $1', [triageId]);
+    assert.equal(rows[0].status, 'ok');
+    assert.match(rows[0].output, new RegExp(`drift app ${app} \\(detect\\): drifted at .*desired revision abc123`));
+    assert.match(rows[0].output, /deploy\.json \/spec\/replicas changed: live 5, desired 2/);
+    const sent = billed[1].body.messages.at(-1)!.content.find((block) => block.type === 'tool_result');
+    assert.match(JSON.stringify(sent), /\/spec\/replicas changed: live 5, desired 2/);
+  });
+
   it('an identical repeated call is refused with a message instead of run again', async () => {
     const { triageId, billed } = await run('repeat', [
       { content: [tool('toolu_r1', 'get_runbook', { name: 'ShopDown' })], stop_reason: 'tool_use' },
