@@ -74,7 +74,7 @@ void runBench({
         const result = (await new MockActivityEnvironment().run(activities.triageModelTurn, {
           triageId,
           turn,
-          model: 'claude-sonnet-4-5',
+          model: 'claude-sonnet-5-5',
           maxTokens: 4096,
           mode: 'tools',
         } satisfies ModelTurnInput)) as ModelTurnResult;

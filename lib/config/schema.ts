@@ -157,8 +157,8 @@ const Llm = Type.Object(
     provider: Type.Literal('anthropic', { default: 'anthropic' }),
     apiKeyEnv: Type.String({ default: 'ANTHROPIC_API_KEY' }),
     baseUrl: Type.String({ default: '' }),
-    model: Type.String({ minLength: 1, default: 'claude-sonnet-4-5' }),
-    gateModel: Type.String({ default: 'claude-haiku-4-5' }),
+    model: Type.String({ minLength: 1, default: 'claude-sonnet-5-5' }),
+    gateModel: Type.String({ default: 'claude-haiku-5-5' }),
     requestTimeoutMs: Millis(120_000),
     // Alert triage (issue 5): budgets, gate, intake limits and the sources its tools read.
     /** Cache breakpoints on the system prompt, the tool definitions and the transcript. */
