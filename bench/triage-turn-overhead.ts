@@ -6,7 +6,7 @@
 // the Messages API fixture the triage tests use, in this process. Each triage
 // is scripted to N turns: turns 1…N−1 call one cheap tool (get_runbook, then
 // vigil_recent_actions), turn N answers.
-//   node --import tsx bench/triage-turn-overhead.ts -- [--turns 10] [--triages 20] [--warmup 3] [--timeout-s 900] [--json]
+//   node --import tsx bench/triage-turn-overhead.ts -- [--turns 10] [--triages 20] [--warmup 3] [--dynamic-config KEY=VALUE]… [--timeout-s 900] [--json]
 // Per triage: (start → workflow result, wall clock) − time inside the fixture
 // (its own receivedAt → answeredAt per request) − time inside the tools
 // (triage_tool_calls.duration_ms), divided by N. Goal ≤ 30 ms.
@@ -27,6 +27,8 @@ const settings = {
   turns: Math.max(2, intFlag(args, 'turns', 10)),
   triages: intFlag(args, 'triages', 20),
   warmup: args.includes('--warmup') ? Number(args[args.indexOf('--warmup') + 1]) || 0 : 3,
+  /** Dev-server dynamic config (`--dynamic-config KEY=VALUE`, repeatable), for experiments. */
+  dynamicConfig: args.flatMap((arg, index) => (arg === '--dynamic-config' && args[index + 1] ? [args[index + 1]] : [])),
 };
 const json = args.includes('--json');
 const GOAL_MS = 30;
@@ -49,6 +51,9 @@ interface Measured {
   outsideHistory: number;
   workflowTasks: number;
   activities: number;
+  /** Each dispatch of this triage, ms (not per turn). */
+  eachWorkflowTaskDispatch: number[];
+  eachActivityDispatch: number[];
 }
 
 void runBench({
@@ -63,6 +68,7 @@ void runBench({
     process.env.BENCH_ANTHROPIC_KEY = 'sk-ant-bench-0123456789';
     const { machine, client, pool, config, prefix, workersStopped } = await startBenchStack(cleanup, {
       say,
+      devServerArgs: settings.dynamicConfig.flatMap((setting) => ['--dynamic-config-value', setting]),
       // The default model (claude-sonnet-4-5) makes the SDK print a deprecation warning on every call.
       config: { llm: { model: 'claude-sonnet-4-6', baseUrl: anthropic.baseURL, apiKeyEnv: 'BENCH_ANTHROPIC_KEY', sources: { runbooksDir: runbooks } } },
     });
@@ -136,6 +142,8 @@ void runBench({
         outsideHistory: perTurn(wallMs - history.spanMs),
         workflowTasks: history.workflowTaskRun.length,
         activities: history.activityDispatch.length,
+        eachWorkflowTaskDispatch: history.workflowTaskDispatch,
+        eachActivityDispatch: history.activityDispatch,
       };
     }
 
@@ -150,7 +158,7 @@ void runBench({
     }
     const cpuShare = cpu();
 
-    const of = (key: keyof Measured) => summarize(measured.map((m) => m[key]));
+    const of = (key: Exclude<keyof Measured, `each${string}`>) => summarize(measured.map((m) => m[key]));
     const breakdown = {
       wall: of('wall'),
       fixture: of('fixture'),
@@ -172,6 +180,10 @@ void runBench({
       perTriage: { wallMs: summarize(measured.map((m) => m.wallMs)), workflowTasks: measured[0].workflowTasks, activities: measured[0].activities },
       overheadPerTurn: overhead,
       breakdownPerTurn: breakdown,
+      eachDispatch: {
+        workflowTask: summarize(measured.flatMap((m) => m.eachWorkflowTaskDispatch)),
+        activity: summarize(measured.flatMap((m) => m.eachActivityDispatch)),
+      },
       cpu: cpuShare,
       goal: { medianMsPerTurn: GOAL_MS },
       goalMet: met,
@@ -185,6 +197,7 @@ void runBench({
     console.log(`before start: load average ${m.loadAverage1m}, CPU ${m.cpuBusyPercent}% busy`);
     console.log(
       `${settings.turns}-turn triages (${settings.turns - 1} × one tool_use, then the answer), zero-latency model fixture; ${settings.warmup} warm-up, ${settings.triages} measured; ` +
+        `${settings.dynamicConfig.length ? `dynamic config ${settings.dynamicConfig.join(' ')}; ` : ''}` +
         `per triage ${result.perTriage.workflowTasks} workflow tasks and ${result.perTriage.activities} activities; triage wall median ${result.perTriage.wallMs.medianMs} ms\n`,
     );
     const row = (name: string, s: LatencySummary) => [name, s.runs, s.medianMs, s.p90Ms, s.p99Ms, s.maxMs];
@@ -202,6 +215,14 @@ void runBench({
         row('history: tool activity − tool', breakdown.toolActivityMinusTool),
         row('history: other activities', breakdown.otherActivities),
         row('client: outside the history span', breakdown.outsideHistory),
+      ]),
+    );
+    console.log('');
+    console.log(
+      table([
+        ['each dispatch (ms)', 'dispatches', 'median', 'p90', 'p99', 'max'],
+        row('workflow task scheduled → started', result.eachDispatch.workflowTask),
+        row('activity task scheduled → started', result.eachDispatch.activity),
       ]),
     );
     console.log(`\nCPU while measuring: ${cpuShare.busyPercent}% busy, bench ${cpuShare.ownPercent}%, others ${cpuShare.othersPercent}%`);
