@@ -19,12 +19,11 @@
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { HealthSpec } from '../lib/health/spec';
 import { healthWorkflow } from '../workflows';
 import { healthStatusQuery, taskQueues, workflowIds, type HealthStatusView } from '../workflows/messages';
 import { startBenchStack } from './stack';
-import { intFlag, runBench, summarize, table, watchCpu, type Cleanup, type LatencySummary } from './lib';
+import { historyDelays, intFlag, runBench, summarize, table, watchCpu, type Cleanup, type LatencySummary } from './lib';
 
 const args = process.argv.slice(2);
 const settings = {
@@ -101,37 +100,6 @@ async function startTarget(cleanup: Cleanup) {
     /** Resolves when the target has started failing, with the episode to watch. */
     arm: () => new Promise<Episode & { done: Promise<void> }>((resolve) => (armed = resolve as (episode: Episode) => void)),
   };
-}
-
-/**
- * Where the loop's time went, from its event history (server clock): how late
- * timers fired against what the workflow asked for, and how long activity and
- * workflow tasks waited in the server between "scheduled" and "started".
- */
-async function historyDelays(handle: WorkflowHandle) {
-  const events = (await handle.fetchHistory()).events ?? [];
-  const ms = (ts?: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null) =>
-    ts ? (typeof ts.seconds === 'number' ? ts.seconds : (ts.seconds?.toNumber() ?? 0)) * 1000 + (ts.nanos ?? 0) / 1e6 : Number.NaN;
-  const at = new Map(events.map((event) => [Number(event.eventId), ms(event.eventTime)]));
-  const requested = new Map<number, number>();
-  const timerLateness: number[] = [];
-  const activityDispatch: number[] = [];
-  const workflowTaskDispatch: number[] = [];
-  for (const event of events) {
-    const id = Number(event.eventId);
-    const started = event.timerStartedEventAttributes;
-    if (started) requested.set(id, ms({ seconds: started.startToFireTimeout?.seconds, nanos: started.startToFireTimeout?.nanos }));
-    const fired = event.timerFiredEventAttributes;
-    if (fired) {
-      const from = Number(fired.startedEventId);
-      timerLateness.push(at.get(id)! - at.get(from)! - requested.get(from)!);
-    }
-    const activity = event.activityTaskStartedEventAttributes;
-    if (activity) activityDispatch.push(at.get(id)! - at.get(Number(activity.scheduledEventId))!);
-    const task = event.workflowTaskStartedEventAttributes;
-    if (task) workflowTaskDispatch.push(at.get(id)! - at.get(Number(task.scheduledEventId))!);
-  }
-  return { events: events.length, timerLateness: summarize(timerLateness), activityDispatch: summarize(activityDispatch), workflowTaskDispatch: summarize(workflowTaskDispatch) };
 }
 
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

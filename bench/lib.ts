@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import type { WorkflowHandle } from '@temporalio/client';
 
 const run = promisify(execFile);
 
@@ -196,4 +197,60 @@ function plainError(message: string): Error {
   const error = new Error(message);
   error.stack = message;
   return error;
+}
+
+/**
+ * Where a workflow's time went, from its event history (server clock), as raw
+ * milliseconds: how late timers fired against what the workflow asked for, how
+ * long workflow and activity tasks waited in the server between "scheduled"
+ * and "started" (dispatch), and how long they then ran until "completed"
+ * (workflow tasks: the worker's turn-around; activities: by activity type),
+ * and the span from the first event to the last.
+ */
+export async function historyTimings(handle: WorkflowHandle) {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const ms = (ts?: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null) =>
+    ts ? (typeof ts.seconds === 'number' ? ts.seconds : (ts.seconds?.toNumber() ?? 0)) * 1000 + (ts.nanos ?? 0) / 1e6 : Number.NaN;
+  const at = new Map(events.map((event) => [Number(event.eventId), ms(event.eventTime)]));
+  const requested = new Map<number, number>();
+  const activityTypes = new Map<number, string>();
+  const timerLateness: number[] = [];
+  const activityDispatch: number[] = [];
+  const workflowTaskDispatch: number[] = [];
+  const workflowTaskRun: number[] = [];
+  const activityRun: Record<string, number[]> = {};
+  for (const event of events) {
+    const id = Number(event.eventId);
+    const started = event.timerStartedEventAttributes;
+    if (started) requested.set(id, ms({ seconds: started.startToFireTimeout?.seconds, nanos: started.startToFireTimeout?.nanos }));
+    const fired = event.timerFiredEventAttributes;
+    if (fired) {
+      const from = Number(fired.startedEventId);
+      timerLateness.push(at.get(id)! - at.get(from)! - requested.get(from)!);
+    }
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) activityTypes.set(id, scheduled.activityType?.name ?? '?');
+    const activity = event.activityTaskStartedEventAttributes;
+    if (activity) activityDispatch.push(at.get(id)! - at.get(Number(activity.scheduledEventId))!);
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed) (activityRun[activityTypes.get(Number(completed.scheduledEventId)) ?? '?'] ??= []).push(at.get(id)! - at.get(Number(completed.startedEventId))!);
+    const task = event.workflowTaskStartedEventAttributes;
+    if (task) workflowTaskDispatch.push(at.get(id)! - at.get(Number(task.scheduledEventId))!);
+    const taskDone = event.workflowTaskCompletedEventAttributes;
+    if (taskDone) workflowTaskRun.push(at.get(id)! - at.get(Number(taskDone.startedEventId))!);
+  }
+  /** First event to last (execution started → closed, once closed). */
+  const spanMs = events.length ? ms(events.at(-1)!.eventTime) - ms(events[0].eventTime) : Number.NaN;
+  return { events: events.length, spanMs, timerLateness, activityDispatch, workflowTaskDispatch, workflowTaskRun, activityRun };
+}
+
+/** historyTimings' timer lateness and task dispatch, summarized. */
+export async function historyDelays(handle: WorkflowHandle) {
+  const timings = await historyTimings(handle);
+  return {
+    events: timings.events,
+    timerLateness: summarize(timings.timerLateness),
+    activityDispatch: summarize(timings.activityDispatch),
+    workflowTaskDispatch: summarize(timings.workflowTaskDispatch),
+  };
 }
