@@ -17,7 +17,7 @@ import { driftStatusQuery, taskQueues, workflowIds } from '../../workflows/messa
 import { eventually } from '../helpers/eventually';
 import { testEnvironment, uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
-import { runVigil, type VigilRun } from '../helpers/vigil-process';
+import { runVigil, workerProcessEnv, type VigilRun } from '../helpers/vigil-process';
 
 describe('drift: worker killed mid-apply', () => {
   const schema = uniqueName('driftcrash');
@@ -29,20 +29,15 @@ describe('drift: worker killed mid-apply', () => {
   const workers: VigilRun[] = [];
   let opsPort: number;
 
-  const workerEnv = () => {
-    const { temporalAddress, databaseUrl } = testEnvironment();
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
-    return {
-      ...inherited,
-      TEMPORAL_ADDRESS: temporalAddress,
-      DATABASE_URL: databaseUrl,
-      VIGIL_DATABASE__SCHEMA: schema,
-      VIGIL_TEMPORAL__TASK_QUEUE_PREFIX: prefix,
-      VIGIL_LOG__LEVEL: 'warn',
-      VIGIL_SERVER__OPS__PORT: String(opsPort),
-      VIGIL_DATA_DIR: join(root, 'data'),
-    };
-  };
+  const workerEnv = () =>
+    workerProcessEnv({
+      schema,
+      prefix,
+      opsPort,
+      extra: {
+        VIGIL_DATA_DIR: join(root, 'data'),
+      },
+    });
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'vigil-drift-crash-'));

@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports';
+import { testEnvironment } from './harness';
 
 const ROOT = resolve(__dirname, '..', '..');
 const VIGIL = join(ROOT, 'bin', 'vigil.js');
@@ -108,4 +109,20 @@ export function processesMentioning(text: string): number[] {
     }
   }
   return pids;
+}
+
+/** The env of a `vigil worker` child process on the test run's Temporal and PostgreSQL, with only these VIGIL_* settings. */
+export function workerProcessEnv(options: { schema: string; prefix: string; opsPort: number; extra?: Record<string, string> }): NodeJS.ProcessEnv {
+  const { temporalAddress, databaseUrl } = testEnvironment();
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
+  return {
+    ...inherited,
+    TEMPORAL_ADDRESS: temporalAddress,
+    DATABASE_URL: databaseUrl,
+    VIGIL_DATABASE__SCHEMA: options.schema,
+    VIGIL_TEMPORAL__TASK_QUEUE_PREFIX: options.prefix,
+    VIGIL_LOG__LEVEL: 'warn',
+    VIGIL_SERVER__OPS__PORT: String(options.opsPort),
+    ...options.extra,
+  };
 }

@@ -15,7 +15,7 @@ import { startLokiFixture, type LokiFixture } from '../fixtures/loki';
 import { eventually } from '../helpers/eventually';
 import { testConfig, testEnvironment, uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
-import { runVigil, type VigilRun } from '../helpers/vigil-process';
+import { runVigil, workerProcessEnv, type VigilRun } from '../helpers/vigil-process';
 
 describe('worker killed mid-triage', () => {
   const schema = uniqueName('tcrash');
@@ -28,24 +28,19 @@ describe('worker killed mid-triage', () => {
   let opsPort: number;
   const workers: VigilRun[] = [];
 
-  const workerEnv = () => {
-    const { temporalAddress, databaseUrl } = testEnvironment();
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
-    return {
-      ...inherited,
-      TEMPORAL_ADDRESS: temporalAddress,
-      DATABASE_URL: databaseUrl,
-      VIGIL_DATABASE__SCHEMA: schema,
-      VIGIL_TEMPORAL__TASK_QUEUE_PREFIX: prefix,
-      VIGIL_LOG__LEVEL: 'warn',
-      VIGIL_SERVER__OPS__PORT: String(opsPort),
-      VIGIL_LLM__BASE_URL: anthropic.baseURL,
-      VIGIL_LLM__API_KEY_ENV: keyEnv,
-      [keyEnv]: 'sk-ant-test-crash',
-      VIGIL_LLM__SOURCES__LOKI_URL: loki.url,
-      VIGIL_LLM__SOURCES__TOOL_TIMEOUT_MS: '3000',
-    };
-  };
+  const workerEnv = () =>
+    workerProcessEnv({
+      schema,
+      prefix,
+      opsPort,
+      extra: {
+        VIGIL_LLM__BASE_URL: anthropic.baseURL,
+        VIGIL_LLM__API_KEY_ENV: keyEnv,
+        [keyEnv]: 'sk-ant-test-crash',
+        VIGIL_LLM__SOURCES__LOKI_URL: loki.url,
+        VIGIL_LLM__SOURCES__TOOL_TIMEOUT_MS: '3000',
+      },
+    });
 
   before(async () => {
     opsPort = await freePort();

@@ -15,7 +15,7 @@ import { startTestDemo, type TestDemo } from '../helpers/demo';
 import { eventually } from '../helpers/eventually';
 import { testEnvironment, uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
-import { runVigil, type VigilRun } from '../helpers/vigil-process';
+import { runVigil, workerProcessEnv, type VigilRun } from '../helpers/vigil-process';
 
 const SLOW_RESTART = resolve(__dirname, '..', 'fixtures', 'slow-restart.js');
 
@@ -29,19 +29,7 @@ describe('worker killed mid-action', () => {
   const workers: VigilRun[] = [];
   let opsPort: number;
 
-  const workerEnv = () => {
-    const { temporalAddress, databaseUrl } = testEnvironment();
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
-    return {
-      ...inherited,
-      TEMPORAL_ADDRESS: temporalAddress,
-      DATABASE_URL: databaseUrl,
-      VIGIL_DATABASE__SCHEMA: schema,
-      VIGIL_TEMPORAL__TASK_QUEUE_PREFIX: prefix,
-      VIGIL_LOG__LEVEL: 'warn',
-      VIGIL_SERVER__OPS__PORT: String(opsPort),
-    };
-  };
+  const workerEnv = () => workerProcessEnv({ schema, prefix, opsPort });
 
   before(async () => {
     opsPort = await freePort();
