@@ -124,8 +124,9 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     const at = Date.now();
     // The hand-off goes into the audit trail (and to the notifiers) like any action.
     const handOff = await act({ name: 'give-up', action: { type: 'notify', message: `gave up on ${spec.service}: ${reason}` }, settleMs: 0 }, 'vigil', reason);
-    state.gaveUp = { at, reason };
-    if (features.triageHandOff) state.gaveUp.triageId = await startTriage(reason, handOff.key);
+    // Shown once the triage has started, so the view never has a hand-off without its triage.
+    const triageId = features.triageHandOff ? await startTriage(reason, handOff.key) : undefined;
+    state.gaveUp = { at, reason, ...(triageId ? { triageId } : {}) };
   }
 
   /** Hands the service to an alert triage; keyed by the give-up decision, so a retry never starts two. */
