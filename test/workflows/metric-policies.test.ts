@@ -91,9 +91,11 @@ describe('metric policies', () => {
         return status.status === 'unhealthy' && status;
       }, 'unhealthy once it held for 1 s');
       assert.match(hot.checks[0].detail, /avg\(cpu_percent\{host="test"\}\) = [\d.]+ over \d+ samples?; avg\(cpu_percent\{host="test"\}\) > 90 for/);
-      const { rows } = await db.pool.query(`SELECT to_status, reason FROM health_transitions WHERE service = $1 ORDER BY at DESC LIMIT 1`, [service]);
-      assert.equal(rows[0].to_status, 'unhealthy');
-      assert.match(rows[0].reason, /^metric:cpu-hot: avg\(cpu_percent/);
+      const stored = await eventually(async () => {
+        const { rows } = await db.pool.query(`SELECT to_status, reason FROM health_transitions WHERE service = $1 ORDER BY at DESC LIMIT 1`, [service]);
+        return rows[0]?.to_status === 'unhealthy' && rows[0];
+      }, 'the transition stored');
+      assert.match(stored.reason, /^metric:cpu-hot: avg\(cpu_percent/);
 
       cpu = 20;
       await eventually(async () => (await handle.query(healthStatusQuery)).status === 'healthy', 'healthy again');
