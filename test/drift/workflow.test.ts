@@ -11,7 +11,7 @@ import { driftWorkflow } from '../../workflows';
 import { driftStatusQuery, driftSyncUpdate, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, taskQueues, workflowIds } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { saveHistory } from '../helpers/histories';
-import { connectTestTemporal, createTestDatabase, createTestWorkers, testConfig, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { connectTestTemporal, createTestDatabase, startTestWorkers, testConfig, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { gitRepo } from './git-repo';
 
 describe('drift workflow', () => {
@@ -26,13 +26,7 @@ describe('drift workflow', () => {
     db = await createTestDatabase('drift');
     temporal = await connectTestTemporal();
     const config = testConfig({ dataDir: join(root, 'data') });
-    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, config, maxCachedWorkflows: 0 });
-    const runs = workers.map((worker) => worker.run());
-    stopWorkers = async () => {
-      for (const worker of workers) worker.shutdown();
-      await Promise.all(runs);
-      await connection.close();
-    };
+    ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, config, maxCachedWorkflows: 0 }));
   });
   after(async () => {
     for (const handle of handles) await handle.terminate('test done').catch(() => {});

@@ -13,7 +13,7 @@ import { healthWorkflow } from '../../workflows';
 import { configureUpdate, healthStatusQuery, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, taskQueues, workflowIds } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { saveHistory } from '../helpers/histories';
-import { connectTestTemporal, createTestDatabase, createTestWorkers, testEnvironment, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { connectTestTemporal, createTestDatabase, startTestWorkers, testEnvironment, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 
 describe('health workflow', () => {
   let db: TestDatabase;
@@ -32,13 +32,7 @@ describe('health workflow', () => {
     });
     await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
     port = (server.address() as { port: number }).port;
-    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, maxCachedWorkflows: 0 });
-    const runs = workers.map((worker) => worker.run());
-    stopWorkers = async () => {
-      for (const worker of workers) worker.shutdown();
-      await Promise.all(runs);
-      await connection.close();
-    };
+    ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, maxCachedWorkflows: 0 }));
   });
   after(async () => {
     await stopWorkers();

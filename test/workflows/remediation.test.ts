@@ -14,7 +14,7 @@ import { webhookNotifier } from '../../lib/notify';
 import { eventually } from '../helpers/eventually';
 import { startReceiver, type Receiver } from '../notify/receiver';
 import { saveHistory } from '../helpers/histories';
-import { connectTestTemporal, createTestDatabase, createTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 
 describe('remediation', () => {
   let db: TestDatabase;
@@ -33,13 +33,7 @@ describe('remediation', () => {
     const notifiers = [webhookNotifier({ name: 'test', url: receiver.url('/hooks/vigil') })];
     metrics = createMetrics();
     registerServiceStatusGauge(metrics, db.pool);
-    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, notifiers, metrics });
-    const runs = workers.map((worker) => worker.run());
-    stopWorkers = async () => {
-      for (const worker of workers) worker.shutdown();
-      await Promise.all(runs);
-      await connection.close();
-    };
+    ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, notifiers, metrics }));
   });
   after(async () => {
     for (const handle of handles) await handle.terminate().catch(() => {});
