@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { toMs } from '../../lib/config/duration';
 import { loadConfig } from '../../lib/config/load';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../lib/temporal/dev-server';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/messages';
 import { ROOT, composeProject, run, tempFile, tools, vigilServices, type ComposeProject } from './tools';
 
@@ -38,6 +39,8 @@ describe('docker-compose.yml', () => {
     assert.equal(volume?.type, 'volume', 'the SQLite file is on a named volume');
     const registered = command.filter((arg) => arg.startsWith('--search-attribute=')).map((arg) => arg.split('=')[1]);
     assert.deepEqual(registered.sort(), [...SEARCH_ATTRIBUTE_NAMES].sort());
+    const dynamicConfig = command.filter((arg) => arg.startsWith('--dynamic-config-value=')).map((arg) => arg.slice('--dynamic-config-value='.length));
+    assert.deepEqual(dynamicConfig, [...DEV_SERVER_DYNAMIC_CONFIG], 'the same task-queue read rates as `vigil up`');
     assert.ok(temporal.ports!.some((port) => port.target === 8233), 'Web UI published');
     assert.ok(temporal.healthcheck?.test?.length);
   });

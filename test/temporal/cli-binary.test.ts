@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findTemporalCli, provisionTemporalCli, TemporalCliNotFound } from '../../lib/temporal/cli-binary';
-import { devServerArgs } from '../../lib/temporal/dev-server';
+import { DEV_SERVER_DYNAMIC_CONFIG, devServerArgs } from '../../lib/temporal/dev-server';
 
 function executable(path: string): string {
   mkdirSync(join(path, '..'), { recursive: true });
@@ -69,7 +69,8 @@ describe('dev server arguments', () => {
   it('keeps laptop data durable in SQLite with WAL, and registers the search attributes', () => {
     const args = devServerArgs({ ...base, uiPort: 8233, dbFile: '/data/temporal.db' });
     assert.deepEqual(args.slice(0, 4), ['server', 'start-dev', '--ip', '127.0.0.1']);
-    assert.ok(args.join(' ').includes('--db-filename /data/temporal.db --sqlite-pragma synchronous=NORMAL'));
+    assert.ok(args.join(' ').includes('--db-filename /data/temporal.db'));
+    assert.ok(args.join(' ').includes('--sqlite-pragma synchronous=NORMAL'));
     assert.ok(args.join(' ').includes('--sqlite-pragma journal_mode=WAL'));
     assert.ok(args.join(' ').includes('--ui-port 8233'));
     assert.ok(args.join(' ').includes('--search-attribute VigilStatus=Keyword'));
@@ -82,5 +83,17 @@ describe('dev server arguments', () => {
     assert.ok(!args.includes('--db-filename'));
     assert.ok(args.join(' ').includes('--sqlite-pragma synchronous=OFF'));
     assert.ok(args.join(' ').includes('--namespace vigil'));
+  });
+
+  it('reads the single history shard\'s task queues without the 50 ms throttle', () => {
+    const args = devServerArgs(base);
+    for (const setting of DEV_SERVER_DYNAMIC_CONFIG) assert.equal(args[args.indexOf(setting) - 1], '--dynamic-config-value', setting);
+    assert.ok(args.includes('history.transferProcessorMaxPollRPS=1000'));
+  });
+
+  it('lets a bench or operator set one of those keys itself, once', () => {
+    const args = devServerArgs({ ...base, extraArgs: ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=5'] });
+    assert.deepEqual(args.filter((arg) => arg.startsWith('history.transferProcessorMaxPollRPS=')), ['history.transferProcessorMaxPollRPS=5']);
+    assert.ok(args.includes('history.timerProcessorMaxPollRPS=1000'), 'the other defaults stay');
   });
 });
