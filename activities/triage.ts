@@ -132,11 +132,17 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
       await pool.query(`UPDATE triage_runs SET approval = $2 WHERE id = $1`, [input.triageId, JSON.stringify(input.decision)]);
     },
 
+    /** The alert resolved after the report: the first time it did is what is kept. */
+    async recordTriageResolved(input: { triageId: string; resolvedAt: number }): Promise<void> {
+      await pool.query(`UPDATE triage_runs SET resolved_at = COALESCE(resolved_at, to_timestamp($2 / 1000.0)) WHERE id = $1`, [input.triageId, input.resolvedAt]);
+    },
+
     /**
      * Hands a service off to triage (the health loop, when it gives up): starts
      * `triage/manual/<id>` with labels {service, alertname: "VigilGaveUp"} and returns the id.
+     * `key` (e.g. the health loop's decision key) makes a retried call find the
+     * triage it started instead of starting another.
      */
-    /** `key` (e.g. the health loop's decision key) makes a retried call find the triage it started instead of starting another. */
     async startServiceTriage(input: { service: string; reason: string; details?: string[]; key?: string }): Promise<{ triageId: string; workflowId: string }> {
       if (!temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client to start triages with', 'TriageNotAvailable');
       const workflowId = manualWorkflowId(input.key ? input.key.replace(/[^A-Za-z0-9._:+-]/g, '.').slice(-100) : randomUUID());

@@ -10,12 +10,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 const run = promisify(execFile);
 
 /** `--name N` as a positive integer, or `fallback` when absent; exits with 2 on a bad value. */
-export function intFlag(args: string[], name: string, fallback: number): number {
+export function intFlag(args: string[], name: string, fallback: number, minimum = 1): number {
   const at = args.indexOf(`--${name}`);
   if (at < 0) return fallback;
   const value = Number(args[at + 1]);
-  if (Number.isInteger(value) && value >= 1) return value;
-  console.error(`--${name} wants a positive integer, got ${args[at + 1] ?? 'nothing'}`);
+  if (Number.isInteger(value) && value >= minimum) return value;
+  console.error(`--${name} wants an integer of at least ${minimum}, got ${args[at + 1] ?? 'nothing'}`);
   process.exit(2);
 }
 

@@ -5,7 +5,7 @@
 // Temporal's visibility). No worker runs: intake is only the start (or reuse)
 // acknowledged by Temporal, so the figures are the API's and the server's.
 // Its own in-memory Temporal dev server and embedded PostgreSQL on free ports.
-//   node --import tsx bench/triage-intake.ts -- [--alerts 2000] [--concurrency 32] [--json]
+//   node --import tsx bench/triage-intake.ts -- [--alerts 2000] [--concurrency 32] [--remember-acks-ms 300000] [--dynamic-config KEY=VALUE]… [--json]
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,10 @@ import { describeMachine, intFlag, runBench, summarize, table } from './lib';
 const args = process.argv.slice(2);
 const alerts = intFlag(args, 'alerts', 2000);
 const concurrency = intFlag(args, 'concurrency', 32);
+/** llm.intake.rememberAcksMs (0: every alert asks Temporal). */
+const rememberAcksMs = intFlag(args, 'remember-acks-ms', 300_000, 0);
+/** Dev-server dynamic config (`--dynamic-config KEY=VALUE`, repeatable), for experiments. */
+const dynamicConfig = args.flatMap((arg, index) => (arg === '--dynamic-config' && args[index + 1] ? ['--dynamic-config-value', args[index + 1]] : []));
 const say = (line: string) => console.error(`[triage-intake] ${line}`);
 const TOKEN = 'bench-token-0123456789abcdef';
 
@@ -68,7 +72,7 @@ void runBench({
     cleanup.defer('temp dir', () => rmSync(dir, { recursive: true, force: true }));
     const temporalCli = await provisionTemporalCli({ configured: process.env.VIGIL_TEMPORAL_CLI, dataDir: join(projectRoot(), '.vigil'), say });
     const [temporalPort, postgresPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const temporal = await startDevServer({ executable: temporalCli, ip: '127.0.0.1', port: temporalPort, namespace: 'default', logFile: join(dir, 'logs', 'temporal.log'), pidFile: join(dir, 'run', 'temporal.pid') });
+    const temporal = await startDevServer({ executable: temporalCli, ip: '127.0.0.1', port: temporalPort, namespace: 'default', logFile: join(dir, 'logs', 'temporal.log'), pidFile: join(dir, 'run', 'temporal.pid'), extraArgs: dynamicConfig });
     cleanup.defer('Temporal', () => temporal.stop());
     const postgres = await startEmbeddedPostgres({ dir, port: postgresPort });
     cleanup.defer('PostgreSQL', () => postgres.stop());
@@ -78,7 +82,7 @@ void runBench({
     const connection = await Connection.connect({ address: temporal.address });
     cleanup.defer('connection', () => connection.close());
     const client = new Client({ connection, namespace: 'default' });
-    const config = configFromObject({ log: { level: 'silent' }, server: { port: apiPort } }, 'bench');
+    const config = configFromObject({ log: { level: 'silent' }, server: { port: apiPort }, llm: { intake: { rememberAcksMs } } }, 'bench');
     const prefix = `bench${Date.now()}`;
     const app = await buildApp({
       config,
@@ -127,7 +131,7 @@ void runBench({
       console.log(JSON.stringify({ machine, ...result }, null, 2));
       return;
     }
-    console.log(`Webhook intake, ${alerts} alerts (${unique} instances), ${concurrency} at a time (${machine.date}, ${machine.cpuModel}, load ${machine.loadAverage1m})`);
+    console.log(`Webhook intake, ${alerts} alerts (${unique} instances), ${concurrency} at a time, rememberAcksMs ${rememberAcksMs} (${machine.date}, ${machine.cpuModel}, load ${machine.loadAverage1m})`);
     console.log(table([['alerts/s', 'median ms', 'p90 ms', 'p99 ms', 'max ms', 'lost', 'triages (want ' + unique + ')'], [result.alertsPerSecond, result.latency.medianMs, result.latency.p90Ms, result.latency.p99Ms, result.latency.maxMs, result.lost, result.triages]]));
     for (const failure of result.failures) console.log(`  ${failure}`);
   },

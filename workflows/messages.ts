@@ -154,7 +154,8 @@ export const triageCancelSignal = defineSignal<[{ by?: string; reason?: string }
 export interface TriageProgress {
   triageId: string;
   status: TriageStatus;
-  phase: 'gate' | 'investigating' | 'final-answer' | 'reporting' | 'awaiting-approval' | 'done';
+  /** following: the report is out; waiting for the alert to resolve to post a follow-up. */
+  phase: 'gate' | 'investigating' | 'final-answer' | 'reporting' | 'awaiting-approval' | 'following' | 'done';
   turn: number;
   budget: BudgetUse;
   budgets: Budgets;

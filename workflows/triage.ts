@@ -13,7 +13,9 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -23,6 +25,7 @@ import type { ToolOutcome } from '../activities/triage-tools';
 import type { FinishInput } from '../activities/triage';
 import { NON_RETRYABLE_NOTIFY_ERROR } from '../lib/notify/types';
 import { addUsage, callKey, finalCallNeeded, fitToolBatch, maxTokensForNextCall, NO_USE, type BudgetUse, type Refusal } from '../lib/triage/budget';
+import { reportEvent, resolvedEvent, triageLinks } from '../lib/triage/announce';
 import { gateDecision } from '../lib/triage/gate';
 import { triageIdOf } from '../lib/triage/ids';
 import { offlinePlan } from '../lib/triage/offline';
@@ -57,6 +60,14 @@ export interface TriageResult {
 
 type Ending = { status: TriageStatus; report: NonNullable<FinishInput['report']>; limitedBy?: string };
 
+/**
+ * Changes to the triage's commands since histories were first recorded; each is
+ * asked of `patched()` once, first thing in a run (see HEALTH_PATCHES for why).
+ * localTools: tool calls run as local activities (one round trip per turn fewer).
+ * followUp: after the report, wait for the alert to resolve and say so.
+ */
+const TRIAGE_PATCHES = { localTools: 'triage-local-tools', followUp: 'triage-follow-up-on-resolve' } as const;
+
 const MAX_PROGRESS_TOOLS = 20;
 
 export async function triageWorkflow(input: TriageInput): Promise<TriageResult> {
@@ -65,8 +76,9 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   const queues = queuesOfWorkflowQueue(taskQueue);
   const { settings, alert } = input;
   const startedAt = Date.now();
+  const features = { localTools: patched(TRIAGE_PATCHES.localTools), followUp: patched(TRIAGE_PATCHES.followUp) };
 
-  const { startTriageRun, finishTriage, recordTriageDecision, recordTriageGate, remediateForTriage } = proxyActivities<Activities>({
+  const { startTriageRun, finishTriage, recordTriageDecision, recordTriageGate, recordTriageResolved, remediateForTriage } = proxyActivities<Activities>({
     taskQueue: queues.checks,
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
@@ -78,11 +90,13 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
     heartbeatTimeout: '20 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [LLM_REJECTED, LLM_NOT_CONFIGURED] },
   });
-  const { runTriageTool } = proxyActivities<Activities>({
-    taskQueue: queues.checks,
-    startToCloseTimeout: settings.toolTimeoutMs + 5_000,
-    retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
-  });
+  // Tools only read, store their result keyed by tool_use id and take seconds at
+  // most: as local activities they run inside the workflow task that asked for them.
+  const toolRetry = { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 };
+  const toolTimeout = settings.toolTimeoutMs + 5_000;
+  const { runTriageTool } = features.localTools
+    ? proxyLocalActivities<Activities>({ startToCloseTimeout: toolTimeout, retry: toolRetry })
+    : proxyActivities<Activities>({ taskQueue: queues.checks, startToCloseTimeout: toolTimeout, retry: toolRetry });
   const { notify } = proxyActivities<Activities>({
     taskQueue: queues.actions,
     startToCloseTimeout: '30 seconds',
@@ -100,6 +114,7 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   let proposal: TriageProgress['proposal'];
   let decision: TriageDecision | undefined;
   let deciding = false;
+  let awaitingResolve = false;
   const scope = new CancellationScope();
 
   setHandler(triageResolvedSignal, ({ at }) => {
@@ -278,38 +293,44 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   limitedBy = ending.limitedBy ?? limitedBy;
   const report = await finishTriage({ triageId, status: ending.status, budget: use, startedAt, report: ending.report, limitedBy, resolvedAt, alert });
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: ending.status }]);
-  if (report) await announce(report, ending.status);
-  if (report?.remediation && ending.status === 'completed') {
-    proposal = report.remediation;
+  const links = triageLinks(settings, triageId, workflowId);
+  if (report) await tell(reportEvent(alert, report, ending.status, links, Date.now()));
+  if (report?.remediation && ending.status === 'completed') proposal = report.remediation;
+  const followUpWindowMs = settings.followUpWindowMs ?? 0;
+  const waits: Promise<void>[] = [];
+  if (proposal) waits.push(awaitDecision());
+  if (report && features.followUp && input.source === 'alertmanager' && resolvedAt === undefined && followUpWindowMs > 0) waits.push(followUp(report, followUpWindowMs));
+  await Promise.all(waits);
+  await condition(allHandlersFinished);
+  phase = 'done';
+  return { triageId, status: ending.status, summary: report?.summary.slice(0, 300) };
+
+  async function awaitDecision(): Promise<void> {
     phase = 'awaiting-approval';
     if (!(await condition(() => decision !== undefined, settings.approvalWindowMs))) {
       decision = { kind: 'expired', at: Date.now() };
       await recordTriageDecision({ triageId, decision });
     }
+    if (phase === 'awaiting-approval') phase = awaitingResolve ? 'following' : 'reporting';
   }
-  await condition(allHandlersFinished);
-  phase = 'done';
-  return { triageId, status: ending.status, summary: report?.summary.slice(0, 300) };
 
-  async function announce(report: TriageReport, outcome: TriageStatus): Promise<void> {
-    const subject = labels.service ?? labels.alertname ?? 'alert';
-    const details = [
-      `Alert: ${labels.alertname ?? '(manual)'}${alert.startsAt ? ` since ${alert.startsAt}` : ''}`,
-      `Root cause: ${report.rootCause}`,
-      `Confidence: ${report.confidence}${report.offline ? ' (offline investigator)' : ''}${report.partial ? ` (partial: ${report.limitedBy ?? ''})` : ''}`,
-      ...report.evidence.map((item) => `Evidence: ${item.claim}${item.toolUseId ? ` [${item.toolUseId}]` : ''}`),
-      ...report.nextSteps.map((step) => `Next: ${step}`),
-      ...(report.remediation ? [`Proposed: ${report.remediation.action ?? 'remediate'} ${report.remediation.service} (${report.remediation.reason}); needs approval`] : []),
-    ];
-    const vigil = settings.publicUrl ? `${settings.publicUrl.replace(/\/$/, '')}/api/v1/triage/${encodeURIComponent(triageId)}` : undefined;
-    const temporal = settings.temporalUiUrl
-      ? `${settings.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`
-      : undefined;
+  /** The report is out and the alert still fires: when it resolves, say so once. */
+  async function followUp(report: TriageReport, windowMs: number): Promise<void> {
+    awaitingResolve = true;
+    if (phase !== 'awaiting-approval') phase = 'following';
+    const resolved = await condition(() => resolvedAt !== undefined, windowMs);
+    awaitingResolve = false;
+    if (!resolved || resolvedAt === undefined) return;
+    await recordTriageResolved({ triageId, resolvedAt });
+    await tell(resolvedEvent(alert, report, resolvedAt, links));
+  }
+
+  async function tell(event: Parameters<typeof notify>[0]['event']): Promise<void> {
     try {
-      await notify({ event: { kind: 'triaged', service: subject, status: 'unknown', at: Date.now(), summary: `${outcome === 'refused' ? '(refused) ' : ''}${report.summary}`, details, links: { vigil, temporal } } });
+      await notify({ event });
     } catch (error) {
       // The report is in PostgreSQL already; a Slack outage loses nothing.
-      log.warn('triage report not delivered', { triageId, error: String(error) });
+      log.warn('triage notification not delivered', { triageId, kind: event.kind, error: String(error) });
     }
   }
 }

@@ -192,11 +192,15 @@ const Llm = Type.Object(
         maxLabelValueChars: Type.Integer({ minimum: 16, maximum: 65_536, default: 1024 }),
         /** A repeat of a finished triage of the same alert instance within this window starts nothing. */
         repeatWindowMs: Millis(6 * 3_600_000),
+        /** How long one API process remembers Temporal's answer for a firing alert instance (Alertmanager resends whole groups); 0: ask every time. */
+        rememberAcksMs: Millis(300_000),
       },
       { additionalProperties: false, default: {} },
     ),
     /** How long a triage waits for a human to approve or reject its proposed remediation. */
     approvalWindowMs: Millis(3_600_000),
+    /** After its report, an Alertmanager triage waits this long for the alert to resolve, then posts a follow-up; 0: no follow-up. */
+    followUpWindowMs: Millis(6 * 3_600_000),
     /** On `resolved`: false finishes the current step with a short summary; true carries on. */
     continueOnResolve: Type.Boolean({ default: false }),
     sources: Type.Object(

@@ -19,6 +19,7 @@ const HEADER: Record<HealthEventKind, { emoji: string; title: string }> = {
   'drift-healed': { emoji: ':large_green_circle:', title: 'is in sync again' },
   'drift-gave-up': { emoji: ':sos:', title: 'gave up self-healing drift' },
   triaged: { emoji: ':mag:', title: 'alert triaged' },
+  'triage-resolved': { emoji: ':white_check_mark:', title: 'triaged alert resolved' },
 };
 
 export type SlackText = { type: 'mrkdwn' | 'plain_text'; text: string; emoji?: boolean };

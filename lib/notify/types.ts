@@ -4,7 +4,7 @@
 import type { DriftStatus } from '../drift/types';
 import type { HealthStatus } from '../health/state';
 
-export type HealthEventKind = 'unhealthy' | 'healed' | 'gave-up' | 'remediated' | 'triaged' | DriftEventKind;
+export type HealthEventKind = 'unhealthy' | 'healed' | 'gave-up' | 'remediated' | 'triaged' | 'triage-resolved' | DriftEventKind;
 /** Drift events carry the app's name in `service` and a drift status. */
 export type DriftEventKind = 'drift-found' | 'drift-healed' | 'drift-gave-up';
 

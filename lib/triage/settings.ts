@@ -15,6 +15,8 @@ export interface TriageSettings {
   gate: GateRules;
   continueOnResolve: boolean;
   approvalWindowMs: number;
+  /** How long an Alertmanager triage waits after its report for `resolved`, to follow up (absent in triages started before it existed: none). */
+  followUpWindowMs?: number;
   /** Base URL of Vigil for links in the report (may be empty). */
   publicUrl: string;
   /** Base URL of the Temporal UI for links (may be empty). */
@@ -34,6 +36,7 @@ export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: str
     gate: { silenced: llm.gate.silenced.map((set) => ({ ...set })), noiseAlertnames: [...llm.gate.noiseAlertnames] },
     continueOnResolve: llm.continueOnResolve,
     approvalWindowMs: llm.approvalWindowMs,
+    followUpWindowMs: llm.followUpWindowMs,
     publicUrl: config.server.publicUrl,
     temporalUiUrl: extra.temporalUiUrl ?? config.temporal.uiUrl,
     namespace: extra.namespace ?? config.temporal.namespace,

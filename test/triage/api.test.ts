@@ -1,13 +1,16 @@
 // The Alertmanager webhook and the triage API through the real app, Temporal,
 // worker set and PostgreSQL: dedupe, repeats, resolve, bad payloads (nothing
-// started), manual triage, reading the transcript, cancel.
+// started), the follow-up when an alert resolves after its report, manual
+// triage, reading the transcript, cancel.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { workflowIdOf } from '../../lib/triage/ids';
-import { triageProgressQuery } from '../../workflows/messages';
+import { taskQueues, triageProgressQuery } from '../../workflows/messages';
+import { triageWorkflow } from '../../workflows/triage';
 import type { Reply } from '../fixtures/anthropic';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
+import { saveHistory } from '../helpers/histories';
 import { uniqueName } from '../helpers/harness';
 import { startTriageRig, type TriageRig } from './setup';
 
@@ -41,7 +44,7 @@ describe('triage API', () => {
   let api: TestApi;
   before(async () => {
     rig = await startTriageRig();
-    api = await buildTestApi({ db: rig.db, taskQueuePrefix: rig.temporal.taskQueuePrefix, config: { llm: { ...rig.config.llm, intake: { ...rig.config.llm.intake, maxAlerts: 5, maxLabelValueChars: 100, repeatWindowMs: 3_600_000 } } } });
+    api = await buildTestApi({ db: rig.db, taskQueuePrefix: rig.temporal.taskQueuePrefix, config: { llm: { ...rig.config.llm, intake: { ...rig.config.llm.intake, maxAlerts: 5, maxLabelValueChars: 100, repeatWindowMs: 3_600_000, rememberAcksMs: 0 } } } });
   });
   after(async () => {
     await api?.close();
@@ -61,6 +64,10 @@ describe('triage API', () => {
     const id = `${fp}~2026-11-23T10:00:00.123456789Z`;
     assert.ok(answers.every((response) => response.json().accepted === 1));
     const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
+    await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'following', 'the report out, the alert still firing');
+    // A repeat while the triage waits for the alert to resolve joins it (USE_EXISTING).
+    assert.deepEqual((await post('/api/v1/alerts', body)).json().started, [id]);
+    await post('/api/v1/alerts', { ...payload([{ scenario: 'dedupe', fingerprint: fp, status: 'resolved' }]), status: 'resolved' });
     assert.equal((await handle.result()).status, 'completed');
     assert.equal(rig.anthropic.billed('dedupe').length, 1);
     assert.deepEqual(await runsOf('dedupe'), [{ id, status: 'completed' }]);
@@ -71,6 +78,25 @@ describe('triage API', () => {
     assert.deepEqual(repeat.json().repeats, [id]);
     assert.deepEqual(repeat.json().started, []);
     assert.equal(rig.anthropic.requests.filter((request) => request.scenario === 'dedupe').length, 1);
+  });
+
+  it('with rememberAcksMs, an API process answers identical firing alerts from what Temporal said', async () => {
+    const remembering = await buildTestApi({ db: rig.db, taskQueuePrefix: rig.temporal.taskQueuePrefix, config: { llm: { ...rig.config.llm, followUpWindowMs: 0 } } });
+    try {
+      rig.anthropic.script('remembered', [answer('remembered once')]);
+      const body = payload([{ scenario: 'remembered', fingerprint: fingerprint() }]);
+      const send = () => remembering.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: bearer('operate'), payload: body });
+      const answers = (await Promise.all([send(), send(), send()])).map((response) => response.json());
+      assert.equal(answers.filter((json) => json.started.length === 1).length, 1, 'one start');
+      assert.equal(answers.filter((json) => json.repeats.length === 1).length, 2, 'two repeats');
+      const [id] = answers.find((json) => json.started.length === 1).started as string[];
+      await rig.temporal.client.workflow.getHandle(workflowIdOf(id)).result();
+      assert.deepEqual((await send()).json().repeats, [id]);
+      assert.deepEqual(await runsOf('remembered'), [{ id, status: 'completed' }]);
+      assert.equal(rig.anthropic.billed('remembered').length, 1);
+    } finally {
+      await remembering.close();
+    }
   });
 
   it('a resolved alert signals its running triage; the transcript and budget are readable', async () => {
@@ -102,6 +128,44 @@ describe('triage API', () => {
     const usage = detail.transcript[1].usage;
     assert.ok(usage.input + usage.cacheCreation + usage.cacheRead > 0);
     assert.match(detail.temporalUiUrl, /triage%2F/);
+  });
+
+  it('follows up in Slack once when the alert resolves after the report', async () => {
+    rig.anthropic.script('follow-up', [answer('the shop ran out of disk')]);
+    const fp = fingerprint();
+    const startsAt = '2026-11-23T10:00:00Z';
+    const [id] = (await post('/api/v1/alerts', payload([{ scenario: 'follow-up', fingerprint: fp, startsAt }]))).json().started as string[];
+    const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
+    await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'following', 'waiting for the alert to resolve');
+    const messagesAbout = () => rig.slack.requests.filter((request) => JSON.stringify(request.body).includes(fp.slice(0, 8)) || JSON.stringify(request.body).includes('the shop ran out of disk'));
+    assert.equal(messagesAbout().length, 1, 'the report, and nothing else yet');
+
+    const resolved = { ...payload([{ scenario: 'follow-up', fingerprint: fp, startsAt, status: 'resolved' }]), status: 'resolved' };
+    assert.deepEqual((await post('/api/v1/alerts', resolved)).json().resolved, [id]);
+    await post('/api/v1/alerts', resolved); // Alertmanager sends resolved again: still one follow-up
+    const result = await handle.result();
+    assert.equal(result.status, 'completed');
+    const followUp = JSON.stringify(messagesAbout().at(-1)?.body);
+    assert.equal(messagesAbout().length, 2);
+    assert.match(followUp, /triaged alert resolved/);
+    assert.match(followUp, /ShopDown resolved after \d+ (d|h|min)/);
+    assert.match(followUp, /Triage said: the shop ran out of disk/);
+    const detail = (await api.app.inject({ method: 'GET', url: `/api/v1/triage/${encodeURIComponent(id)}`, headers: bearer('read') })).json();
+    assert.ok(detail.resolvedAt, 'the resolve is recorded with the triage');
+    assert.equal((await handle.query(triageProgressQuery)).phase, 'done');
+    await saveHistory(handle, 'triage-follow-up');
+  });
+
+  it('ends without a follow-up when the alert does not resolve within the window', async () => {
+    rig.anthropic.script('no-follow-up', [answer('still burning')]);
+    const handle = await rig.temporal.client.workflow.start(triageWorkflow, {
+      taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows,
+      workflowId: `triage/${fingerprint()}/2026-11-23T10:00:00Z`,
+      args: [{ alert: { labels: { alertname: 'ShopDown', service: 'shop', scenario: 'no-follow-up' }, annotations: {}, startsAt: '2026-11-23T10:00:00Z' }, source: 'alertmanager', settings: rig.settings({ followUpWindowMs: 1_000 }) }],
+    });
+    assert.equal((await handle.result()).status, 'completed');
+    const about = rig.slack.requests.filter((request) => JSON.stringify(request.body).includes('still burning'));
+    assert.equal(about.length, 1, 'the report only');
   });
 
   it('rejects bad payloads with 400/413 naming the field, and starts nothing', async () => {

@@ -13,6 +13,7 @@ import { triageApproveUpdate, triageCancelSignal, triageProgressQuery, triageRej
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 import { intakeAlert, startTriage, type IntakeOutcome, type StartTriage } from './intake';
+import { RecentAcks } from './recent-acks';
 
 const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 503: ErrorBody };
 const IdParams = Type.Object({ id: Type.String({ pattern: TRIAGE_ID_PATTERN }) });
@@ -27,6 +28,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
     taskQueue: taskQueues.workflows,
     settings: triageSettings(deps.config, { temporalUiUrl: uiUrl, namespace }),
     repeatWindowMs: intake.repeatWindowMs,
+    recentAcks: new RecentAcks(intake.rememberAcksMs),
   };
   const unavailable = (error: unknown) => {
     if (error instanceof HttpError) return error;

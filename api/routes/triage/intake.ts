@@ -8,6 +8,7 @@ import type { TriageSettings } from '../../../lib/triage/settings';
 import type { TriageAlert } from '../../../lib/triage/types';
 import { triageResolvedSignal } from '../../../workflows/messages';
 import type { TriageInput } from '../../../workflows/triage';
+import type { RecentAcks } from './recent-acks';
 
 export type IntakeOutcome = 'started' | 'repeat' | 'resolved' | 'resolved-unknown';
 
@@ -16,6 +17,8 @@ export interface StartTriage {
   taskQueue: string;
   settings: TriageSettings;
   repeatWindowMs: number;
+  /** Answers Temporal gave lately for firing alerts; absent: always ask. */
+  recentAcks?: RecentAcks;
 }
 
 const isAlreadyStarted = (error: unknown) => error instanceof WorkflowExecutionAlreadyStartedError || (error as Error)?.name === 'WorkflowExecutionAlreadyStartedError';
@@ -60,5 +63,6 @@ export async function intakeAlert(options: StartTriage, alert: { status: 'firing
     }
   }
   const { status: _status, ...rest } = alert;
-  return { id, outcome: await startTriage(options, workflowId, { alert: rest, source: 'alertmanager' }) };
+  const start = () => startTriage(options, workflowId, { alert: rest, source: 'alertmanager' });
+  return { id, outcome: await (options.recentAcks ? options.recentAcks.answer(workflowId, start) : start()) };
 }
