@@ -8,6 +8,7 @@
 // nextRetryDelay).
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { Refusal } from '../lib/triage/budget';
 import { GATE_PROMPT, initialMessage, parseGateAnswer, SYSTEM_PROMPT } from '../lib/triage/prompt';
 import { TOOL_DEFINITIONS } from '../lib/triage/tools';
@@ -48,7 +49,11 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
   let clientKey = '';
   function anthropic(): Anthropic {
     const apiKey = process.env[config.llm.apiKeyEnv] ?? '';
-    if (!apiKey) throw ApplicationFailure.nonRetryable(`no API key: env var ${config.llm.apiKeyEnv} (llm.apiKeyEnv) is not set`, LLM_NOT_CONFIGURED);
+    // Expected without a key (the workflow switches to the offline investigator): benign keeps it out of error logs and metrics.
+    if (!apiKey) {
+      const message = `no API key: env var ${config.llm.apiKeyEnv} (llm.apiKeyEnv) is not set`;
+      throw ApplicationFailure.create({ message, type: LLM_NOT_CONFIGURED, nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
+    }
     if (!client || clientKey !== apiKey) {
       client = new Anthropic({ apiKey, baseURL: config.llm.baseUrl || undefined, maxRetries: 0, timeout: config.llm.requestTimeoutMs });
       clientKey = apiKey;
