@@ -61,33 +61,41 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
     return client;
   }
 
-  async function storedTurn(triageId: string, turn: number): Promise<ModelTurnResult | undefined> {
-    const { rows } = await pool.query<{ content: Block[]; stop_reason: StopReason | null; usage: TokenUsage }>(
-      `SELECT content, stop_reason, usage FROM triage_messages WHERE triage_id = $1 AND turn = $2 AND role = 'assistant'`,
+  type Row = StoredMessage & { stop_reason: StopReason | null; usage: TokenUsage | null };
+
+  /** The transcript up to `turn`, in API order (each turn's user message before its answer). */
+  async function transcript(triageId: string, turn: number): Promise<Row[]> {
+    const { rows } = await pool.query<Row>(
+      `SELECT turn, role, content, stop_reason, usage FROM triage_messages WHERE triage_id = $1 AND turn BETWEEN 1 AND $2 ORDER BY turn, CASE role WHEN 'user' THEN 0 ELSE 1 END`,
       [triageId, turn],
     );
-    if (!rows[0]) return undefined;
-    return { stopReason: rows[0].stop_reason, toolCalls: boundCalls(toolUses(rows[0].content)), usage: rows[0].usage, textChars: textOf(rows[0].content).length, replayed: true };
+    return rows;
   }
 
-  /** Writes this turn's user message unless it is already there (a retry). */
-  async function appendUserTurn(input: ModelTurnInput): Promise<void> {
-    if (input.turn <= 1 || input.continuation) return;
-    const { rows: previous } = await pool.query<{ content: Block[] }>(
-      `SELECT content FROM triage_messages WHERE triage_id = $1 AND turn = $2 AND role = 'assistant'`,
-      [input.triageId, input.turn - 1],
-    );
-    const ids = toolUses(previous[0]?.content ?? []).map((use) => use.id);
+  const answerOf = (rows: Row[], turn: number) => rows.find((row) => row.turn === turn && row.role === 'assistant');
+
+  function replayed(row: Row): ModelTurnResult {
+    return { stopReason: row.stop_reason, toolCalls: boundCalls(toolUses(row.content)), usage: row.usage!, textChars: textOf(row.content).length, replayed: true };
+  }
+
+  /** This turn's user message (tool results, refusals, notes): the stored one on a retry, else written now. */
+  async function withUserTurn(input: ModelTurnInput, rows: Row[]): Promise<Row[]> {
+    if (input.turn <= 1 || input.continuation || rows.some((row) => row.turn === input.turn && row.role === 'user')) return rows;
+    const previous = answerOf(rows, input.turn - 1)?.content ?? [];
+    const ids = toolUses(previous).map((use) => use.id);
     const { rows: results } = await pool.query<{ tool_use_id: string } & StoredToolResult>(
       `SELECT tool_use_id, status, output FROM triage_tool_calls WHERE triage_id = $1 AND tool_use_id = ANY($2)`,
       [input.triageId, ids],
     );
     const byId = Object.fromEntries(results.map((row) => [row.tool_use_id, { status: row.status, output: row.output }]));
-    const content = answerContent(previous[0]?.content ?? [], byId, input.refused ?? [], input.notes ?? []);
-    await pool.query(
+    const content = answerContent(previous, byId, input.refused ?? [], input.notes ?? []);
+    const { rowCount } = await pool.query(
       `INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, $2, 'user', $3) ON CONFLICT (triage_id, turn, role) DO NOTHING`,
       [input.triageId, input.turn, JSON.stringify(content)],
     );
+    // Another attempt wrote it first: what is stored is the transcript.
+    if (!rowCount) return transcript(input.triageId, input.turn);
+    return [...rows, { turn: input.turn, role: 'user', content, stop_reason: null, usage: null }];
   }
 
   return {
@@ -121,14 +129,11 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
     },
 
     async triageModelTurn(input: ModelTurnInput): Promise<ModelTurnResult> {
-      const already = await storedTurn(input.triageId, input.turn);
-      if (already) return already;
+      const stored = await transcript(input.triageId, input.turn);
+      const already = answerOf(stored, input.turn);
+      if (already) return replayed(already);
       const api = anthropic();
-      await appendUserTurn(input);
-      const { rows } = await pool.query<StoredMessage>(
-        `SELECT turn, role, content FROM triage_messages WHERE triage_id = $1 AND turn BETWEEN 1 AND $2 ORDER BY turn, CASE role WHEN 'user' THEN 0 ELSE 1 END`,
-        [input.triageId, input.turn],
-      );
+      const rows = await withUserTurn(input, stored);
       const caching = config.llm.promptCaching;
       const context = Context.current();
       const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
@@ -171,7 +176,7 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
         [input.triageId, input.turn, JSON.stringify(message.content), message.model, message.stop_reason, JSON.stringify(usage), durationMs],
       );
       // Another attempt stored this turn first: what is stored is the transcript.
-      if (!rowCount) return (await storedTurn(input.triageId, input.turn))!;
+      if (!rowCount) return replayed(answerOf(await transcript(input.triageId, input.turn), input.turn)!);
       for (const [kind, value] of Object.entries(usage)) metrics?.triageTokens.inc({ kind }, value);
       const content = message.content as unknown as Block[];
       return { stopReason: message.stop_reason as StopReason | null, toolCalls: boundCalls(toolUses(content)), usage, textChars: textOf(content).length, replayed: false };

@@ -208,13 +208,16 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
       }
       const cap = toolDefinition(call.name)?.maxOutputChars || sources.maxToolOutputChars;
       const { text, truncated } = capOutput(full, cap);
-      await pool.query(
+      const name = call.name.slice(0, 100);
+      const { rowCount } = await pool.query(
         `INSERT INTO triage_tool_calls (triage_id, tool_use_id, turn, name, input, status, output, full_output, truncated, duration_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (triage_id, tool_use_id) DO NOTHING`,
-        [input.triageId, call.id, input.turn, call.name.slice(0, 100), JSON.stringify(call.input), status, text, full.slice(0, FULL_OUTPUT_CHARS), truncated, performance.now() - started],
+        [input.triageId, call.id, input.turn, name, JSON.stringify(call.input), status, text, full.slice(0, FULL_OUTPUT_CHARS), truncated, performance.now() - started],
       );
+      // Another attempt stored this call first: what is stored is what the model sees.
+      if (!rowCount) return (await stored(input.triageId, call.id))!;
       metrics?.triageToolCalls.inc({ tool: toolDefinition(call.name) ? call.name : 'unknown', outcome: status });
-      return (await stored(input.triageId, call.id))!;
+      return { id: call.id, name, status, summary: text.slice(0, SUMMARY_CHARS), truncated };
     },
   };
 }
