@@ -3,7 +3,8 @@
 // a bearer token to Vigil's API (listening on a real port), the triage runs on
 // the project's workers (the model is the Anthropic fixture, scripted to query
 // Prometheus and then answer), its PromQL tool queries that same Prometheus, and
-// the Slack receiver gets the report.
+// the Slack receiver gets the report; when the demo recovers, Alertmanager sends
+// `resolved` and the triage posts its follow-up.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { slackNotifier } from '../../lib/notify';
@@ -74,7 +75,7 @@ describe('end to end: Prometheus alert → Alertmanager → Vigil triage → Sla
     delete process.env[apiKeyEnv];
   });
 
-  it('a failing demo fires DemoDown; the triage queries the same Prometheus and the report reaches Slack', async () => {
+  it('a failing demo fires DemoDown; the triage queries the same Prometheus, the report reaches Slack, and the recovery is followed up', async () => {
     anthropic.script('e2e', [
       {
         content: [
@@ -152,5 +153,15 @@ describe('end to end: Prometheus alert → Alertmanager → Vigil triage → Sla
     assert.match(text, /Alert: DemoDown/);
     assert.match(text, new RegExp(`Root cause: ${ROOT_CAUSE}`));
     assert.ok(text.includes(`/api/v1/triage/${encodeURIComponent(id)}`), text);
+
+    // The demo recovers: the rule stops firing, Alertmanager sends `resolved`, and the triage follows up once.
+    const recovered = await demo.ctl('fail', 'recover');
+    assert.equal(recovered.code, 0, recovered.stdout);
+    const followUp = await eventually(async () => slack.requests.find((request) => JSON.stringify(request.body).includes('triaged alert resolved')), 'the follow-up in Slack', 60_000);
+    const followUpText = JSON.stringify(followUp.body);
+    assert.match(followUpText, /DemoDown resolved after \d+ (s|min)/);
+    assert.match(followUpText, /Triage said: DemoDown: the demo service answers 500s/);
+    const resolvedDetail = (await api.app.inject({ method: 'GET', url: `/api/v1/triage/${encodeURIComponent(id)}`, headers: bearer('read') })).json();
+    assert.ok(resolvedDetail.resolvedAt, 'the resolve is recorded with the triage');
   });
 });
