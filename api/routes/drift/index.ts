@@ -3,15 +3,15 @@
 // its loop's query plus the stored redacted diff; history is PostgreSQL; sync is
 // an update, pause and resume are signals.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import Type from 'typebox';
 import { executionUrl } from '../../../lib/temporal/ui-links';
-import { driftStatusQuery, driftSyncUpdate, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, workflowIds } from '../../../workflows/messages';
+import { driftStatusQuery, driftSyncUpdate, SEARCH_ATTRIBUTES, workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
+import { LoopErrors, loopCaller, LoopName, pauseResumeRoutes } from '../loop-routes';
 
-const AppParams = Type.Object({ app: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' }) });
-const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody };
+const AppParams = Type.Object({ app: LoopName });
+const Errors = LoopErrors;
 const Json = Type.Record(Type.String(), Type.Unknown());
 
 const AppSummary = Type.Object({
@@ -41,22 +41,9 @@ const SyncView = Type.Object({
 
 const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   const { client, namespace, taskQueues, uiUrl } = deps.temporal;
-  const deadline = () => Date.now() + deps.config.temporal.rpcTimeoutMs;
 
   /** A Temporal call for one app: a missing loop is a 404, an unreachable server a 503, a refused update a 409. */
-  async function onApp<T>(name: string, call: () => Promise<T>, withDeadline = true): Promise<T> {
-    try {
-      return withDeadline ? await client.withDeadline(deadline(), call) : await call();
-    } catch (error) {
-      if (error instanceof HttpError) throw error;
-      if (error instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', (error.cause as Error)?.message ?? error.message);
-      if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
-        throw new HttpError(404, 'not_found', `no app "${name}" is being reconciled`);
-      }
-      deps.metrics.dependencyErrors.inc({ dependency: 'temporal' });
-      throw new HttpError(503, 'unavailable', `Temporal did not answer: ${(error as Error).message}`);
-    }
-  }
+  const onApp = loopCaller(deps, (name) => `no app "${name}" is being reconciled`);
 
   app.get(
     '/drift',
@@ -180,44 +167,7 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
     },
   );
 
-  app.post(
-    '/drift/:app/pause',
-    {
-      config: { role: 'operate' },
-      schema: {
-        summary: 'Pause applying (checks go on); until a time, or until resumed',
-        tags: ['drift'],
-        security: [{ bearer: [] }],
-        params: AppParams,
-        body: Type.Object(
-          { reason: Type.String({ minLength: 1, maxLength: 500 }), until: Type.Optional(Type.String({ format: 'date-time' })) },
-          { additionalProperties: false },
-        ),
-        response: { 202: Type.Object({ paused: Type.Boolean(), until: Type.Optional(Type.String()) }), ...Errors },
-      },
-    },
-    async (request, reply) => {
-      const { reason, until } = request.body;
-      const untilMs = until === undefined ? undefined : Date.parse(until);
-      if (untilMs !== undefined && untilMs <= Date.now()) throw new HttpError(400, 'invalid_request', 'body.until: must be in the future', 'body.until');
-      await onApp(request.params.app, () =>
-        client.workflow.getHandle(workflowIds.drift(request.params.app)).signal(pauseSignal, { reason, until: untilMs, by: request.principal!.name }),
-      );
-      return reply.status(202).send({ paused: true, until });
-    },
-  );
-
-  app.post(
-    '/drift/:app/resume',
-    {
-      config: { role: 'operate' },
-      schema: { summary: 'Resume applying (and start self-heal afresh)', tags: ['drift'], security: [{ bearer: [] }], params: AppParams, response: { 202: Type.Object({ paused: Type.Boolean() }), ...Errors } },
-    },
-    async (request, reply) => {
-      await onApp(request.params.app, () => client.workflow.getHandle(workflowIds.drift(request.params.app)).signal(resumeSignal, { by: request.principal!.name }));
-      return reply.status(202).send({ paused: false });
-    },
-  );
+  pauseResumeRoutes(app, deps, { path: '/drift/:app', param: 'app', tag: 'drift', pauses: 'applying', resumeNote: 'and start self-heal afresh', workflowId: workflowIds.drift, onLoop: onApp });
 };
 
 export default drift;

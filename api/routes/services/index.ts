@@ -1,35 +1,22 @@
 // /api/v1/services: the health loops. Reads come from Temporal (the loop's own
 // state, through a query) and PostgreSQL (history); pause and resume are signals.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import Type from 'typebox';
 import { executionUrl } from '../../../lib/temporal/ui-links';
-import { healthStatusQuery, pauseSignal, remediateUpdate, resumeSignal, SEARCH_ATTRIBUTES, workflowIds } from '../../../workflows/messages';
+import { healthStatusQuery, remediateUpdate, SEARCH_ATTRIBUTES, workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
+import { LoopErrors, loopCaller, LoopName, pauseResumeRoutes } from '../loop-routes';
 
-const NameParams = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' }) });
-const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody };
+const NameParams = Type.Object({ name: LoopName });
+const Errors = LoopErrors;
 
 const ServiceSummary = Type.Object({ name: Type.String(), status: Type.String(), workflowId: Type.String(), temporalUiUrl: Type.Optional(Type.String()) });
 
 const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   const { client, namespace, taskQueues, uiUrl } = deps.temporal;
-  const deadline = () => Date.now() + deps.config.temporal.rpcTimeoutMs;
 
-  /** Runs a Temporal call for one service; a missing loop is a 404, an unreachable server a 503. */
-  async function onService<T>(name: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await client.withDeadline(deadline(), call);
-    } catch (error) {
-      if (error instanceof HttpError) throw error;
-      if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
-        throw new HttpError(404, 'not_found', `no service "${name}" is being watched`);
-      }
-      deps.metrics.dependencyErrors.inc({ dependency: 'temporal' });
-      throw new HttpError(503, 'unavailable', `Temporal did not answer: ${(error as Error).message}`);
-    }
-  }
+  const onService = loopCaller(deps, (name) => `no service "${name}" is being watched`);
 
   app.get(
     '/services',
@@ -105,33 +92,6 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
   );
 
   app.post(
-    '/services/:name/pause',
-    {
-      config: { role: 'operate' },
-      schema: {
-        summary: 'Pause remediation (checks go on); until a time, or until resumed',
-        tags: ['services'],
-        security: [{ bearer: [] }],
-        params: NameParams,
-        body: Type.Object(
-          { reason: Type.String({ minLength: 1, maxLength: 500 }), until: Type.Optional(Type.String({ format: 'date-time' })) },
-          { additionalProperties: false },
-        ),
-        response: { 202: Type.Object({ paused: Type.Boolean(), until: Type.Optional(Type.String()) }), ...Errors },
-      },
-    },
-    async (request, reply) => {
-      const { reason, until } = request.body;
-      const untilMs = until === undefined ? undefined : Date.parse(until);
-      if (untilMs !== undefined && untilMs <= Date.now()) throw new HttpError(400, 'invalid_request', 'body.until: must be in the future', 'body.until');
-      await onService(request.params.name, () =>
-        client.workflow.getHandle(workflowIds.health(request.params.name)).signal(pauseSignal, { reason, until: untilMs, by: request.principal!.name }),
-      );
-      return reply.status(202).send({ paused: true, until });
-    },
-  );
-
-  app.post(
     '/services/:name/remediate',
     {
       config: { role: 'operate' },
@@ -156,36 +116,12 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
     },
     async (request) => {
       const { name } = request.params;
-      const handle = client.workflow.getHandle(workflowIds.health(name));
-      try {
-        // Actions may take minutes: no RPC deadline here, the action's own timeout bounds it.
-        return await handle.executeUpdate(remediateUpdate, { args: [{ ...request.body, by: request.principal!.name }] });
-      } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', (error.cause as Error)?.message ?? error.message);
-        if (error instanceof WorkflowNotFoundError) throw new HttpError(404, 'not_found', `no service "${name}" is being watched`);
-        deps.metrics.dependencyErrors.inc({ dependency: 'temporal' });
-        throw new HttpError(503, 'unavailable', `Temporal did not answer: ${(error as Error).message}`);
-      }
+      // Actions may take minutes: no RPC deadline here, the action's own timeout bounds it.
+      return onService(name, () => client.workflow.getHandle(workflowIds.health(name)).executeUpdate(remediateUpdate, { args: [{ ...request.body, by: request.principal!.name }] }), false);
     },
   );
 
-  app.post(
-    '/services/:name/resume',
-    {
-      config: { role: 'operate' },
-      schema: {
-        summary: 'Resume remediation',
-        tags: ['services'],
-        security: [{ bearer: [] }],
-        params: NameParams,
-        response: { 202: Type.Object({ paused: Type.Boolean() }), ...Errors },
-      },
-    },
-    async (request, reply) => {
-      await onService(request.params.name, () => client.workflow.getHandle(workflowIds.health(request.params.name)).signal(resumeSignal, { by: request.principal!.name }));
-      return reply.status(202).send({ paused: false });
-    },
-  );
+  pauseResumeRoutes(app, deps, { path: '/services/:name', param: 'name', tag: 'services', pauses: 'remediation', workflowId: workflowIds.health, onLoop: onService });
 };
 
 export default services;
