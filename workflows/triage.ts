@@ -291,7 +291,9 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   phase = 'reporting';
   status = ending.status;
   limitedBy = ending.limitedBy ?? limitedBy;
-  const report = await finishTriage({ triageId, status: ending.status, budget: use, startedAt, report: ending.report, limitedBy, resolvedAt, alert });
+  // What the report knows; a resolve that arrives while it is written is followed up.
+  const resolvedInReport = resolvedAt;
+  const report = await finishTriage({ triageId, status: ending.status, budget: use, startedAt, report: ending.report, limitedBy, resolvedAt: resolvedInReport, alert });
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: ending.status }]);
   const links = triageLinks(settings, triageId, workflowId);
   if (report) await tell(reportEvent(alert, report, ending.status, links, Date.now()));
@@ -299,7 +301,7 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   const followUpWindowMs = settings.followUpWindowMs ?? 0;
   const waits: Promise<void>[] = [];
   if (proposal) waits.push(awaitDecision());
-  if (report && features.followUp && input.source === 'alertmanager' && resolvedAt === undefined && followUpWindowMs > 0) waits.push(followUp(report, followUpWindowMs));
+  if (report && features.followUp && input.source === 'alertmanager' && resolvedInReport === undefined && followUpWindowMs > 0) waits.push(followUp(report, followUpWindowMs));
   await Promise.all(waits);
   await condition(allHandlersFinished);
   phase = 'done';

@@ -2,7 +2,8 @@
 // (method, path, headers, parsed JSON body) and answers by path:
 //   /status/<code>/…   answers <code> with a body that echoes the request path
 //   /hang/…            never answers (timeouts)
-//   anything else      200 "ok" (what Slack answers)
+//   anything else      200 "ok" (what Slack answers); while `hold` is set the
+//                      answer waits for `release()`
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -16,11 +17,15 @@ export interface ReceivedRequest {
 export interface Receiver {
   url(path: string): string;
   requests: ReceivedRequest[];
+  /** While true, "ok" answers wait for release(). */
+  hold: boolean;
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
+  let held: (() => void)[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -41,19 +46,31 @@ export async function startReceiver(): Promise<Receiver> {
         response.end(`no_service: nothing at ${path} (auth ${request.headers.authorization ?? 'none'})`);
         return;
       }
-      response.writeHead(200, { 'content-type': 'text/plain' });
-      response.end('ok');
+      const answer = () => {
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        response.end('ok');
+      };
+      if (receiver.hold) held.push(answer);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const receiver: Receiver = {
     url: (path) => `http://127.0.0.1:${port}${path}`,
     requests,
+    hold: false,
+    release() {
+      receiver.hold = false;
+      const answers = held;
+      held = [];
+      for (const answer of answers) answer();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  return receiver;
 }

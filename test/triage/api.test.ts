@@ -156,6 +156,25 @@ describe('triage API', () => {
     await saveHistory(handle, 'triage-follow-up');
   });
 
+  it('follows up when the alert resolves while the report is being delivered', async () => {
+    rig.anthropic.script('resolve-while-reporting', [answer('resolved during delivery')]);
+    const fp = fingerprint();
+    rig.slack.hold = true;
+    let id: string;
+    try {
+      [id] = (await post('/api/v1/alerts', payload([{ scenario: 'resolve-while-reporting', fingerprint: fp }]))).json().started as string[];
+      await eventually(async () => rig.slack.requests.some((request) => JSON.stringify(request.body).includes('resolved during delivery')), 'the report on its way to Slack');
+      const resolved = { ...payload([{ scenario: 'resolve-while-reporting', fingerprint: fp, status: 'resolved' }]), status: 'resolved' };
+      assert.deepEqual((await post('/api/v1/alerts', resolved)).json().resolved, [id]);
+    } finally {
+      rig.slack.release();
+    }
+    await rig.temporal.client.workflow.getHandle(workflowIdOf(id)).result();
+    const about = rig.slack.requests.filter((request) => JSON.stringify(request.body).includes('resolved during delivery'));
+    assert.equal(about.length, 2, 'the report, then the follow-up');
+    assert.match(JSON.stringify(about[1].body), /triaged alert resolved/);
+  });
+
   it('ends without a follow-up when the alert does not resolve within the window', async () => {
     rig.anthropic.script('no-follow-up', [answer('still burning')]);
     const handle = await rig.temporal.client.workflow.start(triageWorkflow, {
