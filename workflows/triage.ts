@@ -14,6 +14,7 @@ import {
   isCancellation,
   log,
   patched,
+  setCurrentDetails,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -102,6 +103,10 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [NON_RETRYABLE_NOTIFY_ERROR] },
   });
+
+  /** A tool call, shown in the Temporal UI by its name and (the start of) its input. */
+  const runTool = (input: Parameters<typeof runTriageTool>[0]) =>
+    runTriageTool.executeWithOptions({ summary: `${input.call.name} ${JSON.stringify(input.call.input)}`.replace(/\s+/g, ' ').slice(0, 120) }, [input]);
 
   let status: TriageStatus = 'running';
   let phase: TriageProgress['phase'] = 'gate';
@@ -233,7 +238,10 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
         finalCalls += 1;
         phase = 'final-answer';
       }
-      const result = await triageModelTurn({ triageId, turn, model: settings.model, maxTokens: maxTokensForNextCall(settings.budgets, use, settings.maxTokensPerTurn), mode, refused, notes, continuation });
+      setCurrentDetails(`turn ${turn}: ${mode === 'final' ? 'asking for the final answer' : 'investigating'}; ${use.toolCalls}/${settings.budgets.maxToolCalls} tool calls`);
+      const result = await triageModelTurn.executeWithOptions({ summary: `model turn ${turn}${mode === 'final' ? ' (final answer, no tools)' : ''}` }, [
+        { triageId, turn, model: settings.model, maxTokens: maxTokensForNextCall(settings.budgets, use, settings.maxTokensPerTurn), mode, refused, notes, continuation },
+      ]);
       notes = [];
       refused = [];
       continuation = false;
@@ -256,7 +264,7 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
       const batch = fitToolBatch(result.toolCalls, use, settings.budgets, seen);
       for (const call of batch.run) seen[callKey(call)] = call.id;
       use = { ...use, toolCalls: use.toolCalls + batch.run.length };
-      const outcomes = await Promise.all(batch.run.map((call) => runTriageTool({ triageId, turn, call, labels })));
+      const outcomes = await Promise.all(batch.run.map((call) => runTool({ triageId, turn, call, labels })));
       record(outcomes, batch.refused, Object.fromEntries(result.toolCalls.map((call) => [call.id, call.name])));
       refused = batch.refused;
     }
@@ -266,7 +274,7 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
     phase = 'investigating';
     const plan = offlinePlan(alert).slice(0, Math.max(0, settings.budgets.maxToolCalls - use.toolCalls));
     use = { ...use, toolCalls: use.toolCalls + plan.length };
-    record(await Promise.all(plan.map((call) => runTriageTool({ triageId, turn: 0, call, labels }))), [], {});
+    record(await Promise.all(plan.map((call) => runTool({ triageId, turn: 0, call, labels }))), [], {});
     return { status: 'completed', report: { from: 'offline' } };
   }
 
@@ -309,6 +317,7 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
 
   async function awaitDecision(): Promise<void> {
     phase = 'awaiting-approval';
+    setCurrentDetails(`report sent; waiting for a person to approve or reject: ${proposal?.action ?? 'remediate'} ${proposal?.service ?? ''}`);
     if (!(await condition(() => decision !== undefined, settings.approvalWindowMs))) {
       decision = { kind: 'expired', at: Date.now() };
       await recordTriageDecision({ triageId, decision });
@@ -319,7 +328,10 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   /** The report is out and the alert still fires: when it resolves, say so once. */
   async function followUp(report: TriageReport, windowMs: number): Promise<void> {
     awaitingResolve = true;
-    if (phase !== 'awaiting-approval') phase = 'following';
+    if (phase !== 'awaiting-approval') {
+      phase = 'following';
+      setCurrentDetails('report sent; waiting for the alert to resolve, to follow up');
+    }
     const resolved = await condition(() => resolvedAt !== undefined, windowMs);
     awaitingResolve = false;
     if (!resolved || resolvedAt === undefined) return;
