@@ -3,11 +3,11 @@
 // update as 409 and an unreachable server as 503; and the pause/resume pair,
 // both signals that carry the caller's name.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import Type from 'typebox';
 import { pauseSignal, resumeSignal } from '../../workflows/messages';
 import type { ApiDeps } from '../deps';
 import { ErrorBody, HttpError } from '../errors';
+import { temporalFailure } from '../temporal-errors';
 
 type App = Parameters<FastifyPluginAsyncTypebox>[0];
 
@@ -23,11 +23,7 @@ export function loopCaller(deps: ApiDeps, missing: (name: string) => string): On
     try {
       return withDeadline ? await client.withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, call) : await call();
     } catch (error) {
-      if (error instanceof HttpError) throw error;
-      if (error instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', (error.cause as Error)?.message ?? error.message);
-      if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') throw new HttpError(404, 'not_found', missing(name));
-      deps.metrics.dependencyErrors.inc({ dependency: 'temporal' });
-      throw new HttpError(503, 'unavailable', `Temporal did not answer: ${(error as Error).message}`);
+      throw temporalFailure(deps, error, () => new HttpError(404, 'not_found', missing(name)));
     }
   };
 }

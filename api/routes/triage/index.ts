@@ -3,7 +3,6 @@
 // answers 202 only once Temporal has acknowledged every start and signal, so a
 // failure before that is a 5xx and Alertmanager sends the alerts again.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import Type from 'typebox';
 import { alertmanagerPayloadSchema } from '../../../lib/triage/alertmanager';
 import { manualWorkflowId, TRIAGE_ID_PATTERN, triageIdOf, workflowIdOf } from '../../../lib/triage/ids';
@@ -12,6 +11,7 @@ import { executionUrl } from '../../../lib/temporal/ui-links';
 import { triageApproveUpdate, triageCancelSignal, triageProgressQuery, triageRejectUpdate } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
+import { isWorkflowNotFound, temporalFailure } from '../../temporal-errors';
 import { intakeAlert, startTriage, type IntakeOutcome, type StartTriage } from './intake';
 import { RecentAcks } from './recent-acks';
 
@@ -30,11 +30,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
     repeatWindowMs: intake.repeatWindowMs,
     recentAcks: new RecentAcks(intake.rememberAcksMs),
   };
-  const unavailable = (error: unknown) => {
-    if (error instanceof HttpError) return error;
-    deps.metrics.dependencyErrors.inc({ dependency: 'temporal' });
-    return new HttpError(503, 'unavailable', `Temporal did not answer: ${(error as Error).message}`);
-  };
+  const unavailable = (error: unknown) => temporalFailure(deps, error);
 
   app.post(
     '/alerts',
@@ -177,8 +173,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
           client.workflow.getHandle(workflowIdOf(id)).signal(triageCancelSignal, { by: request.principal!.name, reason: request.body?.reason }),
         );
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') throw new HttpError(404, 'not_found', `no running triage "${id}"`);
-        throw unavailable(error);
+        throw temporalFailure(deps, error, () => new HttpError(404, 'not_found', `no running triage "${id}"`));
       }
       return reply.status(202).send({ id, cancelled: true });
     },
@@ -189,8 +184,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
     try {
       return await call();
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', (error.cause as Error)?.message ?? error.message);
-      if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
+      if (isWorkflowNotFound(error)) {
         // The triage has finished: say what became of its proposal, if it had one.
         const { rows } = await deps.pool.query<{ approval: { kind: string; by?: string } | null }>('SELECT approval FROM triage_runs WHERE id = $1', [id]);
         const approval = rows[0]?.approval;

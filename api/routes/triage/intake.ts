@@ -2,12 +2,13 @@
 // USE_EXISTING so a running triage is reused, and REJECT_DUPLICATE first so a
 // closed one is found; a closed one younger than the repeat window is not
 // started again, an older one is (ALLOW_DUPLICATE). No dedupe table.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { alertWorkflowId, triageIdOf } from '../../../lib/triage/ids';
 import type { TriageSettings } from '../../../lib/triage/settings';
 import type { TriageAlert } from '../../../lib/triage/types';
 import { triageResolvedSignal } from '../../../workflows/messages';
 import type { TriageInput } from '../../../workflows/triage';
+import { isWorkflowNotFound } from '../../temporal-errors';
 import type { RecentAcks } from './recent-acks';
 
 export type IntakeOutcome = 'started' | 'repeat' | 'resolved' | 'resolved-unknown';
@@ -22,7 +23,6 @@ export interface StartTriage {
 }
 
 const isAlreadyStarted = (error: unknown) => error instanceof WorkflowExecutionAlreadyStartedError || (error as Error)?.name === 'WorkflowExecutionAlreadyStartedError';
-const isNotFound = (error: unknown) => error instanceof WorkflowNotFoundError || (error as Error)?.name === 'WorkflowNotFoundError';
 
 /** Starts the triage (or finds it running); resolves once Temporal has acknowledged. */
 export async function startTriage(options: StartTriage, workflowId: string, input: Omit<TriageInput, 'settings'>): Promise<IntakeOutcome> {
@@ -58,7 +58,7 @@ export async function intakeAlert(options: StartTriage, alert: { status: 'firing
       return { id, outcome: 'resolved' };
     } catch (error) {
       // Never triaged, or already finished: nothing to tell.
-      if (isNotFound(error)) return { id, outcome: 'resolved-unknown' };
+      if (isWorkflowNotFound(error)) return { id, outcome: 'resolved-unknown' };
       throw error;
     }
   }
