@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { DriftSpec } from '../../lib/drift/spec';
+import { fileAppSpec } from './specs';
 import { createMetrics, registerDriftStatusGauge } from '../../lib/metrics';
 import { driftWorkflow } from '../../workflows';
 import { pauseSignal, taskQueues, workflowIds } from '../../workflows/messages';
@@ -38,18 +38,7 @@ describe('drift apps gauge', () => {
     for (const side of ['desired', 'live']) mkdirSync(join(root, app, side), { recursive: true });
     writeFileSync(join(root, app, 'desired', 'app.yaml'), JSON.stringify({ target: 'app.json', state: { workers: 4 } }));
     writeFileSync(join(root, app, 'live', 'app.json'), JSON.stringify({ workers: 4 }));
-    const spec: DriftSpec = {
-      app,
-      mode: 'detect',
-      intervalMs: 500,
-      jitterMs: 0,
-      source: { type: 'directory', path: join(root, app, 'desired') },
-      provider: { type: 'file', root: join(root, app, 'live'), format: 'auto' },
-      ignore: [],
-      sensitive: [],
-      heal: { initialBackoffMs: 100, maxBackoffMs: 400, maxAttempts: 3, contestedAfter: 2 },
-      windows: [],
-    };
+    const spec = fileAppSpec(root, app, { intervalMs: 500 });
     const handle = await temporal.client.workflow.start(driftWorkflow, { taskQueue: taskQueues(temporal.taskQueuePrefix).workflows, workflowId: workflowIds.drift(app), args: [{ spec }] });
     handles.push(handle);
     return handle;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { DriftSpec } from '../../lib/drift/spec';
+import { fileAppSpec } from './specs';
 import { driftWorkflow } from '../../workflows';
 import { driftStatusQuery, driftSyncUpdate, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, taskQueues, workflowIds } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';
@@ -38,21 +39,7 @@ describe('drift workflow', () => {
 
   const appName = (prefix: string) => uniqueName(prefix).replace('_', '-');
 
-  function spec(app: string, overrides: Partial<DriftSpec>): DriftSpec {
-    return {
-      app,
-      mode: 'detect',
-      intervalMs: 300,
-      jitterMs: 0,
-      source: { type: 'directory', path: join(root, app, 'desired') },
-      provider: { type: 'file', root: join(root, app, 'live'), format: 'auto' },
-      ignore: [],
-      sensitive: [],
-      heal: { initialBackoffMs: 100, maxBackoffMs: 400, maxAttempts: 3, contestedAfter: 2 },
-      windows: [],
-      ...overrides,
-    };
-  }
+  const spec = (app: string, overrides: Partial<DriftSpec>) => fileAppSpec(root, app, overrides);
 
   /** Desired documents in <root>/<app>/desired, live files in <root>/<app>/live. */
   function layout(app: string, desired: Record<string, unknown>, live: Record<string, unknown>) {
