@@ -13,6 +13,16 @@ import metrics from './plugins/metrics';
 import v1 from './routes/v1';
 import { validatorCompiler } from './validation';
 
+/**
+ * The dashboard shows alert text and model output: nothing it loads may run
+ * script or style from elsewhere, inline, or be framed.
+ */
+export const DASHBOARD_HEADERS = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
@@ -32,7 +42,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(fastifyStatic, { root: join(projectRoot(), 'api', 'dashboard'), prefix: '/', decorateReply: false });
+  await app.register(fastifyStatic, {
+    root: join(projectRoot(), 'api', 'dashboard'),
+    prefix: '/',
+    decorateReply: false,
+    setHeaders: (reply) => void reply.headers(DASHBOARD_HEADERS),
+  });
   await app.register(v1, { prefix: '/api/v1', deps });
   return app;
 }

@@ -36,6 +36,7 @@ export const HEALTH_PATCHES = {
   flapHandOffStands: 'health-flap-hand-off-stands',
   quietWatch: 'health-quiet-watch',
   triageHandOff: 'health-triage-hand-off',
+  pauseMemo: 'health-pause-memo',
 } as const;
 
 /** A round of probes that may take longer than this runs as a regular activity. */

@@ -10,6 +10,7 @@ import {
   continueAsNew,
   proxyActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -226,12 +227,22 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     } else await remediate(Date.now());
   }
 
+  /** Lists (GET /services, the dashboard) read the pause from the memo: no query per service. */
+  function showPause(): void {
+    if (!features.pauseMemo) return;
+    const shown = state.paused && { reason: state.paused.reason, ...(state.paused.by ? { by: state.paused.by } : {}), ...(state.paused.until ? { until: state.paused.until } : {}) };
+    if (JSON.stringify(shown) === JSON.stringify(workflowInfo().memo?.paused)) return;
+    upsertMemo({ paused: shown ?? null });
+  }
+
   setHandler(pauseSignal, (pause) => {
     state.paused = pause;
+    showPause();
     wake = true;
   });
   setHandler(resumeSignal, () => {
     state.paused = undefined;
+    showPause();
     wake = true;
   });
   setHandler(
@@ -304,11 +315,15 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     { key: SEARCH_ATTRIBUTES.service, value: spec.service },
     { key: SEARCH_ATTRIBUTES.status, value: state.counters.status },
   ]);
+  showPause();
 
   const roundsAtStart = state.round;
   for (;;) {
     const now = Date.now();
-    if (state.paused?.until !== undefined && state.paused.until <= now) state.paused = undefined;
+    if (state.paused?.until !== undefined && state.paused.until <= now) {
+      state.paused = undefined;
+      showPause();
+    }
 
     const quietUntil = state.counters.status === 'healthy' && state.counters.consecutiveFailures === 0 ? quietWatchUntil(spec, state, now) : undefined;
     const watched = quietUntil !== undefined && features.quietWatch ? await watchQuietly(spec, state, state.counters, state.round + 1, quietUntil, queues.watch, () => specChanged) : undefined;

@@ -6,6 +6,7 @@ import actions from './actions';
 import config from './config';
 import drift from './drift';
 import metrics from './metrics';
+import overview from './overview';
 import selfcheck from './selfcheck';
 import services from './services';
 import status from './status';
@@ -14,6 +15,7 @@ import triage from './triage';
 const v1: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   await app.register(auth, { tokens: deps.tokens });
   await app.register(status, { deps });
+  await app.register(overview, { deps });
   await app.register(selfcheck, { deps });
   await app.register(config, { deps });
   await app.register(services, { deps });

@@ -31,6 +31,17 @@ const Server = Type.Object(
     /** How long in-flight requests may take to finish once shutdown starts. */
     drainMs: Millis(10_000),
     publicUrl: Type.String({ default: '' }),
+    /** GET /api/v1/events, the dashboard's live feed. */
+    events: Type.Object(
+      {
+        /** How often the overview is rebuilt while at least one stream is open. */
+        pollMs: Type.Integer({ minimum: 200, default: 2000 }),
+        keepaliveMs: Type.Integer({ minimum: 1000, default: 15_000 }),
+        /** Open streams per API process; more are refused with 503. */
+        maxClients: Type.Integer({ minimum: 1, default: 100 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     ops: Type.Object(
       { host: Host('127.0.0.1'), port: Port(8081) },
       { additionalProperties: false, default: {} },

@@ -137,10 +137,16 @@ describe('health workflow', () => {
     try {
       await handle.signal(pauseSignal, { reason: 'deploying', by: 'alice' });
       assert.deepEqual((await eventually(async () => (await statusOf(handle)).paused, 'paused')), { reason: 'deploying', by: 'alice' });
+      // Lists read the pause from the memo, without a query per service.
+      assert.deepEqual(await eventually(async () => (await handle.describe()).memo?.paused, 'the pause in the memo'), { reason: 'deploying', by: 'alice' });
       await handle.signal(resumeSignal);
       await eventually(async () => (await statusOf(handle)).paused === undefined, 'resumed');
-      await handle.signal(pauseSignal, { reason: 'brief', until: Date.now() - 1 });
+      assert.equal((await handle.describe()).memo?.paused, undefined);
+      const until = Date.now() + 1_500;
+      await handle.signal(pauseSignal, { reason: 'brief', until });
+      assert.deepEqual(await eventually(async () => (await handle.describe()).memo?.paused, 'the brief pause in the memo'), { reason: 'brief', until });
       await eventually(async () => (await statusOf(handle)).paused === undefined, 'a pause whose time has passed ends by itself');
+      await eventually(async () => (await handle.describe()).memo?.paused === undefined, 'and leaves the memo');
     } finally {
       await handle.terminate('test done');
     }
@@ -156,7 +162,10 @@ describe('health workflow', () => {
     const handle = await start(service, 3);
     try {
       const firstRun = (await handle.describe()).runId;
+      await handle.signal(pauseSignal, { reason: 'carried', by: 'test' });
       await eventually(async () => (await temporal.client.workflow.getHandle(handle.workflowId).describe()).runId !== firstRun, 'a new run');
+      assert.deepEqual(await eventually(async () => (await statusOf(handle)).paused, 'the pause carried'), { reason: 'carried', by: 'test' });
+      assert.deepEqual((await temporal.client.workflow.getHandle(handle.workflowId).describe()).memo?.paused, { reason: 'carried', by: 'test' }, 'and still in the memo');
       const status = await eventually(async () => {
         const view = await statusOf(handle);
         return view.round >= 5 && view;

@@ -5,25 +5,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { executionUrl } from '../../../lib/temporal/ui-links';
-import { driftStatusQuery, driftSyncUpdate, SEARCH_ATTRIBUTES, workflowIds } from '../../../workflows/messages';
+import { driftStatusQuery, driftSyncUpdate, workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
+import { DriftAppSummary, listDriftApps } from '../../views/drift';
 import { LoopErrors, loopCaller, LoopName, pauseResumeRoutes } from '../loop-routes';
 
 const AppParams = Type.Object({ app: LoopName });
 const Errors = LoopErrors;
 const Json = Type.Record(Type.String(), Type.Unknown());
-
-const AppSummary = Type.Object({
-  app: Type.String(),
-  mode: Type.Optional(Type.String()),
-  status: Type.String({ description: 'unknown, in-sync, drifted, contested, error or paused' }),
-  revision: Type.Optional(Type.String()),
-  lastCheck: Type.Optional(Type.String({ format: 'date-time' })),
-  fields: Type.Optional(Type.Integer()),
-  workflowId: Type.String(),
-  temporalUiUrl: Type.Optional(Type.String()),
-});
 
 const SyncView = Type.Object({
   outcome: Type.String(),
@@ -40,7 +30,7 @@ const SyncView = Type.Object({
 });
 
 const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
-  const { client, namespace, taskQueues, uiUrl } = deps.temporal;
+  const { client, namespace, uiUrl } = deps.temporal;
 
   /** A Temporal call for one app: a missing loop is a 404, an unreachable server a 503, a refused update a 409. */
   const onApp = loopCaller(deps, (name) => `no app "${name}" is being reconciled`);
@@ -49,34 +39,9 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
     '/drift',
     {
       config: { role: 'read' },
-      schema: { summary: 'Apps being reconciled: mode, status, desired revision, last check', tags: ['drift'], security: [{ bearer: [] }], response: { 200: Type.Array(AppSummary), ...Errors } },
+      schema: { summary: 'Apps being reconciled: mode, status, desired revision, last check', tags: ['drift'], security: [{ bearer: [] }], response: { 200: Type.Array(DriftAppSummary), ...Errors } },
     },
-    async () => {
-      const found = await onApp('*', async () => {
-        const executions = [];
-        const query = `VigilKind = 'drift' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueues.workflows}'`;
-        for await (const execution of client.workflow.list({ query })) {
-          const name = execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.app) ?? execution.workflowId.replace(/^drift\//, '');
-          executions.push({ app: name, status: execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status) ?? 'unknown', workflowId: execution.workflowId });
-        }
-        return executions;
-      });
-      const { rows } = await deps.pool.query<{ app: string; mode: string; revision: string | null; checked_at: Date; fields: number }>(
-        'SELECT app, mode, revision, checked_at, fields FROM drift_state WHERE app = ANY($1)',
-        [found.map((entry) => entry.app)],
-      );
-      const stored = new Map(rows.map((row) => [row.app, row]));
-      return found
-        .map((entry) => {
-          const row = stored.get(entry.app);
-          return {
-            ...entry,
-            ...(row ? { mode: row.mode, revision: row.revision ?? undefined, lastCheck: row.checked_at.toISOString(), fields: row.fields } : {}),
-            temporalUiUrl: executionUrl(uiUrl, namespace, entry.workflowId),
-          };
-        })
-        .sort((a, b) => a.app.localeCompare(b.app));
-    },
+    async () => listDriftApps(deps, (call) => onApp('*', call)),
   );
 
   app.get(

@@ -3,18 +3,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { executionUrl } from '../../../lib/temporal/ui-links';
-import { healthStatusQuery, remediateUpdate, SEARCH_ATTRIBUTES, workflowIds } from '../../../workflows/messages';
+import { healthStatusQuery, remediateUpdate, workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
+import { listServices, ServiceSummary } from '../../views/services';
 import { LoopErrors, loopCaller, LoopName, pauseResumeRoutes } from '../loop-routes';
 
 const NameParams = Type.Object({ name: LoopName });
 const Errors = LoopErrors;
 
-const ServiceSummary = Type.Object({ name: Type.String(), status: Type.String(), workflowId: Type.String(), temporalUiUrl: Type.Optional(Type.String()) });
-
 const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
-  const { client, namespace, taskQueues, uiUrl } = deps.temporal;
+  const { client, namespace, uiUrl } = deps.temporal;
 
   const onService = loopCaller(deps, (name) => `no service "${name}" is being watched`);
 
@@ -24,17 +23,7 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
       config: { role: 'read' },
       schema: { summary: 'Services being watched, with their status', tags: ['services'], security: [{ bearer: [] }], response: { 200: Type.Array(ServiceSummary), ...Errors } },
     },
-    async () =>
-      onService('*', async () => {
-        const found = [];
-        const query = `VigilKind = 'health' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueues.workflows}'`;
-        for await (const execution of client.workflow.list({ query })) {
-          const name = execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.service) ?? execution.workflowId.replace(/^health\//, '');
-          const status = execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status) ?? 'unknown';
-          found.push({ name, status, workflowId: execution.workflowId, temporalUiUrl: executionUrl(uiUrl, namespace, execution.workflowId) });
-        }
-        return found.sort((a, b) => a.name.localeCompare(b.name));
-      }),
+    async () => onService('*', () => listServices(deps)),
   );
 
   app.get(

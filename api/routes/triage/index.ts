@@ -12,12 +12,12 @@ import { triageApproveUpdate, triageCancelSignal, triageProgressQuery, triageRej
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 import { isWorkflowNotFound, temporalFailure } from '../../temporal-errors';
+import { listTriages, TriageStatus, TriageSummary } from '../../views/triage';
 import { intakeAlert, startTriage, type IntakeOutcome, type StartTriage } from './intake';
 import { RecentAcks } from './recent-acks';
 
 const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 503: ErrorBody };
 const IdParams = Type.Object({ id: Type.String({ pattern: TRIAGE_ID_PATTERN }) });
-const Status = Type.Union(['running', 'skipped', 'completed', 'refused', 'cancelled', 'failed'].map((value) => Type.Literal(value)));
 const StringMap = (maxLength: number) => Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,127}$' }), Type.String({ maxLength }), { maxProperties: 64 });
 
 const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
@@ -92,27 +92,17 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         security: [{ bearer: [] }],
         querystring: Type.Object(
           {
-            status: Type.Optional(Status),
+            status: Type.Optional(TriageStatus),
             alertname: Type.Optional(Type.String({ maxLength: 200 })),
             since: Type.Optional(Type.String({ format: 'date-time' })),
             limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())), ...Errors },
+        response: { 200: Type.Array(TriageSummary), ...Errors },
       },
     },
-    async (request) => {
-      const { status, alertname, since, limit } = request.query;
-      const { rows } = await deps.pool.query(
-        `SELECT id, workflow_id AS "workflowId", source, alertname, service, status, gate, budget, report->>'summary' AS summary, started_at AS "startedAt", finished_at AS "finishedAt", resolved_at AS "resolvedAt"
-           FROM triage_runs
-          WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR alertname = $2) AND ($3::timestamptz IS NULL OR started_at >= $3)
-          ORDER BY started_at DESC LIMIT $4`,
-        [status ?? null, alertname ?? null, since ?? null, limit],
-      );
-      return rows;
-    },
+    async (request) => listTriages(deps.pool, request.query),
   );
 
   app.get(

@@ -1,0 +1,41 @@
+// The remediation audit trail as a list, newest first. Targets were redacted
+// when stored; output is an excerpt.
+import type pg from 'pg';
+import Type, { type Static } from 'typebox';
+
+export const ActionRecord = Type.Object({
+  idempotencyKey: Type.String(),
+  service: Type.String(),
+  step: Type.String(),
+  type: Type.String(),
+  target: Type.String(),
+  decidedBy: Type.String(),
+  reason: Type.String(),
+  status: Type.String(),
+  exitCode: Type.Union([Type.Integer(), Type.Null()]),
+  httpStatus: Type.Union([Type.Integer(), Type.Null()]),
+  output: Type.String(),
+  startedAt: Type.String(),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+  durationMs: Type.Union([Type.Number(), Type.Null()]),
+});
+export type ActionRecord = Static<typeof ActionRecord>;
+
+export interface ActionFilter {
+  service?: string;
+  since?: string;
+  limit: number;
+}
+
+export async function listActions(pool: pg.Pool, { service, since, limit }: ActionFilter): Promise<ActionRecord[]> {
+  const { rows } = await pool.query<ActionRecord>(
+    `SELECT idempotency_key AS "idempotencyKey", service, step, action_type AS type, target, decided_by AS "decidedBy", reason, status,
+            exit_code AS "exitCode", http_status AS "httpStatus", left(output, 1000) AS output,
+            to_json(started_at)#>>'{}' AS "startedAt", to_json(finished_at)#>>'{}' AS "finishedAt", duration_ms AS "durationMs"
+       FROM remediation_actions
+      WHERE ($1::text IS NULL OR service = $1) AND ($2::timestamptz IS NULL OR started_at >= $2)
+      ORDER BY started_at DESC LIMIT $3`,
+    [service ?? null, since ?? null, limit],
+  );
+  return rows;
+}
