@@ -22,6 +22,9 @@ export const TriageSummary = Type.Object({
 });
 export type TriageSummary = Static<typeof TriageSummary>;
 
+/** SQL over triage_runs: a proposed remediation nobody has approved or rejected yet, whose window has not ended. */
+export const AWAITING_APPROVAL = "status = 'completed' AND report ? 'remediation' AND approval IS NULL";
+
 export interface TriageFilter {
   status?: string;
   alertname?: string;
@@ -32,7 +35,7 @@ export interface TriageFilter {
 export async function listTriages(pool: pg.Pool, { status, alertname, since, limit }: TriageFilter): Promise<TriageSummary[]> {
   const { rows } = await pool.query<Omit<TriageSummary, 'startedAt' | 'finishedAt' | 'resolvedAt'> & { startedAt: Date; finishedAt: Date | null; resolvedAt: Date | null }>(
     `SELECT id, workflow_id AS "workflowId", source, alertname, service, status, gate, budget, report->>'summary' AS summary,
-            (status = 'completed' AND report ? 'remediation' AND approval IS NULL) AS "awaitingApproval",
+            (${AWAITING_APPROVAL}) AS "awaitingApproval",
             started_at AS "startedAt", finished_at AS "finishedAt", resolved_at AS "resolvedAt"
        FROM triage_runs
       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR alertname = $2) AND ($3::timestamptz IS NULL OR started_at >= $3)

@@ -32,6 +32,7 @@ describe('triage approval', () => {
   });
 
   const post = (url: string, body: object = {}) => api.app.inject({ method: 'POST', url, headers: bearer('operate'), payload: body });
+  const get = async (url: string) => (await api.app.inject({ method: 'GET', url, headers: bearer('read') })).json();
   const proposing = (service: string) => ({
     content: [
       {
@@ -62,6 +63,10 @@ describe('triage approval', () => {
       const { id } = (await post('/api/v1/triage', { labels: { alertname: 'Wedged', service, scenario: 'approve' } })).json();
       const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
       await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'awaiting-approval', 'awaiting approval');
+      // What the dashboard reads to offer Approve / Reject.
+      const waiting = await get(`/api/v1/triage/${encodeURIComponent(id)}`);
+      assert.deepEqual([waiting.awaitingApproval, waiting.approval, waiting.report.remediation.service], [true, null, service]);
+      assert.equal((await get('/api/v1/overview')).triages.find((triage: { id: string }) => triage.id === id).awaitingApproval, true);
 
       const approved = await post(`/api/v1/triage/${encodeURIComponent(id)}/approve`);
       assert.equal(approved.statusCode, 200, approved.body);
@@ -75,9 +80,8 @@ describe('triage approval', () => {
       assert.equal((await handle.result()).status, 'completed');
       await saveHistory(handle, 'triage-approved');
       assert.equal(readFileSync(counter, 'utf8'), 'x\n', 'the remediation ran exactly once');
-      const { rows } = await rig.db.pool.query(`SELECT approval FROM triage_runs WHERE id = $1`, [id]);
-      assert.equal(rows[0].approval.kind, 'approved');
-      assert.equal(rows[0].approval.by, 'operate-user');
+      const decided = await get(`/api/v1/triage/${encodeURIComponent(id)}`);
+      assert.deepEqual([decided.awaitingApproval, decided.approval.kind, decided.approval.by], [false, 'approved', 'operate-user']);
       const actions = await rig.db.pool.query(`SELECT step, status, decided_by FROM remediation_actions WHERE service = $1`, [service]);
       assert.equal(actions.rows.length, 1);
       assert.match(actions.rows[0].decided_by, /operate-user/);

@@ -12,7 +12,7 @@ import { triageApproveUpdate, triageCancelSignal, triageProgressQuery, triageRej
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 import { isWorkflowNotFound, temporalFailure } from '../../temporal-errors';
-import { listTriages, TriageStatus, TriageSummary } from '../../views/triage';
+import { AWAITING_APPROVAL, listTriages, TriageStatus, TriageSummary } from '../../views/triage';
 import { intakeAlert, startTriage, type IntakeOutcome, type StartTriage } from './intake';
 import { RecentAcks } from './recent-acks';
 
@@ -110,7 +110,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
     {
       config: { role: 'read' },
       schema: {
-        summary: 'One triage: status, budget use, gate decision, report and the whole transcript (every model turn, tool call with input and output, usage, timings)',
+        summary: 'One triage: status, budget use, gate decision, report, the fate of a proposed remediation (approval) and the whole transcript (every model turn, tool call with input and output, usage, timings)',
         tags: ['triage'],
         security: [{ bearer: [] }],
         params: IdParams,
@@ -121,8 +121,8 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
       const { id } = request.params;
       const [runs, messages, tools] = await Promise.all([
         deps.pool.query(
-          `SELECT id, workflow_id AS "workflowId", source, alertname, service, fingerprint, labels, annotations, question, status, gate, budget, report,
-                  started_at AS "startedAt", finished_at AS "finishedAt", resolved_at AS "resolvedAt" FROM triage_runs WHERE id = $1`,
+          `SELECT id, workflow_id AS "workflowId", source, alertname, service, fingerprint, labels, annotations, question, status, gate, budget, report, approval,
+                  (${AWAITING_APPROVAL}) AS "awaitingApproval", started_at AS "startedAt", finished_at AS "finishedAt", resolved_at AS "resolvedAt" FROM triage_runs WHERE id = $1`,
           [id],
         ),
         deps.pool.query(`SELECT turn, role, content, model, stop_reason AS "stopReason", usage, duration_ms AS "durationMs", created_at AS "at" FROM triage_messages WHERE triage_id = $1 ORDER BY turn, role DESC`, [id]),
