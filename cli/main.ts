@@ -9,7 +9,8 @@ import { ApiError } from './api-client';
 import { api } from './commands/api';
 import { configCheck } from './commands/config-check';
 import { migrate } from './commands/migrate';
-import { apiCommand, isApiCommand, UsageError } from './commands/service';
+import { apiCommand, isApiCommand } from './operator-commands';
+import { UsageError } from './usage-error';
 import { PortsTaken, up } from './commands/up';
 import { worker } from './commands/worker';
 
@@ -34,6 +35,21 @@ Operator commands (talk to a running API over HTTP):
   service remediate NAME --reason TEXT [--action STEP]
                                         run a ladder step now (default: the next one);
                                         exit 1 if refused or if the step did not succeed
+  drift list                            apps being reconciled, with mode, status, revision
+  drift show APP                        state, pause, self-heal, and every drifted field
+  drift history APP [--limit N]         syncs and status changes
+  drift sync APP [--force] [--dry-run]  compare and apply now; exit 1 if refused or failed
+  drift pause APP --reason TEXT [--until ISO|DURATION]
+  drift resume APP                      stop / start applying (checks go on)
+  triage list [--status S] [--alertname NAME] [--limit N]
+                                        triages, newest first
+  triage show ID                        report, proposed remediation, budget, tool calls
+  triage start --label K=V... [--annotation K=V...] [--question TEXT]
+                                        start a manual triage
+  triage approve ID                     run the proposed remediation (a human's decision);
+                                        exit 1 if refused or if it did not succeed
+  triage reject ID [--reason TEXT]      reject the proposed remediation
+  triage cancel ID [--reason TEXT]      cancel a running triage
   actions [--service NAME] [--limit N]  the remediation audit trail, newest first
   apply                                 re-read the service definitions and apply them
                                         (admin; exit 1 if a definition was rejected)

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { toMs } from '../../lib/config/duration';
 import { cpuTimes, hostSamples } from '../../lib/agent/host-metrics';
 import { UsageError } from '../usage-error';
-import type { Subcommand } from './service';
+import type { Subcommand } from '../operator';
 
 export const AGENT: Subcommand = {
   usage: 'agent --service NAME [--interval 15s] [--mount PATH]... [--once]',

@@ -1,59 +1,20 @@
-// Operator commands over the HTTP API: `vigil service …`, `vigil actions`,
-// `vigil apply`. Human-readable output by default (times as ISO), `--json`
-// prints the API's answer as is. Exit codes: 0 ok, 1 the API said no (or could
-// not be reached), 2 usage.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { toMs } from '../../lib/config/duration';
-import { loadConfig } from '../../lib/config/load';
+// `vigil service …` (the health loops), `vigil actions` (the audit trail) and
+// `vigil apply` (re-read the service definitions), over the HTTP API.
 import type { HealthStatusView, RemediationView } from '../../workflows/messages';
-import { createApiClient, resolveApiTarget, type ApiClient } from '../api-client';
-
-import { UsageError } from '../usage-error';
-import { AGENT } from './agent';
-
-export { UsageError };
+import { iso, isoOf, limitOf, print, required, table, untilOf, type Subcommand } from '../operator';
 
 /** A remediation may run an action for minutes; the API waits for its result. */
 const REMEDIATE_TIMEOUT_MS = 10 * 60_000;
 
-const COMMON = {
-  api: { type: 'string' },
-  config: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-type Values = Record<string, string | boolean | undefined>;
-
-interface Context {
-  api: ApiClient;
-  values: Values;
-  /** Positionals after the command words. */
-  args: string[];
-  out: (text: string) => void;
-}
-
-export interface Subcommand {
-  usage: string;
-  options?: ParseArgsConfig['options'];
-  /** How many positionals it takes. */
-  args: number;
-  run(context: Context): Promise<number>;
-}
-
-const print = (context: Context, body: unknown, human: () => string): number => {
-  context.out(context.values.json ? `${JSON.stringify(body, null, 2)}\n` : human());
-  return 0;
-};
-
-const SERVICE: Record<string, Subcommand> = {
+export const SERVICE: Record<string, Subcommand> = {
   list: {
     usage: 'service list',
     args: 0,
     async run(context) {
-      const services = await context.api.get<{ name: string; status: string }[]>('/services');
+      const services = await context.api.get<{ name: string; status: string; paused?: { reason: string; by?: string; until?: string } }[]>('/services');
+      const pausedOf = ({ paused }: (typeof services)[number]) => (paused ? `${paused.until ? `until ${isoOf(paused.until)}` : 'until resumed'}${paused.by ? ` by ${paused.by}` : ''}: ${paused.reason}` : '-');
       return print(context, services, () =>
-        services.length ? table(['NAME', 'STATUS'], services.map((service) => [service.name, service.status])) : 'no services are being watched\n',
+        services.length ? table(['NAME', 'STATUS', 'REMEDIATION PAUSED'], services.map((service) => [service.name, service.status, pausedOf(service)])) : 'no services are being watched\n',
       );
     },
   },
@@ -113,7 +74,7 @@ const SERVICE: Record<string, Subcommand> = {
   },
 };
 
-const ACTIONS: Subcommand = {
+export const ACTIONS: Subcommand = {
   usage: 'actions [--service NAME] [--limit N]',
   options: { service: { type: 'string' }, limit: { type: 'string' } },
   args: 0,
@@ -130,7 +91,7 @@ const ACTIONS: Subcommand = {
   },
 };
 
-const APPLY: Subcommand = {
+export const APPLY: Subcommand = {
   usage: 'apply',
   args: 0,
   async run(context) {
@@ -142,73 +103,8 @@ const APPLY: Subcommand = {
   },
 };
 
-export const API_USAGE = [
-  ...Object.values(SERVICE).map((command) => command.usage),
-  ACTIONS.usage,
-  APPLY.usage,
-  AGENT.usage,
-];
-
-/** `argv` as given to `vigil`; the command words are its first positionals. */
-export async function apiCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [command, sub] = leadingPositionals(argv);
-  const found = command === 'service' ? SERVICE[sub ?? ''] : command === 'actions' ? ACTIONS : command === 'apply' ? APPLY : command === 'agent' ? AGENT : undefined;
-  if (!found) {
-    const usage = `Usage:\n${API_USAGE.map((line) => `  vigil ${line}\n`).join('')}`;
-    if (argv.includes('--help') || argv.includes('-h')) {
-      process.stdout.write(usage);
-      return 0;
-    }
-    throw new UsageError(`unknown command "${[command, sub].filter(Boolean).join(' ')}"\n${usage}`);
-  }
-  const commandWords = command === 'service' ? 2 : 1;
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, ...found.options } });
-  if (values.help) {
-    process.stdout.write(`Usage: vigil ${found.usage} [--api URL] [--json]\n`);
-    return 0;
-  }
-  const args = positionals.slice(commandWords);
-  if (args.length !== found.args) throw new UsageError(`usage: vigil ${found.usage}`);
-  const target = resolveApiTarget({ api: values.api as string | undefined, env, load: () => loadConfig({ dir: values.config as string | undefined, env }) });
-  return found.run({ api: createApiClient(target), values, args, out: (text) => process.stdout.write(text) });
-}
-
-/** Is this one of the commands above? (`vigil --config DIR service list` is.) */
-export function isApiCommand(argv: string[]): boolean {
-  return API_COMMAND_WORDS.has(leadingPositionals(argv)[0]);
-}
-
-const API_COMMAND_WORDS = new Set(['service', 'actions', 'apply', 'agent']);
-
-/** The positionals, skipping options and their values, so `--config DIR service list` finds `service list`. */
-function leadingPositionals(argv: string[]): string[] {
-  const options = Object.assign({}, COMMON, ACTIONS.options, AGENT.options, ...Object.values(SERVICE).map((command) => command.options)) as ParseArgsConfig['options'];
-  const { tokens } = parseArgs({ args: argv, allowPositionals: true, strict: false, tokens: true, options });
-  return tokens.filter((token) => token.kind === 'positional').map((token) => token.value);
-}
 
 const servicePath = (name: string) => `/services/${encodeURIComponent(name)}`;
-
-function required(values: Values, option: string, command: string): string {
-  const value = values[option];
-  if (typeof value !== 'string' || !value.trim()) throw new UsageError(`${command} needs --${option} TEXT`);
-  return value;
-}
-
-function limitOf(values: Values): number | undefined {
-  if (values.limit === undefined) return undefined;
-  const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, not "${String(values.limit)}"`);
-  return limit;
-}
-
-/** `--until 30m` (from now) or an ISO time → ISO. */
-export function untilOf(value: string, now = Date.now()): string {
-  if (/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(value)) return new Date(now + toMs(value)).toISOString();
-  const at = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(at)) throw new UsageError(`--until must be an ISO time (2025-01-31T18:00:00Z) or a duration (30m, 2h), not "${value}"`);
-  return new Date(at).toISOString();
-}
 
 // ---- human-readable output ----
 
@@ -232,15 +128,6 @@ interface ApplyReport {
   unchanged: string[];
   stopped: string[];
   rejected: string[];
-}
-
-const iso = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
-/** PostgreSQL's `2025-01-31T18:00:00.123456+00:00` → `2025-01-31T18:00:00.123Z`. */
-const isoOf = (text: string) => (Number.isNaN(Date.parse(text)) ? text : new Date(text).toISOString());
-
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  return [header, ...rows].map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd() + '\n').join('');
 }
 
 function formatService(status: ServiceDetail): string {

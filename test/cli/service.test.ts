@@ -17,13 +17,7 @@ import { buildTestApi, TOKENS, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { connectTestTemporal, createTestDatabase, createTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
-import { runVigil } from '../helpers/vigil-process';
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runOperator } from '../helpers/vigil-process';
 
 describe('vigil service, actions and apply against a running API', () => {
   let db: TestDatabase;
@@ -47,17 +41,7 @@ describe('vigil service, actions and apply against a running API', () => {
     definition(fixer, { remediation: { ladder: [{ name: 'flush', action: { type: 'exec', argv: ['/bin/true'] } }], cooldown: '1h' } }),
   ];
 
-  /** Runs `vigil args…` to the end; env as a user would have it (an undefined value unsets), nothing inherited that points elsewhere. */
-  async function vigil(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
-    const merged = { ...inherited, VIGIL_CONFIG_DIR: configDir, VIGIL_API_URL: apiUrl, VIGIL_TOKEN: TOKENS.operate, ...env };
-    const run = runVigil(args, Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)));
-    // 'exit' can come before the pipes are drained; 'close' comes after.
-    const closed = new Promise((resolveClose) => run.child.once('close', resolveClose));
-    const code = await run.exited;
-    await closed;
-    return { code, stdout: run.stdout(), stderr: run.stderr() };
-  }
+  const vigil = (args: string[], env: NodeJS.ProcessEnv = {}) => runOperator(args, { apiUrl, token: TOKENS.operate, configDir }, env);
 
   before(async () => {
     db = await createTestDatabase('cli_service');
@@ -103,8 +87,8 @@ describe('vigil service, actions and apply against a running API', () => {
     const table = await vigil(['service', 'list']);
     assert.equal(table.code, 0, table.stderr);
     const lines = table.stdout.trimEnd().split('\n');
-    assert.match(lines[0], /^NAME\s+STATUS$/);
-    assert.deepEqual(lines.slice(1).map((line) => line.split(/\s+/)), [web, fixer].sort().map((name) => [name, 'healthy']));
+    assert.match(lines[0], /^NAME\s+STATUS\s+REMEDIATION PAUSED$/);
+    assert.deepEqual(lines.slice(1).map((line) => line.split(/\s+/)), [web, fixer].sort().map((name) => [name, 'healthy', '-']));
     // Columns line up: STATUS starts where each status does.
     assert.equal(new Set(lines.map((line) => line.search(/STATUS|healthy/))).size, 1);
   });
@@ -141,6 +125,9 @@ describe('vigil service, actions and apply against a running API', () => {
       return /^paused\s+yes/m.test(ran.stdout) && ran.stdout;
     }, 'show says paused');
     assert.match(shown, new RegExp(`^paused\\s+yes, until ${until.replace(/\./g, '\\.')} by operate-user: deploying$`, 'm'));
+    // The list reads the pause from the loop's memo in Temporal's visibility, which follows shortly after.
+    const listedPaused = new RegExp(`^${web}\\s+healthy\\s+until ${until.replace(/\./g, '\\.')} by operate-user: deploying$`, 'm');
+    await eventually(async () => listedPaused.test((await vigil(['service', 'list'])).stdout), 'the list says paused');
 
     const resumed = await vigil(['service', 'resume', web]);
     assert.deepEqual([resumed.code, resumed.stdout], [0, `resumed remediation of ${web}\n`]);
@@ -194,7 +181,7 @@ describe('vigil service, actions and apply against a running API', () => {
       writeFileSync(join(dir, 'data', 'admin-token'), `${TOKENS.admin}\n`, { mode: 0o600 });
       const ran = await vigil(['service', 'list', '--config', dir], { VIGIL_API_URL: undefined, VIGIL_TOKEN: undefined });
       assert.equal(ran.code, 0, ran.stderr);
-      assert.match(ran.stdout, new RegExp(`^${web}\\s+healthy$`, 'm'));
+      assert.match(ran.stdout, new RegExp(`^${web}\\s+healthy\\s+-$`, 'm'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -69,6 +69,28 @@ export function runVigil(args: string[], env: NodeJS.ProcessEnv): VigilRun {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs an operator command (`vigil service list`, …) to the end against `apiUrl`
+ * with `token`, env as a user would have it: nothing inherited that points
+ * elsewhere, and an `env` value of undefined unsets the variable.
+ */
+export async function runOperator(args: string[], target: { apiUrl: string; token: string; configDir?: string }, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
+  const merged = { ...inherited, VIGIL_CONFIG_DIR: target.configDir ?? settingsOnlyConfigDir(), VIGIL_API_URL: target.apiUrl, VIGIL_TOKEN: target.token, ...env };
+  const run = runVigil(args, Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)));
+  // 'exit' can come before the pipes are drained; 'close' comes after.
+  const closed = new Promise((resolveClose) => run.child.once('close', resolveClose));
+  const code = await run.exited;
+  await closed;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
 /** Waits for the banner's last line; fails with the output if vigil exits or takes too long. */
 export async function waitForBanner(run: VigilRun, timeoutMs = 120_000): Promise<Record<string, string>> {
   const deadline = Date.now() + timeoutMs;
