@@ -7,7 +7,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { HealthSpec } from '../../lib/health/spec';
 import { driftWorkflow, healthWorkflow } from '../../workflows';
 import { taskQueues, workflowIds } from '../../workflows/messages';
 import { buildTestApi, TOKENS, type TestApi } from '../helpers/api';
@@ -15,7 +14,7 @@ import { eventually } from '../helpers/eventually';
 import { uniqueName } from '../helpers/harness';
 import { runOperator } from '../helpers/vigil-process';
 import { fileAppSpec } from '../drift/specs';
-import { startTriageRig, type TriageRig } from '../triage/setup';
+import { countingRestartSpec, proposingRestart, startTriageRig, type TriageRig } from '../triage/setup';
 
 describe('vigil drift and vigil triage against a running API', () => {
   let rig: TriageRig;
@@ -82,20 +81,9 @@ describe('vigil drift and vigil triage against a running API', () => {
 
   it('triage: starts one, shows its proposal, and a human approves it from the terminal exactly once', async () => {
     const restarts = join(root, 'restarts');
-    const spec: HealthSpec = {
-      service,
-      checks: [],
-      ladder: [{ name: 'restart', action: { type: 'exec', argv: [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(restarts)}, 'x\\n')`], timeoutMs: 10_000, expectedExitCodes: [0] }, settleMs: 0 }],
-      maintenance: [],
-      thresholds: { failureThreshold: 2, successThreshold: 1 },
-      limits: { cooldownMs: 0, maxActions: 10, windowMs: 900_000 },
-      flapping: { transitions: 100, windowMs: 600_000 },
-      dependsOn: [],
-      labels: {},
-    };
+    const spec = countingRestartSpec(service, restarts);
     await rig.temporal.client.workflow.start(healthWorkflow, { taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows, workflowId: workflowIds.health(service), args: [{ spec }] });
-    const report = { summary: `${service} is wedged`, rootCause: 'a stuck worker pool', evidence: [], confidence: 'high', nextSteps: ['restart it'], remediation: { service, action: 'restart', reason: 'clears the pool' } };
-    rig.anthropic.script('cli', [{ content: [{ type: 'text', text: `\`\`\`json\n${JSON.stringify(report)}\n\`\`\`` }], stop_reason: 'end_turn' }]);
+    rig.anthropic.script('cli', [proposingRestart(service)]);
 
     assert.equal((await vigil(['triage', 'start', '--label', 'no-equals-sign'])).code, 2);
     const started = await vigil(['triage', 'start', '--label', 'alertname=Wedged', '--label', `service=${service}`, '--label', 'scenario=cli', '--question', 'why is it stuck?']);
@@ -106,8 +94,8 @@ describe('vigil drift and vigil triage against a running API', () => {
     await eventually(async () => new RegExp(`^\\S+Z\\s+${id}\\s+Wedged\\s+${service}\\s+completed, awaiting approval\\s+${service} is wedged$`, 'm').test((await vigil(['triage', 'list'])).stdout), 'listed as awaiting approval');
     const shown = await vigil(['triage', 'show', id]);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /^Root cause \(confidence high\)\n {2}a stuck worker pool$/m);
-    assert.match(shown.stdout, new RegExp(`^Proposed remediation\\n {2}restart on ${service}: clears the pool\\n {2}awaiting approval: vigil triage approve ${id}$`, 'm'));
+    assert.match(shown.stdout, /^Root cause \(confidence high\)\n {2}stuck worker pool$/m);
+    assert.match(shown.stdout, new RegExp(`^Proposed remediation\\n {2}restart on ${service}: clears the stuck pool\\n {2}awaiting approval: vigil triage approve ${id}$`, 'm'));
 
     assert.equal((await vigil(['triage', 'approve', id], TOKENS.read)).code, 1, 'a read token may not approve');
     const approved = await vigil(['triage', 'approve', id]);

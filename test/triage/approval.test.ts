@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { HealthSpec } from '../../lib/health/spec';
 import { workflowIdOf } from '../../lib/triage/ids';
 import { healthWorkflow } from '../../workflows';
 import { taskQueues, triageProgressQuery, workflowIds } from '../../workflows/messages';
@@ -14,7 +13,7 @@ import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { uniqueName } from '../helpers/harness';
 import { saveHistory } from '../helpers/histories';
-import { startTriageRig, type TriageRig } from './setup';
+import { countingRestartSpec, proposingRestart, startTriageRig, type TriageRig } from './setup';
 
 describe('triage approval', () => {
   let rig: TriageRig;
@@ -33,33 +32,13 @@ describe('triage approval', () => {
 
   const post = (url: string, body: object = {}) => api.app.inject({ method: 'POST', url, headers: bearer('operate'), payload: body });
   const get = async (url: string) => (await api.app.inject({ method: 'GET', url, headers: bearer('read') })).json();
-  const proposing = (service: string) => ({
-    content: [
-      {
-        type: 'text' as const,
-        text: `\`\`\`json\n{"summary":"${service} is wedged","rootCause":"stuck worker pool","evidence":[],"confidence":"high","nextSteps":["restart"],"remediation":{"service":"${service}","action":"restart","reason":"clears the stuck pool"}}\n\`\`\``,
-      },
-    ],
-    stop_reason: 'end_turn' as const,
-  });
-
   it('runs the approved remediation once and records who approved it', async () => {
     const service = uniqueName('wedged').replace('_', '-');
     const counter = join(dir, `${service}.restarts`);
-    const spec: HealthSpec = {
-      service,
-      checks: [],
-      ladder: [{ name: 'restart', action: { type: 'exec', argv: [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x\\n')`], timeoutMs: 10_000, expectedExitCodes: [0] }, settleMs: 0 }],
-      maintenance: [],
-      thresholds: { failureThreshold: 2, successThreshold: 1 },
-      limits: { cooldownMs: 0, maxActions: 10, windowMs: 900_000 },
-      flapping: { transitions: 100, windowMs: 600_000 },
-      dependsOn: [],
-      labels: {},
-    };
+    const spec = countingRestartSpec(service, counter);
     const health = await rig.temporal.client.workflow.start(healthWorkflow, { taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows, workflowId: workflowIds.health(service), args: [{ spec }] });
     try {
-      rig.anthropic.script('approve', [proposing(service)]);
+      rig.anthropic.script('approve', [proposingRestart(service)]);
       const { id } = (await post('/api/v1/triage', { labels: { alertname: 'Wedged', service, scenario: 'approve' } })).json();
       const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
       await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'awaiting-approval', 'awaiting approval');
@@ -91,7 +70,7 @@ describe('triage approval', () => {
   });
 
   it('rejection records who rejected; a triage without a proposal has nothing to approve', async () => {
-    rig.anthropic.script('reject', [proposing('nothing-here')]);
+    rig.anthropic.script('reject', [proposingRestart('nothing-here')]);
     const { id } = (await post('/api/v1/triage', { labels: { alertname: 'Wedged', scenario: 'reject' } })).json();
     const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
     await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'awaiting-approval', 'awaiting approval');

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VigilConfig } from '../../lib/config/schema';
+import type { HealthSpec } from '../../lib/health/spec';
 import { createMetrics, type Metrics } from '../../lib/metrics';
 import { slackNotifier } from '../../lib/notify';
 import { triageSettings, type TriageSettings } from '../../lib/triage/settings';
@@ -96,4 +97,25 @@ export async function startTriageRig(options: { prometheus?: boolean; config?: R
       await db.close();
     },
   };
+}
+
+/** A health loop with no checks whose one ladder step, restart, appends a line to `counter`: how many times it ran. */
+export function countingRestartSpec(service: string, counter: string): HealthSpec {
+  return {
+    service,
+    checks: [],
+    ladder: [{ name: 'restart', action: { type: 'exec', argv: [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x\\n')`], timeoutMs: 10_000, expectedExitCodes: [0] }, settleMs: 0 }],
+    maintenance: [],
+    thresholds: { failureThreshold: 2, successThreshold: 1 },
+    limits: { cooldownMs: 0, maxActions: 10, windowMs: 900_000 },
+    flapping: { transitions: 100, windowMs: 600_000 },
+    dependsOn: [],
+    labels: {},
+  };
+}
+
+/** A scripted model turn whose final report proposes restarting `service`. */
+export function proposingRestart(service: string) {
+  const report = { summary: `${service} is wedged`, rootCause: 'stuck worker pool', evidence: [], confidence: 'high', nextSteps: ['restart'], remediation: { service, action: 'restart', reason: 'clears the stuck pool' } };
+  return { content: [{ type: 'text' as const, text: `\`\`\`json\n${JSON.stringify(report)}\n\`\`\`` }], stop_reason: 'end_turn' as const };
 }
