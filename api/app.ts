@@ -8,10 +8,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { projectRoot } from '../lib/paths';
 import type { ApiDeps } from './deps';
-import { ErrorBody, installErrorHandlers } from './errors';
+import { ErrorBody, HttpError, installErrorHandlers } from './errors';
+import { trackAllowedMethods } from './method-not-allowed';
 import metrics from './plugins/metrics';
 import v1 from './routes/v1';
-import { validatorCompiler } from './validation';
+import { findNulCharacter, validatorCompiler } from './validation';
 
 /**
  * The dashboard shows alert text and model output: nothing it loads may run
@@ -32,11 +33,19 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
 
-  installErrorHandlers(app);
+  installErrorHandlers(app, trackAllowedMethods(app));
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
+      const field = findNulCharacter(value, part);
+      if (field) throw new HttpError(400, 'invalid_request', `${field}: must not contain the NUL character (\\u0000)`, field);
+    }
+  });
   app.addSchema(ErrorBody);
   await app.register(metrics, { metrics: deps.metrics });
   await app.register(swagger, {
     openapi: {
+      // 3.1: its schemas are JSON Schema, so rules such as propertyNames (label names) reach the document.
+      openapi: '3.1.0',
       info: { title: 'Vigil API', version: deps.version, description: 'Start, query and signal Vigil\'s durable loops.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },

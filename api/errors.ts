@@ -3,6 +3,7 @@
 // 4xx show their message; 5xx say "internal error" and carry the request id.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import type { AllowedMethods } from './method-not-allowed';
 
 export const ErrorBody = Type.Object(
   {
@@ -45,6 +46,8 @@ interface ValidationIssue {
   keyword: string;
   params: Record<string, unknown>;
   message?: string;
+  /** With ajv's `verbose`: the schema holding the failed keyword. */
+  parentSchema?: { propertyNames?: { pattern?: string } };
 }
 
 function describeValidation(context: string, issue: ValidationIssue): { field: string; message: string } {
@@ -57,13 +60,20 @@ function describeValidation(context: string, issue: ValidationIssue): { field: s
     const field = `${base}.${String(issue.params.additionalProperty)}`;
     return { field, message: `${field}: is not a known field` };
   }
+  if (issue.keyword === 'propertyNames') {
+    const field = `${base}.${String(issue.params.propertyName)}`;
+    const pattern = issue.parentSchema?.propertyNames?.pattern;
+    return { field, message: `${field}: is not a valid name${pattern ? ` (must match ${pattern})` : ''}` };
+  }
   return { field: base, message: `${base}: ${issue.message ?? 'is invalid'}` };
 }
 
 export function errorBody(request: FastifyRequest, error: FastifyError | HttpError): { status: number; body: Record<string, unknown> } {
   const validation = (error as FastifyError).validation as ValidationIssue[] | undefined;
   if (validation?.length) {
-    const { field, message } = describeValidation((error as FastifyError).validationContext ?? 'body', validation[0]);
+    // A bad name fails its pattern first; the propertyNames issue after it says which name.
+    const issue = validation.find((candidate) => candidate.keyword === 'propertyNames') ?? validation[0];
+    const { field, message } = describeValidation((error as FastifyError).validationContext ?? 'body', issue);
     return { status: 400, body: { error: 'invalid_request', message, field } };
   }
   if (error instanceof HttpError) {
@@ -81,14 +91,23 @@ export function errorBody(request: FastifyRequest, error: FastifyError | HttpErr
   return { status, body: { error: CODES[status] ?? 'error', message: error.message } };
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+/** `allowedMethods` (api/method-not-allowed.ts) turns a 404 for a known path into a 405. */
+export function installErrorHandlers(app: FastifyInstance, allowedMethods: AllowedMethods = () => []): void {
+  const noRoute = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0];
+    const allowed = allowedMethods(path);
+    if (allowed.length) {
+      return reply.status(405).header('allow', allowed.join(', ')).send({ error: 'method_not_allowed', message: `${path} does not take ${request.method}; it takes ${allowed.join(', ')}` });
+    }
+    return reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${path}` });
+  };
   app.setErrorHandler((error: FastifyError, request, reply: FastifyReply) => {
+    // No route matched: that is the answer, whatever else is wrong with the request (a body without a content type, say).
+    if (request.is404) return noRoute(request, reply);
     const { status, body } = errorBody(request, error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, error: body.error, field: body.field }, 'request rejected');
     return reply.status(status).send(body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler(noRoute);
 }

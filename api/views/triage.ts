@@ -1,5 +1,6 @@
 // Triages as a list, newest first, from PostgreSQL (triage_runs).
 import type pg from 'pg';
+import { utcOrNull } from '../validation';
 import Type, { type Static } from 'typebox';
 
 export const TriageStatus = Type.Union(['running', 'skipped', 'completed', 'refused', 'cancelled', 'failed'].map((value) => Type.Literal(value)));
@@ -25,14 +26,16 @@ export type TriageSummary = Static<typeof TriageSummary>;
 /** SQL over triage_runs: a proposed remediation nobody has approved or rejected yet, whose window has not ended. */
 export const AWAITING_APPROVAL = "status = 'completed' AND report ? 'remediation' AND approval IS NULL";
 
+export const TRIAGES_LIMIT = { default: 50, maximum: 500 };
+
 export interface TriageFilter {
   status?: string;
   alertname?: string;
   since?: string;
-  limit: number;
+  limit?: number;
 }
 
-export async function listTriages(pool: pg.Pool, { status, alertname, since, limit }: TriageFilter): Promise<TriageSummary[]> {
+export async function listTriages(pool: pg.Pool, { status, alertname, since, limit = TRIAGES_LIMIT.default }: TriageFilter): Promise<TriageSummary[]> {
   const { rows } = await pool.query<Omit<TriageSummary, 'startedAt' | 'finishedAt' | 'resolvedAt'> & { startedAt: Date; finishedAt: Date | null; resolvedAt: Date | null }>(
     `SELECT id, workflow_id AS "workflowId", source, alertname, service, status, gate, budget, report->>'summary' AS summary,
             (${AWAITING_APPROVAL}) AS "awaitingApproval",
@@ -40,7 +43,7 @@ export async function listTriages(pool: pg.Pool, { status, alertname, since, lim
        FROM triage_runs
       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR alertname = $2) AND ($3::timestamptz IS NULL OR started_at >= $3)
       ORDER BY started_at DESC LIMIT $4`,
-    [status ?? null, alertname ?? null, since ?? null, limit],
+    [status ?? null, alertname ?? null, utcOrNull(since), limit],
   );
   return rows.map((row) => ({ ...row, startedAt: row.startedAt.toISOString(), finishedAt: row.finishedAt?.toISOString() ?? null, resolvedAt: row.resolvedAt?.toISOString() ?? null }));
 }

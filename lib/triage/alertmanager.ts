@@ -2,6 +2,7 @@
 // intake limits in config. The route validates with it, so a bad payload gets a
 // 400 naming the field and nothing is started.
 import Type, { type Static } from 'typebox';
+import { NameMap } from '../name-map';
 
 export interface IntakeLimits {
   maxAlerts: number;
@@ -11,8 +12,8 @@ export interface IntakeLimits {
 const LabelName = '^[a-zA-Z_][a-zA-Z0-9_]{0,127}$';
 
 export function alertmanagerPayloadSchema(limits: IntakeLimits) {
-  const Labels = Type.Record(Type.String({ pattern: LabelName }), Type.String({ maxLength: limits.maxLabelValueChars }), { maxProperties: 64 });
-  const Annotations = Type.Record(Type.String({ pattern: LabelName }), Type.String({ maxLength: 16 * limits.maxLabelValueChars }), { maxProperties: 64 });
+  const Labels = NameMap(LabelName, Type.String({ maxLength: limits.maxLabelValueChars }), { maxProperties: 64 });
+  const Annotations = NameMap(LabelName, Type.String({ maxLength: 16 * limits.maxLabelValueChars }), { maxProperties: 64 });
   const Alert = Type.Object(
     {
       status: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),

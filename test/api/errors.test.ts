@@ -60,10 +60,68 @@ describe('API errors: one JSON shape, 4xx naming the field, never a 500 for bad 
     assert.equal(response.json().error, 'unsupported_media_type');
   });
 
+  it('refuses the NUL character anywhere in a request (PostgreSQL cannot store it), naming where it is', async () => {
+    const inBody = await post(JSON.stringify({ note: 'a\u0000b' }));
+    assert.equal(inBody.statusCode, 400);
+    assert.deepEqual(inBody.json(), { error: 'invalid_request', message: 'body.note: must not contain the NUL character (\\u0000)', field: 'body.note' });
+    const inName = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/triage',
+      headers: { ...bearer('operate'), 'content-type': 'application/json' },
+      payload: JSON.stringify({ labels: { alertname: 'Down' }, annotations: { 'a\u0000': 'x' } }),
+    });
+    assert.deepEqual([inBody.statusCode, inName.json().field], [400, 'body.annotations.a\\u0000']);
+    const inQuery = await api.app.inject({ method: 'GET', url: '/api/v1/triage?alertname=Down%00', headers: bearer('read') });
+    assert.deepEqual([inQuery.statusCode, inQuery.json().field], [400, 'querystring.alertname']);
+  });
+
+  it('names a label whose name is not a label name, and an epoch time past what a date can hold', async () => {
+    const label = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/metrics',
+      headers: { ...bearer('operate'), 'content-type': 'application/json' },
+      payload: JSON.stringify({ service: 'web', metrics: [{ name: 'up', value: 1, labels: { 'x-bad': 'y' } }] }),
+    });
+    assert.equal(label.statusCode, 400);
+    assert.deepEqual(label.json(), {
+      error: 'invalid_request',
+      message: 'body.metrics.0.labels.x-bad: is not a valid name (must match ^[a-zA-Z_][a-zA-Z0-9_]{0,99}$)',
+      field: 'body.metrics.0.labels.x-bad',
+    });
+    const farFuture = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/metrics',
+      headers: { ...bearer('operate'), 'content-type': 'application/json' },
+      payload: JSON.stringify({ service: 'web', metrics: [{ name: 'up', value: 1, ts: 1.6876e18 }] }),
+    });
+    assert.equal(farFuture.statusCode, 400, farFuture.body);
+    assert.match(farFuture.json().field, /^body\.metrics\.0\.ts/);
+  });
+
+  it('documents limit parameters as optional, with their default', async () => {
+    const document = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const parameters = document.paths['/api/v1/actions'].get.parameters as { name: string; required?: boolean; schema: { default?: number } }[];
+    const limit = parameters.find((parameter) => parameter.name === 'limit')!;
+    assert.deepEqual([limit.required ?? false, limit.schema.default], [false, 100]);
+  });
+
   it('answers 404 with the same shape for unknown routes', async () => {
     const response = await api.app.inject({ method: 'GET', url: '/api/v1/nothing-here?x=1', headers: bearer('admin') });
     assert.equal(response.statusCode, 404);
     assert.deepEqual(response.json(), { error: 'not_found', message: 'no route GET /api/v1/nothing-here' });
+    assert.equal((await api.app.inject({ method: 'POST', url: '/api/v1/nothing-here', headers: bearer('admin') })).statusCode, 404);
+  });
+
+  it('answers 405 with an Allow header for a known path asked with a method it does not take', async () => {
+    const response = await api.app.inject({ method: 'DELETE', url: '/api/v1/status', headers: bearer('admin') });
+    assert.equal(response.statusCode, 405);
+    assert.equal(response.headers.allow, 'GET, HEAD');
+    assert.deepEqual(response.json(), { error: 'method_not_allowed', message: '/api/v1/status does not take DELETE; it takes GET, HEAD' });
+    const withParams = await api.app.inject({ method: 'PUT', url: '/api/v1/services/web/pause', headers: bearer('admin') });
+    assert.deepEqual([withParams.statusCode, withParams.headers.allow], [405, 'POST']);
+    // A method that carries a body, sent without a content type: still 405, not a complaint about the body.
+    const query = await api.app.inject({ method: 'QUERY' as 'GET', url: '/api/v1/status', headers: bearer('admin') });
+    assert.deepEqual([query.statusCode, query.headers.allow], [405, 'GET, HEAD']);
   });
 
   it('runs the self check when the body is right and a worker is there', async () => {

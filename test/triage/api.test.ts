@@ -238,4 +238,20 @@ describe('triage API', () => {
     assert.equal((await post('/api/v1/triage/manual~nope/cancel', {})).statusCode, 404);
     assert.equal((await api.app.inject({ method: 'GET', url: '/api/v1/triage/manual~nope', headers: bearer('read') })).statusCode, 404);
   });
+
+  it('finds a triage right after it is started, before its first step has written its row', async () => {
+    // An API on queues no worker polls: the triage is started and stays at its first step.
+    const idle = await buildTestApi({ db: rig.db, taskQueuePrefix: uniqueName('idle') });
+    try {
+      const created = await idle.app.inject({ method: 'POST', url: '/api/v1/triage', headers: bearer('operate'), payload: { labels: { alertname: 'JustStarted' } } });
+      assert.equal(created.statusCode, 202, created.body);
+      const { id, workflowId } = created.json();
+      const shown = await idle.app.inject({ method: 'GET', url: `/api/v1/triage/${encodeURIComponent(id)}`, headers: bearer('read') });
+      assert.equal(shown.statusCode, 200, shown.body);
+      assert.deepEqual([shown.json().status, shown.json().workflowId, shown.json().transcript, shown.json().report], ['running', workflowId, [], null]);
+      await rig.temporal.client.workflow.getHandle(workflowId).terminate('test done');
+    } finally {
+      await idle.close();
+    }
+  });
 });

@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody } from '../../errors';
-import { ActionRecord, listActions } from '../../views/actions';
+import { Limit } from '../../validation';
+import { ACTIONS_LIMIT, ActionRecord, listActions } from '../../views/actions';
 
 const actions: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get(
@@ -18,7 +19,7 @@ const actions: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps
           {
             service: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' })),
             since: Type.Optional(Type.String({ format: 'date-time' })),
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+            limit: Limit(ACTIONS_LIMIT),
           },
           { additionalProperties: false },
         ),

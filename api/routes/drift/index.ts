@@ -8,11 +8,13 @@ import { executionUrl } from '../../../lib/temporal/ui-links';
 import { driftStatusQuery, driftSyncUpdate, workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
+import { Limit } from '../../validation';
 import { DriftAppSummary, listDriftApps } from '../../views/drift';
 import { LoopErrors, loopCaller, LoopName, pauseResumeRoutes } from '../loop-routes';
 
 const AppParams = Type.Object({ app: LoopName });
 const Errors = LoopErrors;
+const HISTORY_LIMIT = { default: 100, maximum: 1000 };
 const Json = Type.Record(Type.String(), Type.Unknown());
 
 const SyncView = Type.Object({
@@ -81,13 +83,13 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
         tags: ['drift'],
         security: [{ bearer: [] }],
         params: AppParams,
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }),
+        querystring: Type.Object({ limit: Limit(HISTORY_LIMIT) }, { additionalProperties: false }),
         response: { 200: Type.Object({ syncs: Type.Array(Type.Unknown()), events: Type.Array(Type.Unknown()) }), ...Errors },
       },
     },
     async (request) => {
       const { app: name } = request.params;
-      const { limit } = request.query;
+      const { limit = HISTORY_LIMIT.default } = request.query;
       const [syncs, events] = await Promise.all([
         deps.pool.query(
           `SELECT started_at AS at, finished_at AS "finishedAt", revision, kind, trigger, decided_by AS by, status AS outcome, objects, changes, detail, idempotency_key AS key

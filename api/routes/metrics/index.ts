@@ -3,10 +3,15 @@
 // labels, ts), so a retried batch is harmless.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { NameMap } from '../../../lib/name-map';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody } from '../../errors';
+import { Limit, utcOrNull } from '../../validation';
 
 export const MAX_BATCH = 1000;
+const SAMPLES_LIMIT = { default: 1000, maximum: 10_000 };
+/** The latest time JavaScript can hold (year 275760); PostgreSQL's timestamps reach further. */
+const MAX_EPOCH_MS = 8_640_000_000_000_000;
 const ServiceName = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' });
 const MetricName = Type.String({ pattern: '^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$' });
 
@@ -15,8 +20,8 @@ const Sample = Type.Object(
     name: MetricName,
     value: Type.Number(),
     /** ISO time or epoch milliseconds; default: when the API received it. */
-    ts: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Integer({ minimum: 0 })])),
-    labels: Type.Optional(Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,99}$' }), Type.String({ maxLength: 200 }), { maxProperties: 20 })),
+    ts: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS })])),
+    labels: Type.Optional(NameMap('^[a-zA-Z_][a-zA-Z0-9_]{0,99}$', Type.String({ maxLength: 200 }), { maxProperties: 20 })),
   },
   { additionalProperties: false },
 );
@@ -66,7 +71,7 @@ const metrics: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps
             service: ServiceName,
             name: Type.Optional(MetricName),
             since: Type.Optional(Type.String({ format: 'date-time' })),
-            limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
+            limit: Limit(SAMPLES_LIMIT),
           },
           { additionalProperties: false },
         ),
@@ -79,12 +84,12 @@ const metrics: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps
       },
     },
     async (request) => {
-      const { service, name, since, limit } = request.query;
+      const { service, name, since, limit = SAMPLES_LIMIT.default } = request.query;
       const { rows } = await deps.pool.query(
         `SELECT name, value, to_json(ts)#>>'{}' AS ts, labels FROM metric_samples
           WHERE service = $1 AND ($2::text IS NULL OR name = $2) AND ($3::timestamptz IS NULL OR ts >= $3)
           ORDER BY ts DESC, name LIMIT $4`,
-        [service, name ?? null, since ?? null, limit],
+        [service, name ?? null, utcOrNull(since), limit],
       );
       return rows;
     },

@@ -6,11 +6,13 @@ import { executionUrl } from '../../../lib/temporal/ui-links';
 import { healthStatusQuery, remediateUpdate, workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
+import { Limit } from '../../validation';
 import { listServices, ServiceSummary } from '../../views/services';
 import { LoopErrors, loopCaller, LoopName, pauseResumeRoutes } from '../loop-routes';
 
 const NameParams = Type.Object({ name: LoopName });
 const Errors = LoopErrors;
+const HISTORY_LIMIT = { default: 100, maximum: 1000 };
 
 const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   const { client, namespace, uiUrl } = deps.temporal;
@@ -59,13 +61,13 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
         tags: ['services'],
         security: [{ bearer: [] }],
         params: NameParams,
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }),
+        querystring: Type.Object({ limit: Limit(HISTORY_LIMIT) }, { additionalProperties: false }),
         response: { 200: Type.Object({ transitions: Type.Array(Type.Unknown()), checks: Type.Array(Type.Unknown()) }), ...Errors },
       },
     },
     async (request) => {
       const { name } = request.params;
-      const { limit } = request.query;
+      const { limit = HISTORY_LIMIT.default } = request.query;
       const [transitions, checks] = await Promise.all([
         deps.pool.query(
           `SELECT round, from_status AS "from", to_status AS "to", at, reason FROM health_transitions WHERE service = $1 ORDER BY at DESC, round DESC LIMIT $2`,

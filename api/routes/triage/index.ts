@@ -4,6 +4,7 @@
 // failure before that is a 5xx and Alertmanager sends the alerts again.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { NameMap } from '../../../lib/name-map';
 import { alertmanagerPayloadSchema } from '../../../lib/triage/alertmanager';
 import { manualWorkflowId, TRIAGE_ID_PATTERN, triageIdOf, workflowIdOf } from '../../../lib/triage/ids';
 import { triageSettings } from '../../../lib/triage/settings';
@@ -12,13 +13,14 @@ import { triageApproveUpdate, triageCancelSignal, triageProgressQuery, triageRej
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 import { isWorkflowNotFound, temporalFailure } from '../../temporal-errors';
-import { AWAITING_APPROVAL, listTriages, TriageStatus, TriageSummary } from '../../views/triage';
+import { Limit } from '../../validation';
+import { AWAITING_APPROVAL, listTriages, TriageStatus, TriageSummary, TRIAGES_LIMIT } from '../../views/triage';
 import { intakeAlert, startTriage, type IntakeOutcome, type StartTriage } from './intake';
 import { RecentAcks } from './recent-acks';
 
 const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 503: ErrorBody };
 const IdParams = Type.Object({ id: Type.String({ pattern: TRIAGE_ID_PATTERN }) });
-const StringMap = (maxLength: number) => Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,127}$' }), Type.String({ maxLength }), { maxProperties: 64 });
+const StringMap = (maxLength: number) => NameMap('^[a-zA-Z_][a-zA-Z0-9_]{0,127}$', Type.String({ maxLength }), { maxProperties: 64 });
 
 const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   const { client, namespace, taskQueues, uiUrl } = deps.temporal;
@@ -95,7 +97,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
             status: Type.Optional(TriageStatus),
             alertname: Type.Optional(Type.String({ maxLength: 200 })),
             since: Type.Optional(Type.String({ format: 'date-time' })),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+            limit: Limit(TRIAGES_LIMIT),
           },
           { additionalProperties: false },
         ),
@@ -132,7 +134,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         ),
       ]);
       const run = runs.rows[0];
-      if (!run) throw new HttpError(404, 'not_found', `no triage "${id}"`);
+      if (!run) return justStarted(id);
       let progress: unknown;
       if (run.status === 'running') {
         progress = await client
@@ -142,6 +144,32 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
       return { ...run, progress, temporalUiUrl: executionUrl(uiUrl, namespace, run.workflowId), transcript: messages.rows, toolCalls: tools.rows };
     },
   );
+
+  /**
+   * A triage writes its row in its first step, moments after the start is
+   * acknowledged: until then Temporal is the one to ask, so that a GET right
+   * after POST /triage finds it.
+   */
+  async function justStarted(id: string) {
+    const workflowId = workflowIdOf(id);
+    const described = await client
+      .withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () => client.workflow.getHandle(workflowId).describe())
+      .catch((error: unknown) => {
+        throw temporalFailure(deps, error, () => new HttpError(404, 'not_found', `no triage "${id}"`));
+      });
+    const status = described.status.name === 'RUNNING' ? 'running' : described.status.name === 'COMPLETED' ? 'completed' : described.status.name === 'CANCELLED' || described.status.name === 'TERMINATED' ? 'cancelled' : 'failed';
+    return {
+      id,
+      workflowId,
+      status,
+      startedAt: described.startTime.toISOString(),
+      report: null,
+      progress: { phase: 'starting' },
+      temporalUiUrl: executionUrl(uiUrl, namespace, workflowId),
+      transcript: [],
+      toolCalls: [],
+    };
+  }
 
   app.post(
     '/triage/:id/cancel',
