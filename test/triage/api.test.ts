@@ -235,6 +235,8 @@ describe('triage API', () => {
     assert.equal(cancelled.statusCode, 202);
     await eventually(async () => (await rig.db.pool.query(`SELECT status FROM triage_runs WHERE id = $1`, [second.id])).rows[0]?.status === 'cancelled', 'cancelled');
     rig.anthropic.release();
+    const again = await post(`/api/v1/triage/${encodeURIComponent(id)}/cancel`, {});
+    assert.deepEqual([again.statusCode, again.json().message], [409, `triage "${id}" has already finished (completed)`]);
     assert.equal((await post('/api/v1/triage/manual~nope/cancel', {})).statusCode, 404);
     assert.equal((await api.app.inject({ method: 'GET', url: '/api/v1/triage/manual~nope', headers: bearer('read') })).statusCode, 404);
   });

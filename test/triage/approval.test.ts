@@ -88,5 +88,10 @@ describe('triage approval', () => {
     assert.equal(refused.statusCode, 409);
     assert.match(refused.json().message, /proposes no remediation/);
     rig.anthropic.release();
+    // Finished, with nothing proposed: still a refusal (409), not a missing triage.
+    await rig.temporal.client.workflow.getHandle(workflowIdOf(second.id)).result();
+    const afterwards = await post(`/api/v1/triage/${encodeURIComponent(second.id)}/reject`);
+    assert.deepEqual([afterwards.statusCode, afterwards.json().message], [409, `triage "${second.id}" has finished and proposes nothing to decide`]);
+    assert.equal((await post('/api/v1/triage/manual~nobody/approve')).statusCode, 404);
   });
 });

@@ -181,7 +181,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         security: [{ bearer: [] }],
         params: IdParams,
         body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
-        response: { 202: Type.Object({ id: Type.String(), cancelled: Type.Boolean() }), ...Errors },
+        response: { 202: Type.Object({ id: Type.String(), cancelled: Type.Boolean() }), 409: ErrorBody, ...Errors },
       },
     },
     async (request, reply) => {
@@ -191,7 +191,11 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
           client.workflow.getHandle(workflowIdOf(id)).signal(triageCancelSignal, { by: request.principal!.name, reason: request.body?.reason }),
         );
       } catch (error) {
-        throw temporalFailure(deps, error, () => new HttpError(404, 'not_found', `no running triage "${id}"`));
+        if (!isWorkflowNotFound(error)) throw temporalFailure(deps, error);
+        // Its workflow has closed: a triage that has finished cannot be cancelled (409); one never started is not there (404).
+        const { rows } = await deps.pool.query<{ status: string }>('SELECT status FROM triage_runs WHERE id = $1', [id]);
+        if (rows[0]) throw new HttpError(409, 'refused', `triage "${id}" has already finished (${rows[0].status})`);
+        throw new HttpError(404, 'not_found', `no triage "${id}"`);
       }
       return reply.status(202).send({ id, cancelled: true });
     },
@@ -207,7 +211,8 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         const { rows } = await deps.pool.query<{ approval: { kind: string; by?: string } | null }>('SELECT approval FROM triage_runs WHERE id = $1', [id]);
         const approval = rows[0]?.approval;
         if (approval) throw new HttpError(409, 'refused', `already ${approval.kind}${approval.by ? ` by ${approval.by}` : ''}`);
-        throw new HttpError(404, 'not_found', rows[0] ? `triage "${id}" has finished and proposes nothing to decide` : `no triage "${id}"`);
+        if (rows[0]) throw new HttpError(409, 'refused', `triage "${id}" has finished and proposes nothing to decide`);
+        throw new HttpError(404, 'not_found', `no triage "${id}"`);
       }
       throw unavailable(error);
     }
