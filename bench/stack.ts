@@ -28,6 +28,8 @@ import { describeMachine, type Cleanup, type Machine } from './lib';
 export interface BenchStack {
   machine: Machine;
   client: Client;
+  connection: Connection;
+  address: string;
   pool: pg.Pool;
   config: VigilConfig;
   /** Task-queue prefix of this bench's workers. */
@@ -101,5 +103,5 @@ export async function startBenchStack(
   const connection = await Connection.connect({ address: temporal.address });
   cleanup.defer('close client connection', () => connection.close());
   const client = new Client({ connection, namespace: 'default' });
-  return { machine, client, pool, config, prefix, workersStopped };
+  return { machine, client, connection, address: temporal.address, pool, config, prefix, workersStopped };
 }
