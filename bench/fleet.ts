@@ -7,11 +7,10 @@
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HealthSpec } from '../lib/health/spec';
 import { healthWorkflow } from '../workflows';
 import { taskQueues, workflowIds } from '../workflows/messages';
 import { intFlag, runBench, summarize, table, watchCpu, type Cleanup, type CpuShare, type LatencySummary } from './lib';
-import { startBenchStack } from './stack';
+import { httpCheckedService, startBenchStack } from './stack';
 
 const args = process.argv.slice(2);
 const sizesFlag = args[args.indexOf('--sizes') + 1];
@@ -61,17 +60,7 @@ void runBench({
     const stack = await startBenchStack(cleanup, { say });
     const target = await startTarget(cleanup);
     const { intervalMs } = settings;
-    const spec = (n: number): HealthSpec => ({
-      service: `fleet-${n}`,
-      checks: [{ name: 'http', intervalMs, spec: { type: 'http', url: `${target.url}/svc/${n}`, timeoutMs: 2_000, expectedStatus: [200], retry: { retries: 0 } } }],
-      ladder: [],
-      maintenance: [],
-      thresholds: { failureThreshold: 3, successThreshold: 2 },
-      limits: { cooldownMs: 60_000, maxActions: 3, windowMs: 900_000 },
-      flapping: { transitions: 6, windowMs: 600_000 },
-      dependsOn: [],
-      labels: {},
-    });
+    const spec = (n: number) => httpCheckedService(`fleet-${n}`, `${target.url}/svc/${n}`, intervalMs);
 
     const phases: Phase[] = [];
     let started = 0;

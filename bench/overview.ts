@@ -10,13 +10,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiDeps } from '../api/deps';
 import { buildOverview } from '../api/views/overview';
-import type { HealthSpec } from '../lib/health/spec';
 import { createLogger } from '../lib/log';
 import { createMetrics } from '../lib/metrics';
 import { healthWorkflow } from '../workflows';
 import { taskQueues, workflowIds } from '../workflows/messages';
 import { intFlag, runBench, summarize, table, type LatencySummary } from './lib';
-import { startBenchStack } from './stack';
+import { httpCheckedService, startBenchStack } from './stack';
 
 const args = process.argv.slice(2);
 const settings = {
@@ -52,17 +51,7 @@ void runBench({
       log: createLogger('silent'),
       version: 'bench',
     };
-    const spec = (n: number): HealthSpec => ({
-      service: `svc-${n}`,
-      checks: [{ name: 'http', intervalMs: settings.intervalMs, spec: { type: 'http', url, timeoutMs: 2_000, expectedStatus: [200], retry: { retries: 0 } } }],
-      ladder: [],
-      maintenance: [],
-      thresholds: { failureThreshold: 3, successThreshold: 1 },
-      limits: { cooldownMs: 60_000, maxActions: 3, windowMs: 3_600_000 },
-      flapping: { transitions: 6, windowMs: 600_000 },
-      dependsOn: [],
-      labels: {},
-    });
+    const spec = (n: number) => httpCheckedService(`svc-${n}`, url, settings.intervalMs);
 
     const phases: Phase[] = [];
     let started = 0;

@@ -23,6 +23,7 @@ import { installTemporalRuntime } from '../lib/temporal/runtime';
 import { freePort } from '../test/helpers/ports';
 import { createWorkers, runWorkers, shutdownWorkers } from '../workers/create-workers';
 import { bundleWorkflows } from '../workers/workflow-code';
+import type { HealthSpec } from '../lib/health/spec';
 import { describeMachine, type Cleanup, type Machine } from './lib';
 
 export interface BenchStack {
@@ -104,4 +105,19 @@ export async function startBenchStack(
   cleanup.defer('close client connection', () => connection.close());
   const client = new Client({ connection, namespace: 'default' });
   return { machine, client, connection, address: temporal.address, pool, config, prefix, workersStopped };
+}
+
+/** A watched service with one http check every `intervalMs` and no remediation: the fleet benches' unit. */
+export function httpCheckedService(service: string, url: string, intervalMs: number): HealthSpec {
+  return {
+    service,
+    checks: [{ name: 'http', intervalMs, spec: { type: 'http', url, timeoutMs: 2_000, expectedStatus: [200], retry: { retries: 0 } } }],
+    ladder: [],
+    maintenance: [],
+    thresholds: { failureThreshold: 3, successThreshold: 2 },
+    limits: { cooldownMs: 60_000, maxActions: 3, windowMs: 900_000 },
+    flapping: { transitions: 6, windowMs: 600_000 },
+    dependsOn: [],
+    labels: {},
+  };
 }
