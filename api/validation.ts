@@ -36,10 +36,9 @@ export interface LimitRange {
 export const Limit = (range: LimitRange) => Type.Optional(Type.Integer({ minimum: 1, maximum: range.maximum, default: range.default }));
 
 /**
- * PostgreSQL's text and jsonb cannot hold U+0000, so a request carrying it
- * would fail where it is stored, long after the API said yes (and, for an
- * alert, in every retry of the triage that stores it). Refused up front.
- * Returns the path of the first string or name holding one.
+ * PostgreSQL's text and jsonb cannot hold U+0000. The pool would store it as
+ * U+FFFD (lib/db/pool.ts), silently changing what the client sent: a request
+ * is told instead. Returns the path of the first string or name holding one.
  */
 export function findNulCharacter(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;

@@ -6,6 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { VigilConfig } from '../lib/config/schema';
 import { taskQueues, type QueueKind } from '../workflows/messages';
+import { permanentDatabaseErrors } from './permanent-database-errors';
 import type { WorkflowCode } from './workflow-code';
 
 export interface WorkerSetOptions {
@@ -37,6 +38,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     shutdownGraceTime: workerConfig.shutdownGraceMs,
     // A hung activity must not keep the process from exiting.
     shutdownForceTime: workerConfig.shutdownGraceMs + 5_000,
+    interceptors: { activity: [permanentDatabaseErrors] },
   };
   const activityWorker = (kind: Exclude<QueueKind, 'workflows'>) => {
     const limits = workerConfig.queues[kind];

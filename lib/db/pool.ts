@@ -11,8 +11,35 @@ export interface PoolOptions {
   onError?: (error: Error) => void;
 }
 
+/**
+ * PostgreSQL's text and jsonb cannot hold U+0000, and part of what Vigil stores
+ * comes from outside (a check's output, log lines, tool results): one NUL would
+ * fail the write every time, and with it the loop that makes it. So every
+ * parameter has NUL, raw or JSON-escaped, replaced with U+FFFD before it is sent.
+ */
+export function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') || value.includes('\\u0000') ? value.replaceAll('\u0000', '\uFFFD').replaceAll('\\u0000', '\\ufffd') : value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value === null || typeof value !== 'object' || value instanceof Date || Buffer.isBuffer(value) || 'toPostgres' in value) return value;
+  // pg sends any other object as its JSON text: do that here, so the text can be cleaned.
+  return withoutNul(JSON.stringify(value));
+}
+
+/** pg's client with every query's parameters passed through withoutNul. */
+class NulSafeClient extends pg.Client {}
+const sendQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+NulSafeClient.prototype.query = function query(this: pg.Client, ...args: unknown[]) {
+  const [first, second] = args;
+  if (Array.isArray(second)) args[1] = second.map(withoutNul);
+  else if (first && typeof first === 'object' && Array.isArray((first as { values?: unknown }).values)) {
+    args[0] = { ...first, values: (first as { values: unknown[] }).values.map(withoutNul) };
+  }
+  return sendQuery.apply(this, args);
+} as typeof pg.Client.prototype.query;
+
 export function createPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
+    Client: NulSafeClient,
     connectionString: options.url,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
