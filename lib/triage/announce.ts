@@ -1,6 +1,7 @@
 // What a triage tells the notifiers: its report once written, and a follow-up
 // when the alert resolves after that. Pure, so the workflow and tests share it.
 import type { HealthEvent } from '../notify/types';
+import { executionUrl } from '../temporal/ui-links';
 import type { TriageSettings } from './settings';
 import type { TriageAlert, TriageReport, TriageStatus } from './types';
 
@@ -11,10 +12,7 @@ export interface TriageLinks {
 
 export function triageLinks(settings: TriageSettings, triageId: string, workflowId: string): TriageLinks {
   const vigil = settings.publicUrl ? `${settings.publicUrl.replace(/\/$/, '')}/api/v1/triage/${encodeURIComponent(triageId)}` : undefined;
-  const temporal = settings.temporalUiUrl
-    ? `${settings.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`
-    : undefined;
-  return { vigil, temporal };
+  return { vigil, temporal: executionUrl(settings.temporalUiUrl, settings.namespace, workflowId) };
 }
 
 const subjectOf = (alert: TriageAlert) => alert.labels.service ?? alert.labels.alertname ?? 'alert';
