@@ -41,10 +41,6 @@ export class OverviewFeed {
     };
   }
 
-  get size(): number {
-    return this.listeners.size;
-  }
-
   /** Forgets every listener and stops polling. */
   close(): void {
     this.listeners.clear();
