@@ -15,7 +15,7 @@ import { applyServices } from '../../lib/health/apply';
 import { healthStatusQuery, workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
-import { connectTestTemporal, createTestDatabase, createTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 
 describe('services API and config apply', () => {
   let db: TestDatabase;
@@ -44,13 +44,7 @@ describe('services API and config apply', () => {
     server = createServer((_request, response) => response.end('ok'));
     await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
     port = (server.address() as { port: number }).port;
-    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool });
-    const runs = workers.map((worker) => worker.run());
-    stopWorkers = async () => {
-      for (const worker of workers) worker.shutdown();
-      await Promise.all(runs);
-      await connection.close();
-    };
+    ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool }));
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, config: configFromObject({ log: { level: 'silent' } }) });
   });
   after(async () => {

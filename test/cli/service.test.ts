@@ -15,7 +15,7 @@ import { applyServices } from '../../lib/health/apply';
 import { workflowIds } from '../../workflows/messages';
 import { buildTestApi, TOKENS, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
-import { connectTestTemporal, createTestDatabase, createTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
 import { runOperator } from '../helpers/vigil-process';
 
@@ -49,13 +49,7 @@ describe('vigil service, actions and apply against a running API', () => {
     server = createServer((_request, response) => response.end('ok'));
     await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
     port = (server.address() as { port: number }).port;
-    const { workers, connection } = await createTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool });
-    const runs = workers.map((worker) => worker.run());
-    stopWorkers = async () => {
-      for (const worker of workers) worker.shutdown();
-      await Promise.all(runs);
-      await connection.close();
-    };
+    ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool }));
     // The API's config directory holds the same definitions, so `vigil apply` keeps them.
     configDir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
     writeFileSync(join(configDir, 'vigil.yaml'), '');

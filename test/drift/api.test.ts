@@ -12,7 +12,7 @@ import { webhookNotifier } from '../../lib/notify';
 import { driftStatusQuery, workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
-import { connectTestTemporal, createTestDatabase, createTestWorkers, testConfig, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { connectTestTemporal, createTestDatabase, startTestWorkers, testConfig, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { startReceiver, type Receiver } from '../notify/receiver';
 
 describe('drift API and config apply', () => {
@@ -76,18 +76,12 @@ ${entry.extra ?? ''}`,
     receiver = await startReceiver();
     db = await createTestDatabase('driftapi');
     temporal = await connectTestTemporal();
-    const { workers, connection } = await createTestWorkers({
+    ({ stop: stopWorkers } = await startTestWorkers({
       taskQueuePrefix: temporal.taskQueuePrefix,
       pool: db.pool,
       config: testConfig({ dataDir: join(root, 'data') }),
       notifiers: [webhookNotifier({ name: 'test', url: receiver.url('/hooks/drift') })],
-    });
-    const runs = workers.map((worker) => worker.run());
-    stopWorkers = async () => {
-      for (const worker of workers) worker.shutdown();
-      await Promise.all(runs);
-      await connection.close();
-    };
+    }));
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, configDir: join(root, 'config') });
   });
   after(async () => {

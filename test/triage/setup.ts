@@ -13,7 +13,7 @@ import { slackNotifier } from '../../lib/notify';
 import { triageSettings, type TriageSettings } from '../../lib/triage/settings';
 import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';
 import { startLokiFixture, type LokiFixture } from '../fixtures/loki';
-import { connectTestTemporal, createTestDatabase, createTestWorkers, testConfig, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { connectTestTemporal, createTestDatabase, startTestWorkers, testConfig, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
 import { startReceiver, type Receiver } from '../notify/receiver';
 
@@ -67,14 +67,13 @@ export async function startTriageRig(options: { prometheus?: boolean; config?: R
     ...options.config,
   });
   const metrics = createMetrics();
-  const { workers, connection } = await createTestWorkers({
+  const workers = await startTestWorkers({
     metrics,
     taskQueuePrefix: temporal.taskQueuePrefix,
     pool: db.pool,
     config,
     notifiers: [slackNotifier({ webhookUrl: slack.url('/services/T000/B000/secret') })],
   });
-  const runs = workers.map((worker) => worker.run());
   return {
     db,
     temporal,
@@ -87,9 +86,7 @@ export async function startTriageRig(options: { prometheus?: boolean; config?: R
     apiKeyEnv,
     settings: (overrides = {}) => ({ ...triageSettings(config, { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }), publicUrl: 'http://vigil.test', ...overrides }),
     async close() {
-      for (const worker of workers) worker.shutdown();
-      await Promise.all(runs);
-      await connection.close();
+      await workers.stop();
       await Promise.all([anthropic.close(), loki.close(), slack.close(), prometheus?.stop()]);
       app?.close();
       rmSync(runbooks, { recursive: true, force: true });
