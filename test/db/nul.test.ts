@@ -4,11 +4,11 @@
 // Real PostgreSQL; the loop on the real worker set and dev server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { HealthSpec } from '../../lib/health/spec';
 import { healthWorkflow } from '../../workflows';
 import { taskQueues, workflowIds } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { testHealthSpec } from '../helpers/health-spec';
 
 describe('the NUL character on its way to PostgreSQL', () => {
   let db: TestDatabase;
@@ -43,17 +43,9 @@ describe('the NUL character on its way to PostgreSQL', () => {
 
   it('in a check script\'s output is recorded, and the loop goes on (it used to fail the loop)', async () => {
     const service = uniqueName('nul').replace('_', '-');
-    const spec: HealthSpec = {
-      service,
+    const spec = testHealthSpec(service, {
       checks: [{ name: 'script', intervalMs: 300, spec: { type: 'script', argv: ['/bin/sh', '-c', "printf 'broken\\000pipe'; exit 1"], timeoutMs: 2_000 } }],
-      ladder: [],
-      maintenance: [],
-      thresholds: { failureThreshold: 2, successThreshold: 1 },
-      limits: { cooldownMs: 60_000, maxActions: 3, windowMs: 900_000 },
-      flapping: { transitions: 6, windowMs: 600_000 },
-      dependsOn: [],
-      labels: {},
-    };
+    });
     const handle = await temporal.client.workflow.start(healthWorkflow, { taskQueue: taskQueues(temporal.taskQueuePrefix).workflows, workflowId: workflowIds.health(service), args: [{ spec }] });
     try {
       const stored = await eventually(async () => {

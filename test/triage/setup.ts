@@ -14,6 +14,7 @@ import { triageSettings, type TriageSettings } from '../../lib/triage/settings';
 import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';
 import { startLokiFixture, type LokiFixture } from '../fixtures/loki';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, testConfig, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { testHealthSpec } from '../helpers/health-spec';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
 import { startReceiver, type Receiver } from '../notify/receiver';
 
@@ -98,17 +99,11 @@ export async function startTriageRig(options: { prometheus?: boolean; config?: R
 
 /** A health loop with no checks whose one ladder step, restart, appends a line to `counter`: how many times it ran. */
 export function countingRestartSpec(service: string, counter: string): HealthSpec {
-  return {
-    service,
-    checks: [],
+  return testHealthSpec(service, {
     ladder: [{ name: 'restart', action: { type: 'exec', argv: [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x\\n')`], timeoutMs: 10_000, expectedExitCodes: [0] }, settleMs: 0 }],
-    maintenance: [],
-    thresholds: { failureThreshold: 2, successThreshold: 1 },
     limits: { cooldownMs: 0, maxActions: 10, windowMs: 900_000 },
     flapping: { transitions: 100, windowMs: 600_000 },
-    dependsOn: [],
-    labels: {},
-  };
+  });
 }
 
 /** A scripted model turn whose final report proposes restarting `service`. */

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { HealthSpec } from '../../lib/health/spec';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { testHealthSpec } from '../helpers/health-spec';
 
 describe('flapping', () => {
   let db: TestDatabase;
@@ -37,17 +37,13 @@ describe('flapping', () => {
 
   it('gives up on a flapping service instead of acting on every fall', async () => {
     const service = uniqueName('flappy').replace(/_/g, '-');
-    const spec: HealthSpec = {
-      service,
+    const spec = testHealthSpec(service, {
       checks: [{ name: 'http', intervalMs: 200, spec: { type: 'http', url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, timeoutMs: 1_000 } }],
       ladder: [{ name: 'restart', action: { type: 'exec', argv: ['/bin/true'], timeoutMs: 5_000, expectedExitCodes: [0] }, settleMs: 0 }],
-      maintenance: [],
       thresholds: { failureThreshold: 1, successThreshold: 1 },
       limits: { cooldownMs: 0, maxActions: 100, windowMs: 900_000 },
       flapping: { transitions: 4, windowMs: 600_000 },
-      dependsOn: [],
-      labels: {},
-    };
+    });
     const handle = await temporal.client.workflow.start(healthWorkflow, { taskQueue: taskQueues(temporal.taskQueuePrefix).workflows, workflowId: workflowIds.health(service), args: [{ spec }] });
     try {
       const view = await eventually(async () => {

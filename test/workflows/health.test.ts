@@ -14,6 +14,7 @@ import { configureUpdate, healthStatusQuery, pauseSignal, resumeSignal, SEARCH_A
 import { eventually } from '../helpers/eventually';
 import { saveHistory } from '../helpers/histories';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, testEnvironment, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { testHealthSpec } from '../helpers/health-spec';
 
 describe('health workflow', () => {
   let db: TestDatabase;
@@ -42,17 +43,10 @@ describe('health workflow', () => {
   });
 
   function spec(service: string): HealthSpec {
-    return {
-      service,
+    return testHealthSpec(service, {
       checks: [{ name: 'http', intervalMs: 300, spec: { type: 'http', url: `http://127.0.0.1:${port}/healthz`, timeoutMs: 1_000 } }],
-      ladder: [],
-      maintenance: [],
       thresholds: { failureThreshold: 2, successThreshold: 2 },
-      limits: { cooldownMs: 60_000, maxActions: 3, windowMs: 900_000 },
-      flapping: { transitions: 6, windowMs: 600_000 },
-      dependsOn: [],
-      labels: {},
-    };
+    });
   }
 
   async function start(service: string, maxRoundsPerRun?: number): Promise<WorkflowHandle<typeof healthWorkflow>> {

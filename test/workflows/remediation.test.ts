@@ -15,6 +15,7 @@ import { eventually } from '../helpers/eventually';
 import { startReceiver, type Receiver } from '../notify/receiver';
 import { saveHistory } from '../helpers/histories';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { testHealthSpec } from '../helpers/health-spec';
 
 describe('remediation', () => {
   let db: TestDatabase;
@@ -52,18 +53,13 @@ describe('remediation', () => {
   const noop = (name: string): LadderStep => ({ name, action: { type: 'exec', argv: ['/bin/true'], timeoutMs: 5_000, expectedExitCodes: [0] }, settleMs: 200 });
 
   function spec(service: string, overrides: Partial<HealthSpec> = {}): HealthSpec {
-    return {
-      service,
+    return testHealthSpec(service, {
       checks: [{ name: 'healthz', intervalMs: 250, spec: { type: 'http', url: `http://127.0.0.1:${demo.port}/healthz`, timeoutMs: 500 } }],
       ladder: [restart()],
-      maintenance: [],
-      thresholds: { failureThreshold: 2, successThreshold: 1 },
       limits: { cooldownMs: 0, maxActions: 3, windowMs: 900_000 },
       flapping: { transitions: 100, windowMs: 600_000 },
-      dependsOn: [],
-      labels: {},
       ...overrides,
-    };
+    });
   }
 
   async function watch(service: string, overrides: Partial<HealthSpec> = {}) {

@@ -8,12 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { quoteIdentifier } from '../../lib/db/pool';
-import type { HealthSpec } from '../../lib/health/spec';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
 import { startTestDemo, type TestDemo } from '../helpers/demo';
 import { eventually } from '../helpers/eventually';
 import { testEnvironment, uniqueName } from '../helpers/harness';
+import { testHealthSpec } from '../helpers/health-spec';
 import { freePort } from '../helpers/ports';
 import { runVigil, workerProcessEnv, type VigilRun } from '../helpers/vigil-process';
 
@@ -50,8 +50,7 @@ describe('worker killed mid-action', () => {
 
   it('restarts the service exactly once and the workflow goes on', async () => {
     const counter = join(demo.dir, 'restarts');
-    const spec: HealthSpec = {
-      service,
+    const spec = testHealthSpec(service, {
       checks: [{ name: 'healthz', intervalMs: 250, spec: { type: 'http', url: `http://127.0.0.1:${demo.port}/healthz`, timeoutMs: 500 } }],
       ladder: [
         {
@@ -60,13 +59,9 @@ describe('worker killed mid-action', () => {
           settleMs: 2_000,
         },
       ],
-      maintenance: [],
-      thresholds: { failureThreshold: 2, successThreshold: 1 },
       limits: { cooldownMs: 0, maxActions: 3, windowMs: 900_000 },
       flapping: { transitions: 100, windowMs: 600_000 },
-      dependsOn: [],
-      labels: {},
-    };
+    });
 
     const first = runVigil(['worker'], workerEnv());
     workers.push(first);
