@@ -81,9 +81,11 @@ export function createWatchActivities({ pool, metrics }: ActivityDeps) {
           last[outcome.name] = view;
           nextDue[outcome.name] = at + input.checks.find((check) => check.name === outcome.name)!.intervalMs;
         }
-        // The service as the loop will judge it: the latest view of every check (the watch starts from a healthy one).
+        // The service as the loop will judge it: the latest view of every check (the watch starts from a healthy one),
+        // where a check that did not run this round counts its failure only once (lib/health/state.ts).
         const views = Object.values(last);
-        const verdict = { up: views.every((view) => view.up), anomalous: views.some((view) => view.degraded ?? false) };
+        const verdict: RoundOutcome = { up: views.every((view) => view.up), anomalous: views.some((view) => view.degraded ?? false) };
+        if (!verdict.up && outcomes.every((outcome) => outcome.up)) verdict.repeatsEarlierFailure = true;
         verdicts.push(verdict);
         const judged = applyRound(counters, verdict, input.thresholds);
         counters = judged.counters;

@@ -37,6 +37,7 @@ export const HEALTH_PATCHES = {
   quietWatch: 'health-quiet-watch',
   triageHandOff: 'health-triage-hand-off',
   pauseMemo: 'health-pause-memo',
+  countFailuresOnce: 'health-count-failures-once',
 } as const;
 
 /** A round of probes that may take longer than this runs as a regular activity. */
@@ -70,10 +71,16 @@ export function dueSources(spec: HealthSpec, state: SourceState, now: number) {
   };
 }
 
-/** The service's verdict from the latest view of every source: all up? anything anomalous? */
-export function currentVerdict(spec: HealthSpec, state: SourceState): { up: boolean; anomalous: boolean } {
+/**
+ * The service's verdict from the latest view of every source: all up? anything
+ * anomalous? Given the round's time, a round that is down only on views from
+ * earlier rounds says so (`repeatsEarlierFailure`): it must not count again.
+ */
+export function currentVerdict(spec: HealthSpec, state: SourceState, roundAt?: number): RoundOutcome {
   const views = sources(spec).map(({ name }) => state.lastResults[name]);
-  return { up: views.every((view) => view?.up ?? true), anomalous: views.some((view) => view?.degraded ?? false) };
+  const verdict: RoundOutcome = { up: views.every((view) => view?.up ?? true), anomalous: views.some((view) => view?.degraded ?? false) };
+  if (roundAt === undefined || verdict.up || views.some((view) => view && !view.up && view.at === roundAt)) return verdict;
+  return { ...verdict, repeatsEarlierFailure: true };
 }
 
 /** When the next source is due; Infinity when there is nothing to evaluate. */

@@ -196,7 +196,7 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
 
   /** Judges the service from the latest view of every source; records, announces and remediates a change. */
   async function judgeRound(now: number): Promise<void> {
-    const { counters, transition } = applyRound(state.counters, currentVerdict(spec, state), spec.thresholds);
+    const { counters, transition } = applyRound(state.counters, currentVerdict(spec, state, features.countFailuresOnce ? now : undefined), spec.thresholds);
     state.counters = counters;
     if (transition) {
       state.since = now;

@@ -27,6 +27,13 @@ export const INITIAL_COUNTERS: HealthCounters = { status: 'unknown', consecutive
 export interface RoundOutcome {
   up: boolean;
   anomalous: boolean;
+  /**
+   * Down only because a source that did not run this round failed when it last
+   * ran. That failure was counted then. Counting it again every round would turn
+   * one failure of a slow check (every 60 s) into a streak of the fast check's
+   * rounds (every 5 s), so such a round changes no counter.
+   */
+  repeatsEarlierFailure?: boolean;
 }
 
 export interface Transition {
@@ -40,6 +47,7 @@ export function applyRound(
   outcome: RoundOutcome,
   thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ): { counters: HealthCounters; transition?: Transition } {
+  if (!outcome.up && outcome.repeatsEarlierFailure) return { counters };
   const consecutiveFailures = outcome.up ? 0 : counters.consecutiveFailures + 1;
   const consecutiveSuccesses = outcome.up ? counters.consecutiveSuccesses + 1 : 0;
   const status = nextStatus(counters.status, outcome, consecutiveFailures, consecutiveSuccesses, thresholds);

@@ -49,6 +49,17 @@ describe('health state machine', () => {
     assert.equal(run([DOWN, UP], { failureThreshold: 1, successThreshold: 1 }).statuses.at(-1), 'healthy');
   });
 
+  it('counts a failure once: a round down only on an earlier failure changes no counter', () => {
+    const REPEAT: RoundOutcome = { up: false, anomalous: false, repeatsEarlierFailure: true };
+    // A slow check fails once; the fast one passes in the rounds until the slow one runs again.
+    assert.deepEqual(run([UP, DOWN, REPEAT, REPEAT, REPEAT, UP]).statuses, ['healthy', 'healthy', 'healthy', 'healthy', 'healthy', 'healthy']);
+    assert.deepEqual(run([UP, DOWN, REPEAT, REPEAT]).counters, { status: 'healthy', consecutiveFailures: 1, consecutiveSuccesses: 0 });
+    // The slow check keeps failing: each of its own failures counts.
+    assert.deepEqual(run([UP, DOWN, REPEAT, DOWN, REPEAT, DOWN]).statuses, ['healthy', 'healthy', 'healthy', 'healthy', 'healthy', 'unhealthy']);
+    // Recovery still needs every view up: a repeated failure is no success.
+    assert.deepEqual(run([DOWN, DOWN, DOWN, UP, REPEAT, UP]).statuses.slice(3), ['unhealthy', 'unhealthy', 'healthy']);
+  });
+
   it('survives a JSON round trip (continue-as-new) unchanged', () => {
     const { counters } = run([UP, DOWN, DOWN]);
     const revived = JSON.parse(JSON.stringify(counters)) as HealthCounters;
