@@ -4,7 +4,6 @@
 // triage (the offline investigator, no API key) all show up, and a pause
 // reaches an open stream without asking again.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Definition } from '../../lib/config/definitions';
 import { ServiceDefinition } from '../../lib/config/services';
@@ -15,6 +14,7 @@ import { workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, TOKENS, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { startOkServer, type OkServer } from '../helpers/ok-server';
 import { freePort } from '../helpers/ports';
 import { openEventStream } from '../helpers/event-stream';
 
@@ -23,7 +23,7 @@ describe('overview and live events', () => {
   let temporal: TestTemporal;
   let api: TestApi;
   let apiUrl: string;
-  let checked: Server;
+  let checked: OkServer;
   let workers: { stop(): Promise<void> } | undefined;
   const service = uniqueName('shop').replace('_', '-');
 
@@ -38,9 +38,7 @@ describe('overview and live events', () => {
   before(async () => {
     db = await createTestDatabase('overview');
     temporal = await connectTestTemporal();
-    checked = createServer((_request, response) => response.end('ok'));
-    await new Promise<void>((resolveListen) => checked.listen(0, '127.0.0.1', resolveListen));
-    const port = (checked.address() as { port: number }).port;
+    checked = await startOkServer();
     workers = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool });
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, config: { server: { events: { pollMs: 200 } } } });
     const apiPort = await freePort();
@@ -49,7 +47,7 @@ describe('overview and live events', () => {
 
     const spec = {
       name: service,
-      checks: [{ name: 'http', type: 'http', url: `http://127.0.0.1:${port}/`, interval: '300ms', timeout: '1s' }],
+      checks: [{ name: 'http', type: 'http', url: `http://127.0.0.1:${checked.port}/`, interval: '300ms', timeout: '1s' }],
       remediation: { ladder: [{ name: 'flush', action: { type: 'exec', argv: ['/bin/true'] } }], cooldown: '1h' },
     };
     assert.deepEqual(validateDocument(ServiceDefinition, spec, 'test'), []);

@@ -3,7 +3,6 @@
 // dev server and PostgreSQL, watching a real local HTTP service.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,12 +15,13 @@ import { healthStatusQuery, workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { startOkServer, type OkServer } from '../helpers/ok-server';
 
 describe('services API and config apply', () => {
   let db: TestDatabase;
   let temporal: TestTemporal;
   let api: TestApi;
-  let server: Server;
+  let server: OkServer;
   let port: number;
   let stopWorkers: () => Promise<void>;
   const web = uniqueName('web').replace('_', '-');
@@ -41,9 +41,8 @@ describe('services API and config apply', () => {
   before(async () => {
     db = await createTestDatabase('services');
     temporal = await connectTestTemporal();
-    server = createServer((_request, response) => response.end('ok'));
-    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
-    port = (server.address() as { port: number }).port;
+    server = await startOkServer();
+    port = server.port;
     ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool }));
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, config: configFromObject({ log: { level: 'silent' } }) });
   });

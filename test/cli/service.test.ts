@@ -3,7 +3,6 @@
 // listening on a port, with real workers watching a local HTTP service.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +15,7 @@ import { workflowIds } from '../../workflows/messages';
 import { buildTestApi, TOKENS, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
+import { startOkServer, type OkServer } from '../helpers/ok-server';
 import { freePort } from '../helpers/ports';
 import { runOperator } from '../helpers/vigil-process';
 
@@ -23,7 +23,7 @@ describe('vigil service, actions and apply against a running API', () => {
   let db: TestDatabase;
   let temporal: TestTemporal;
   let api: TestApi;
-  let server: Server;
+  let server: OkServer;
   let port: number;
   let apiUrl: string;
   let configDir: string;
@@ -46,9 +46,8 @@ describe('vigil service, actions and apply against a running API', () => {
   before(async () => {
     db = await createTestDatabase('cli_service');
     temporal = await connectTestTemporal();
-    server = createServer((_request, response) => response.end('ok'));
-    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
-    port = (server.address() as { port: number }).port;
+    server = await startOkServer();
+    port = server.port;
     ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool }));
     // The API's config directory holds the same definitions, so `vigil apply` keeps them.
     configDir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
