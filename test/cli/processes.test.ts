@@ -6,9 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { quoteIdentifier } from '../../lib/db/pool';
-import { testEnvironment, uniqueName } from '../helpers/harness';
+import { dropSchema, testEnvironment, uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
 import { freeVigilPorts, processesMentioning, runVigil, upEnv, waitForBanner } from '../helpers/vigil-process';
 
@@ -33,10 +31,7 @@ describe('vigil worker, api and migrate against external Temporal and PostgreSQL
     };
   });
   after(async () => {
-    const client = new pg.Client({ connectionString: testEnvironment().databaseUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
-    await client.end();
+    await dropSchema(schema);
   });
 
   it('migrate applies the migrations once and then says the database is up to date', async () => {

@@ -5,11 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import pg from 'pg';
-import { quoteIdentifier } from '../../lib/db/pool';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';
-import { testEnvironment, uniqueName } from '../helpers/harness';
+import { dropSchema, testEnvironment, uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
 import { runVigil } from '../helpers/vigil-process';
 
@@ -24,10 +22,7 @@ describe('vigil worker on a namespace without Vigil\'s search attributes', () =>
   });
   after(async () => {
     await connection.close();
-    const client = new pg.Client({ connectionString: testEnvironment().databaseUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
-    await client.end();
+    await dropSchema(schema);
   });
 
   it('registers them and becomes ready', async () => {

@@ -15,7 +15,7 @@ import type { DriftSpec } from '../../lib/drift/spec';
 import { driftWorkflow } from '../../workflows';
 import { driftStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';
-import { testEnvironment, uniqueName } from '../helpers/harness';
+import { dropSchema, testEnvironment, uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
 import { runVigil, workerProcessEnv, type VigilRun } from '../helpers/vigil-process';
 
@@ -49,10 +49,7 @@ describe('drift: worker killed mid-apply', () => {
     await client.workflow.getHandle(workflowIds.drift(app)).terminate().catch(() => {});
     for (const worker of workers) worker.child.kill('SIGKILL');
     await connection.close();
-    const admin = new pg.Client({ connectionString: testEnvironment().databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
-    await admin.end();
+    await dropSchema(schema);
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import type pg from 'pg';
+import pg from 'pg';
 import { configFromObject } from '../../lib/config/load';
 import type { VigilConfig } from '../../lib/config/schema';
 import { createPool, quoteIdentifier } from '../../lib/db/pool';
@@ -64,6 +64,13 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
       await pool.end();
     },
   };
+}
+
+/** Drops a schema that a `vigil` child process created and migrated in the run's database. */
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testEnvironment().databaseUrl });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`).finally(() => client.end());
 }
 
 export function testConfig(overrides: Record<string, unknown> = {}): VigilConfig {

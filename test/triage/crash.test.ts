@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { createPool, quoteIdentifier } from '../../lib/db/pool';
+import { createPool } from '../../lib/db/pool';
 import { manualWorkflowId, triageIdOf } from '../../lib/triage/ids';
 import { triageSettings } from '../../lib/triage/settings';
 import { triageWorkflow } from '../../workflows';
@@ -13,7 +13,7 @@ import { taskQueues } from '../../workflows/messages';
 import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';
 import { startLokiFixture, type LokiFixture } from '../fixtures/loki';
 import { eventually } from '../helpers/eventually';
-import { testConfig, testEnvironment, uniqueName } from '../helpers/harness';
+import { dropSchema, testConfig, testEnvironment, uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
 import { runVigil, workerProcessEnv, type VigilRun } from '../helpers/vigil-process';
 
@@ -53,8 +53,7 @@ describe('worker killed mid-triage', () => {
     for (const worker of workers) worker.child.kill('SIGKILL');
     await connection.close();
     await Promise.all([anthropic.close(), loki.close()]);
-    const pool = createPool({ url: testEnvironment().databaseUrl, schema: 'public', max: 1 });
-    await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`).finally(() => pool.end());
+    await dropSchema(schema);
   });
 
   async function kill(worker: VigilRun): Promise<void> {

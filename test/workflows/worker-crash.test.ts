@@ -12,7 +12,7 @@ import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
 import { startTestDemo, type TestDemo } from '../helpers/demo';
 import { eventually } from '../helpers/eventually';
-import { testEnvironment, uniqueName } from '../helpers/harness';
+import { dropSchema, testEnvironment, uniqueName } from '../helpers/harness';
 import { testHealthSpec } from '../helpers/health-spec';
 import { freePort } from '../helpers/ports';
 import { runVigil, workerProcessEnv, type VigilRun } from '../helpers/vigil-process';
@@ -42,10 +42,7 @@ describe('worker killed mid-action', () => {
     for (const worker of workers) worker.child.kill('SIGKILL');
     await connection.close();
     await demo.close();
-    const admin = new pg.Client({ connectionString: testEnvironment().databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
-    await admin.end();
+    await dropSchema(schema);
   });
 
   it('restarts the service exactly once and the workflow goes on', async () => {
