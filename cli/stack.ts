@@ -44,7 +44,8 @@ export async function openDatabase(config: VigilConfig, url: string, log: Logger
     connectTimeoutMs: config.database.connectTimeoutMs,
     onError: (error) => {
       metrics?.dependencyErrors.inc({ dependency: 'postgres' });
-      log.warn({ err: error }, 'idle PostgreSQL connection failed');
+      // Not `err: error`: pg hangs the whole client (and its connection settings) on the error.
+      log.warn({ error: error.message, code: (error as { code?: string }).code }, 'idle PostgreSQL connection failed');
     },
   });
   if (config.database.migrateOnStart) {

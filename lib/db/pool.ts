@@ -47,8 +47,12 @@ export function createPool(options: PoolOptions): pg.Pool {
     application_name: options.applicationName ?? 'vigil',
     options: `-c search_path=${quoteIdentifier(options.schema)},public`,
   });
-  // An idle client losing its server must not crash the process.
-  pool.on('error', (error) => options.onError?.(error));
+  // An idle client losing its server must not crash the process. Once the pool
+  // is ending, its clients are closing on purpose: `end()` resolves before the
+  // server has seen them go, so a server stopped right after may still cut one.
+  pool.on('error', (error) => {
+    if (!pool.ending) options.onError?.(error);
+  });
   return pool;
 }
 
