@@ -72,6 +72,12 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     pool = await openDatabase(config, databaseUrl, log, metrics);
     temporal = temporalClient(config, temporalAddress);
     if (!ownTemporal) await ensureSearchAttributes(temporal.connection, temporal.namespace, log);
+    // The demo first: the loops of the last run resume with the workers and must find it up.
+    if (config.demo.enabled) {
+      const demo = await startDemo(config.demo.port);
+      demoStarted = demo.ok;
+      if (!demo.ok) say(`the demo service did not start (${demo.output}); set demo.enabled: false to skip it`);
+    }
     workers = await startWorkerSet({ config, address: temporalAddress, pool, log, workflowCode, metrics });
     registerServiceStatusGauge(metrics, pool);
     registerDriftStatusGauge(metrics, pool, { client: temporal.client, workflowTaskQueue: taskQueues(config.temporal.taskQueuePrefix).workflows });
@@ -79,11 +85,6 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
     const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
     api = await startApiServer({ config, pool, temporal, tokens, metrics, log, uiUrl: devServer?.uiUrl, configDir: loaded.dir });
-    if (config.demo.enabled) {
-      const demo = await startDemo(config.demo.port);
-      demoStarted = demo.ok;
-      if (!demo.ok) say(`the demo service did not start (${demo.output}); set demo.enabled: false to skip it`);
-    }
     const applied = await applyDefinitions(loaded, temporal, log);
     printBanner({ loaded, dataDir, api, devServer, temporalAddress, databaseUrl, ownPostgres, admin, applied });
   } catch (error) {
