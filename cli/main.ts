@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/config/errors';
 import { loadConfig } from '../lib/config/load';
+import { DataDirInUse } from '../lib/process/data-dir-lock';
 import { TemporalCliNotFound } from '../lib/temporal/cli-binary';
 import { writeWorkflowBundle } from '../workers/workflow-code';
 import { ApiError } from './api-client';
@@ -105,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return 2;
-  if (error instanceof PortsTaken) return 3;
+  if (error instanceof PortsTaken || error instanceof DataDirInUse) return 3;
   if (error instanceof UsageError || isParseArgsError(error)) return 2;
   return 1;
 }
@@ -121,7 +122,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const known =
-      error instanceof ConfigError || error instanceof PortsTaken || error instanceof TemporalCliNotFound || error instanceof UsageError || error instanceof ApiError || isParseArgsError(error);
+      error instanceof ConfigError || error instanceof PortsTaken || error instanceof DataDirInUse || error instanceof TemporalCliNotFound || error instanceof UsageError || error instanceof ApiError || isParseArgsError(error);
     const message = known || !(error instanceof Error) ? String((error as Error).message ?? error) : (error.stack ?? error.message);
     process.stderr.write(`vigil: ${message}\n`);
     process.exit(exitCodeFor(error));

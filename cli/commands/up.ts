@@ -12,6 +12,7 @@ import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } f
 import { taskQueues } from '../../workflows/messages';
 import { startEmbeddedPostgres, stopLeftoverPostgres, type RunningPostgres } from '../../lib/postgres/embedded';
 import { stopLeftover } from '../../lib/process/child';
+import { lockDataDir } from '../../lib/process/data-dir-lock';
 import { provisionTemporalCli, TemporalCliNotFound } from '../../lib/temporal/cli-binary';
 import { startDevServer, startDevServerFromSdkDownload, type DevServer } from '../../lib/temporal/dev-server';
 import { formatProblem } from '../../lib/config/errors';
@@ -37,10 +38,16 @@ export async function up(loaded: LoadedConfig): Promise<void> {
   const ownTemporal = !config.temporal.address;
   const ownPostgres = !config.database.url;
 
-  // A Vigil that was killed (not stopped) may have left its children running.
-  if (ownTemporal && (await stopLeftover(join(runDir, 'temporal.pid'), 'start-dev'))) say('stopped a Temporal dev server left over from an earlier run');
-  if (ownPostgres && (await stopLeftoverPostgres(dataDir))) say('stopped a PostgreSQL left over from an earlier run');
-  await checkPorts(loaded, ownTemporal, ownPostgres);
+  const lock = lockDataDir(dataDir);
+  try {
+    // A Vigil that was killed (not stopped) may have left its children running.
+    if (ownTemporal && (await stopLeftover(join(runDir, 'temporal.pid'), 'start-dev'))) say('stopped a Temporal dev server left over from an earlier run');
+    if (ownPostgres && (await stopLeftoverPostgres(dataDir))) say('stopped a PostgreSQL left over from an earlier run');
+    await checkPorts(loaded, ownTemporal, ownPostgres);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 
   const log = processLogger(config, join(dataDir, 'logs', 'vigil.log'));
   const metrics = createMetrics();
@@ -60,6 +67,7 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     await temporal?.connection.close();
     await postgres?.stop();
     await devServer?.stop();
+    lock.release();
     log.flush?.();
   };
 

@@ -2,7 +2,7 @@
 // server and PostgreSQL, prints its URLs, serves the API, stops cleanly on a
 // signal, and resumes from its data on the next start.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,9 +61,10 @@ describe('vigil up (child process)', () => {
     run.child.kill('SIGTERM');
     assert.equal(await run.exited, 0, `stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
     assert.deepEqual(processesMentioning(dataDir), [], 'no Temporal or PostgreSQL process left');
+    assert.equal(existsSync(join(dataDir, 'run', 'vigil.pid')), false, 'the data directory is free again');
   });
 
-  it('resumes from the data of the previous run (workflow history and database rows)', async () => {
+  it('resumes from the data of the previous run (workflow history and database rows), and a second vigil up on it refuses', async () => {
     assert.ok(selfCheckId, 'the first test ran a self check');
     const run = runVigil(['up'], env);
     try {
@@ -75,6 +76,12 @@ describe('vigil up (child process)', () => {
       } finally {
         await connection.close();
       }
+      // A second `vigil up` on the same data leaves the first one's Temporal and PostgreSQL alone.
+      const children = processesMentioning(dataDir).sort();
+      const second = runVigil(['up'], env);
+      assert.equal(await second.exited, 3, second.stderr());
+      assert.match(second.stderr(), new RegExp(`another vigil up \\(pid ${run.child.pid}\\) is running on ${dataDir}; stop it first`));
+      assert.deepEqual(processesMentioning(dataDir).sort(), children);
       const password = readFileSync(join(dataDir, 'pg-password'), 'utf8').trim();
       const client = new pg.Client({ host: '127.0.0.1', port: ports.postgres, user: 'postgres', password, database: 'postgres' });
       await client.connect();
