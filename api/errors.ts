@@ -3,6 +3,7 @@
 // 4xx show their message; 5xx say "internal error" and carry the request id.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { isDatabaseUnavailable } from '../lib/db/errors';
 import type { AllowedMethods } from './method-not-allowed';
 
 export const ErrorBody = Type.Object(
@@ -79,6 +80,10 @@ export function errorBody(request: FastifyRequest, error: FastifyError | HttpErr
   if (error instanceof HttpError) {
     return { status: error.statusCode, body: { error: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
   }
+  // The API's only network peers are Temporal (its failures arrive as HttpError, api/temporal-errors.ts) and PostgreSQL.
+  if (isDatabaseUnavailable(error)) {
+    return { status: 503, body: { error: 'unavailable', message: `PostgreSQL did not answer: ${error.message}`, requestId: request.id } };
+  }
   const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
   if (status >= 500) return { status, body: { error: status === 503 ? 'unavailable' : 'internal', message: 'internal error', requestId: request.id } };
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
@@ -105,7 +110,8 @@ export function installErrorHandlers(app: FastifyInstance, allowedMethods: Allow
     // No route matched: that is the answer, whatever else is wrong with the request (a body without a content type, say).
     if (request.is404) return noRoute(request, reply);
     const { status, body } = errorBody(request, error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status === 503) request.log.warn({ status, message: body.message }, 'request failed: a dependency is unavailable');
+    else if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, error: body.error, field: body.field }, 'request rejected');
     return reply.status(status).send(body);
   });
