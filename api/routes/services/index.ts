@@ -7,6 +7,7 @@ import { healthStatusQuery, remediateUpdate, workflowIds } from '../../../workfl
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 import { Limit } from '../../validation';
+import { withLatestResults } from '../../views/latest-checks';
 import { listServices, ServiceSummary } from '../../views/services';
 import { LoopErrors, loopCaller, LoopName, pauseResumeRoutes } from '../loop-routes';
 
@@ -34,6 +35,7 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
       config: { role: 'read' },
       schema: {
         summary: "A service's state: status, last results, baselines, pause, next check",
+        description: "Each check shows its latest stored result; status, counters and baselines are the loop's, which a healthy service's quiet watch reports up to 10 rounds or 60 s late.",
         tags: ['services'],
         security: [{ bearer: [] }],
         params: NameParams,
@@ -48,7 +50,9 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
         if (execution.name !== 'RUNNING') throw new HttpError(404, 'not_found', `no service "${request.params.name}" is being watched (its loop is ${execution.name.toLowerCase()})`);
         return handle.query(healthStatusQuery);
       });
-      return { ...status, workflowId, temporalUiUrl: executionUrl(uiUrl, namespace, workflowId) };
+      // Without PostgreSQL the loop's own (older) view still answers.
+      const checks = await withLatestResults(deps.pool, request.params.name, status.checks).catch(() => status.checks);
+      return { ...status, checks, workflowId, temporalUiUrl: executionUrl(uiUrl, namespace, workflowId) };
     },
   );
 
