@@ -3,7 +3,6 @@
 // to 10 rounds or 60 s). Real worker, dev server and PostgreSQL against a real
 // HTTP service whose answer the test switches.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, taskQueues, workflowIds, type HealthStatusView } from '../../workflows/messages';
@@ -11,45 +10,41 @@ import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { testHealthSpec } from '../helpers/health-spec';
+import { ALL_PATHS, NO_PATH, startSwitchableServer, type SwitchableServer } from '../helpers/switchable-server';
 
 describe('service detail', () => {
   let db: TestDatabase;
   let temporal: TestTemporal;
   let api: TestApi;
-  let server: Server;
-  let up = true;
+  let target: SwitchableServer;
   let stopWorkers: () => Promise<void>;
 
   before(async () => {
     db = await createTestDatabase('service_detail');
     temporal = await connectTestTemporal();
-    server = createServer((_request, response) => {
-      response.statusCode = up ? 200 : 503;
-      response.end(up ? 'ok' : 'down');
-    });
-    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+    target = await startSwitchableServer();
     ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool }));
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix });
   });
   after(async () => {
     await api.close();
     await stopWorkers();
-    server.close();
+    target.close();
     await temporal.close();
     await db.close();
   });
 
   it('shows a failed check at once, while the status stays the loop’s', async () => {
-    up = true;
+    target.failing = NO_PATH;
     const service = uniqueName('detail').replaceAll('_', '-');
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/healthz`;
+    const url = target.url('/healthz');
     // A check every 2 s: the quiet watch runs up to 18 s before it reports; 50 failures before unhealthy.
     const spec = testHealthSpec(service, { checks: [{ name: 'http', intervalMs: 2_000, spec: { type: 'http', url, timeoutMs: 1_000 } }], thresholds: { failureThreshold: 50, successThreshold: 1 } });
     const handle = await temporal.client.workflow.start(healthWorkflow, { taskQueue: taskQueues(temporal.taskQueuePrefix).workflows, workflowId: workflowIds.health(service), args: [{ spec }] });
     try {
       await eventually(async () => (await handle.query(healthStatusQuery)).status === 'healthy', 'healthy');
       await eventually(async () => (await handle.describe()).raw.pendingActivities?.some((activity) => activity.activityType?.name === 'watchChecks'), 'a quiet watch running');
-      up = false;
+      target.failing = ALL_PATHS;
       const failed = await eventually(async () => {
         const { rows } = await db.pool.query<{ checked_at: Date }>(`SELECT checked_at FROM check_results WHERE service = $1 AND NOT up ORDER BY checked_at DESC LIMIT 1`, [service]);
         return rows[0];

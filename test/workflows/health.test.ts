@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,36 +14,30 @@ import { eventually } from '../helpers/eventually';
 import { saveHistory } from '../helpers/histories';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, testEnvironment, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { testHealthSpec } from '../helpers/health-spec';
+import { ALL_PATHS, NO_PATH, startSwitchableServer, type SwitchableServer } from '../helpers/switchable-server';
 
 describe('health workflow', () => {
   let db: TestDatabase;
   let temporal: TestTemporal;
-  let server: Server;
-  let port: number;
-  let healthy = true;
+  let target: SwitchableServer;
   let stopWorkers: () => Promise<void>;
 
   before(async () => {
     db = await createTestDatabase('health');
     temporal = await connectTestTemporal();
-    server = createServer((_request, response) => {
-      response.statusCode = healthy ? 200 : 503;
-      response.end(healthy ? 'ok' : 'down');
-    });
-    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
-    port = (server.address() as { port: number }).port;
+    target = await startSwitchableServer();
     ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool, maxCachedWorkflows: 0 }));
   });
   after(async () => {
     await stopWorkers();
-    server.close();
+    target.close();
     await temporal.close();
     await db.close();
   });
 
   function spec(service: string): HealthSpec {
     return testHealthSpec(service, {
-      checks: [{ name: 'http', intervalMs: 300, spec: { type: 'http', url: `http://127.0.0.1:${port}/healthz`, timeoutMs: 1_000 } }],
+      checks: [{ name: 'http', intervalMs: 300, spec: { type: 'http', url: target.url('/healthz'), timeoutMs: 1_000 } }],
       thresholds: { failureThreshold: 2, successThreshold: 2 },
     });
   }
@@ -60,12 +53,12 @@ describe('health workflow', () => {
   const statusOf = (handle: WorkflowHandle) => handle.query(healthStatusQuery);
 
   it('goes healthy, then unhealthy after failureThreshold failures, recording each transition with its reason', async () => {
-    healthy = true;
+    target.failing = NO_PATH;
     const service = uniqueName('web').replace('_', '-');
     const handle = await start(service);
     try {
       await eventually(async () => (await statusOf(handle)).status === 'healthy', 'healthy');
-      healthy = false;
+      target.failing = ALL_PATHS;
       const down = await eventually(async () => {
         const status = await statusOf(handle);
         return status.status === 'unhealthy' && status;
@@ -89,7 +82,7 @@ describe('health workflow', () => {
       }, 'VigilStatus=unhealthy');
       assert.equal(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.service), service);
 
-      healthy = true;
+      target.failing = NO_PATH;
       await eventually(async () => (await statusOf(handle)).status === 'healthy', 'healthy again');
       await handle.signal(pauseSignal, { reason: 'recorded', by: 'test' });
       await eventually(async () => (await statusOf(handle)).paused, 'paused');
@@ -101,7 +94,7 @@ describe('health workflow', () => {
   });
 
   it('watches a healthy service quietly, and a new spec interrupts the watch at once', async () => {
-    healthy = true;
+    target.failing = NO_PATH;
     const service = uniqueName('quiet').replace('_', '-');
     // A 5 s interval makes a quiet watch of up to 45 s: longer than the wait below.
     const slow = { ...spec(service), checks: [{ ...spec(service).checks[0], intervalMs: 5_000 }] };
@@ -126,7 +119,7 @@ describe('health workflow', () => {
   });
 
   it('takes pause and resume signals', async () => {
-    healthy = true;
+    target.failing = NO_PATH;
     const handle = await start(uniqueName('paused').replace('_', '-'));
     try {
       await handle.signal(pauseSignal, { reason: 'deploying', by: 'alice' });
@@ -147,7 +140,7 @@ describe('health workflow', () => {
   });
 
   it('continues as new, carrying its state', async () => {
-    healthy = true;
+    target.failing = NO_PATH;
     const service = uniqueName('long').replace('_', '-');
     await db.pool.query(
       `INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts) VALUES ($1, -1, 'http', now() - interval '30 days', true, 1, 1)`,
@@ -175,7 +168,7 @@ describe('health workflow', () => {
   });
 
   it('takes the same signals, query and update from the Temporal CLI', async () => {
-    healthy = true;
+    target.failing = NO_PATH;
     const service = uniqueName('cli').replace('_', '-');
     const handle = await start(service);
     const { temporalCli, temporalAddress } = testEnvironment();
