@@ -33,7 +33,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
 
-  installErrorHandlers(app, trackAllowedMethods(app));
+  installErrorHandlers(app, trackAllowedMethods(app), () => deps.metrics.dependencyErrors.inc({ dependency: 'postgres' }));
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
       const field = findNulCharacter(value, part);

@@ -96,8 +96,11 @@ export function errorBody(request: FastifyRequest, error: FastifyError | HttpErr
   return { status, body: { error: CODES[status] ?? 'error', message: error.message } };
 }
 
-/** `allowedMethods` (api/method-not-allowed.ts) turns a 404 for a known path into a 405. */
-export function installErrorHandlers(app: FastifyInstance, allowedMethods: AllowedMethods = () => []): void {
+/**
+ * `allowedMethods` (api/method-not-allowed.ts) turns a 404 for a known path into a 405;
+ * `onDatabaseUnavailable` counts the requests PostgreSQL failed (vigil_dependency_errors_total).
+ */
+export function installErrorHandlers(app: FastifyInstance, allowedMethods: AllowedMethods = () => [], onDatabaseUnavailable: () => void = () => {}): void {
   const noRoute = (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0];
     const allowed = allowedMethods(path);
@@ -109,6 +112,7 @@ export function installErrorHandlers(app: FastifyInstance, allowedMethods: Allow
   app.setErrorHandler((error: FastifyError, request, reply: FastifyReply) => {
     // No route matched: that is the answer, whatever else is wrong with the request (a body without a content type, say).
     if (request.is404) return noRoute(request, reply);
+    if (isDatabaseUnavailable(error)) onDatabaseUnavailable();
     const { status, body } = errorBody(request, error);
     if (status === 503) request.log.warn({ status, message: body.message }, 'request failed: a dependency is unavailable');
     else if (status >= 500) request.log.error({ err: error }, 'request failed');

@@ -3,6 +3,7 @@
 // own; one that cannot be read is empty and named in `problems`, so a Temporal
 // outage still shows what PostgreSQL knows and the other way round.
 import Type, { type Static } from 'typebox';
+import { isDatabaseUnavailable } from '../../lib/db/errors';
 import { executionUrl } from '../../lib/temporal/ui-links';
 import type { ApiDeps } from '../deps';
 import { ActionRecord, listActions } from './actions';
@@ -31,7 +32,8 @@ export async function buildOverview(deps: ApiDeps, latest = 20): Promise<Overvie
     try {
       return await call();
     } catch (error) {
-      const dependency = source === 'services' || source === 'drift' ? 'temporal' : 'postgres';
+      // Drift reads both: its loops from Temporal, their last checks from PostgreSQL.
+      const dependency = isDatabaseUnavailable(error) || (source !== 'services' && source !== 'drift') ? 'postgres' : 'temporal';
       deps.metrics.dependencyErrors.inc({ dependency });
       problems.push(`${source}: ${(error as Error).message}`);
       return [];

@@ -24,9 +24,13 @@ describe('API with PostgreSQL down', () => {
     await deadPool.end();
   });
 
+  const dependencyErrors = async () => Object.fromEntries((await api.deps.metrics.dependencyErrors.get()).values.map((sample) => [sample.labels.dependency, sample.value]));
+
   for (const url of ['/api/v1/actions', '/api/v1/services/web/history', '/api/v1/triage', '/api/v1/drift']) {
-    it(`GET ${url} is 503 naming PostgreSQL`, async () => {
+    it(`GET ${url} is 503 naming PostgreSQL, and counted as its error`, async () => {
+      const before = (await dependencyErrors()).postgres ?? 0;
       const response = await api.app.inject({ method: 'GET', url, headers: bearer('read') });
+      assert.equal((await dependencyErrors()).postgres, before + 1);
       assert.equal(response.statusCode, 503, response.body);
       const body = response.json() as { error: string; message: string; requestId?: string };
       assert.equal(body.error, 'unavailable');
@@ -34,6 +38,17 @@ describe('API with PostgreSQL down', () => {
       assert.ok(body.requestId);
     });
   }
+
+  it('the overview still answers, names the sections it could not read, and blames PostgreSQL for them', async () => {
+    const before = (await dependencyErrors()).postgres ?? 0;
+    const response = await api.app.inject({ method: 'GET', url: '/api/v1/overview', headers: bearer('read') });
+    assert.equal(response.statusCode, 200, response.body);
+    const { problems } = response.json() as { problems: string[] };
+    assert.deepEqual(problems.map((problem) => problem.split(':')[0]).sort(), ['actions', 'drift', 'triages']);
+    const counted = await dependencyErrors();
+    assert.equal(counted.postgres, before + 3);
+    assert.equal(counted.temporal, undefined, 'Temporal answered');
+  });
 });
 
 describe('which database errors mean "unavailable"', () => {
