@@ -59,7 +59,9 @@ export async function up(loaded: LoadedConfig): Promise<void> {
   let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
 
   let demoStarted = false;
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
     await api?.close();
     await workers?.stop();
     if (demoStarted) await stopDemo(config.demo.port);
@@ -112,6 +114,18 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     await stopAll().catch(() => {});
     process.exit(1);
   });
+  // So does a child that dies on its own (the OOM killer, a kill by hand): the loops
+  // would only retry against nothing while the banner still said "up".
+  const onChildExit = (name: string, exited: Promise<number | string> | undefined, logFile: string) =>
+    void exited?.then(async (code) => {
+      if (stopping) return;
+      log.fatal({ child: name, code }, `${name} exited; stopping`);
+      say(`${name} exited on its own (${code}); stopping everything. Its log: ${logFile}`);
+      await stopAll().catch(() => {});
+      process.exit(1);
+    });
+  onChildExit('the Temporal dev server', devServer?.exited, join(dataDir, 'logs', 'temporal.log'));
+  if (postgres) onChildExit('PostgreSQL', postgres.child.exited, postgres.child.logFile);
 }
 
 async function checkPorts(loaded: LoadedConfig, ownTemporal: boolean, ownPostgres: boolean): Promise<void> {

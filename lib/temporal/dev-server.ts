@@ -24,6 +24,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** Resolves with the exit code or signal when the server process ends (unknown for the SDK's download). */
+  exited?: Promise<number | string>;
   stop(): Promise<void>;
 }
 
@@ -80,7 +82,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     throw error;
   }
   const uiUrl = options.uiPort ? `http://${options.ip}:${options.uiPort}` : undefined;
-  return { address, uiUrl, stop };
+  return { address, uiUrl, exited: child.exited, stop };
 }
 
 /**

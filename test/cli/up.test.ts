@@ -99,6 +99,32 @@ describe('vigil up (child process)', () => {
   });
 });
 
+describe('vigil up when one of its children dies', () => {
+  let dataDir: string;
+
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'vigil-up-child-'));
+    chmodSync(dataDir, 0o755);
+  });
+  after(() => {
+    for (const pid of processesMentioning(dataDir)) process.kill(pid, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  // The timeout: without the watch on its children, vigil up would run on and this test never end.
+  it('stops everything and exits 1 naming it, when PostgreSQL is killed under it', { timeout: 180_000 }, async () => {
+    const ports = await freeVigilPorts();
+    const run = runVigil(['up'], upEnv(dataDir, ports, testEnvironment().temporalCli));
+    await waitForBanner(run);
+    const postgresPid = Number.parseInt(readFileSync(join(dataDir, 'run', 'postgres.pid'), 'utf8'), 10);
+    process.kill(postgresPid, 'SIGKILL');
+    assert.equal(await run.exited, 1, run.stdout());
+    assert.match(run.stdout(), new RegExp(`PostgreSQL exited on its own \\(SIGKILL\\); stopping everything\\. Its log: ${dataDir}/logs/postgres\\.log`));
+    assert.deepEqual(processesMentioning(dataDir), [], 'the Temporal dev server stopped too');
+    assert.equal(existsSync(join(dataDir, 'run', 'vigil.pid')), false);
+  });
+});
+
 describe('vigil up refuses to start, with a clear reason', () => {
   let dataDir: string;
   let blocker: Server | undefined;
