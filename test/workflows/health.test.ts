@@ -16,6 +16,8 @@ import { connectTestTemporal, createTestDatabase, startTestWorkers, testEnvironm
 import { testHealthSpec } from '../helpers/health-spec';
 import { ALL_PATHS, NO_PATH, startSwitchableServer, type SwitchableServer } from '../helpers/switchable-server';
 
+const DEEP = (path: string) => path === '/deep';
+
 describe('health workflow', () => {
   let db: TestDatabase;
   let temporal: TestTemporal;
@@ -229,5 +231,63 @@ describe('health workflow', () => {
       await handle.terminate('test done');
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // A slow check's failure counts once: a check that runs every few seconds beside
+  // one that runs often must not make one failure into a streak of the fast one's rounds.
+  describe('with a slow check beside a fast one', () => {
+    async function startWithSlowCheck(service: string): Promise<WorkflowHandle<typeof healthWorkflow>> {
+      const check = (name: string, path: string, intervalMs: number) => ({ name, intervalMs, spec: { type: 'http' as const, url: target.url(path), timeoutMs: 1_000 } });
+      return temporal.client.workflow.start(healthWorkflow, {
+        taskQueue: taskQueues(temporal.taskQueuePrefix).workflows,
+        workflowId: workflowIds.health(service),
+        // Ten rounds of `fast` between two of `deep`; two failures in a row make the service unhealthy.
+        args: [{ spec: testHealthSpec(service, { checks: [check('fast', '/fast', 300), check('deep', '/deep', 3_000)], thresholds: { failureThreshold: 2, successThreshold: 1 } }) }],
+      });
+    }
+
+    const deepResults = async (service: string) =>
+      (await db.pool.query<{ round: string; up: boolean }>(`SELECT round, up FROM check_results WHERE service = $1 AND check_name = 'deep' ORDER BY round`, [service])).rows;
+    const transitions = async (service: string) =>
+      (await db.pool.query<{ round: string; to_status: string; reason: string }>('SELECT round, to_status, reason FROM health_transitions WHERE service = $1 ORDER BY round', [service])).rows;
+
+    it('stays healthy through one failure of the slow check while the fast one passes', async () => {
+      target.failing = NO_PATH;
+      const service = uniqueName('one-blip').replaceAll('_', '-');
+      const handle = await startWithSlowCheck(service);
+      try {
+        await eventually(async () => (await handle.query(healthStatusQuery)).status === 'healthy', 'healthy');
+        target.failing = DEEP;
+        await eventually(async () => (await deepResults(service)).some((row) => !row.up), 'one failed deep check');
+        target.failing = NO_PATH;
+        await eventually(async () => (await deepResults(service)).at(-1)?.up === true, 'the next deep check passes');
+        const fastRounds = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM check_results WHERE service = $1 AND check_name = 'fast'`, [service]);
+        assert.ok(fastRounds.rows[0].n >= 5, 'fast rounds ran while the deep failure was the latest');
+        assert.deepEqual((await transitions(service)).map((row) => row.to_status), ['healthy'], 'never unhealthy');
+        assert.equal((await handle.query(healthStatusQuery)).status, 'healthy');
+      } finally {
+        await handle.terminate('test done').catch(() => {});
+      }
+    });
+
+    it('goes unhealthy on failureThreshold failures of the slow check itself', async () => {
+      target.failing = NO_PATH;
+      const service = uniqueName('deep-down').replaceAll('_', '-');
+      const handle = await startWithSlowCheck(service);
+      try {
+        await eventually(async () => (await handle.query(healthStatusQuery)).status === 'healthy', 'healthy');
+        target.failing = DEEP;
+        const down = await eventually(async () => (await transitions(service)).find((row) => row.to_status === 'unhealthy'), 'unhealthy');
+        assert.match(down.reason, /deep: .*503/);
+        const failedBefore = (await deepResults(service)).filter((row) => !row.up && Number(row.round) <= Number(down.round));
+        assert.equal(failedBefore.length, 2, 'unhealthy at the second failure of the deep check, not at its first');
+        target.failing = NO_PATH;
+        await eventually(async () => (await handle.query(healthStatusQuery)).status === 'healthy', 'healthy again');
+        await handle.terminate('test done');
+        await saveHistory(handle, 'health-slow-check');
+      } finally {
+        await handle.terminate('test done').catch(() => {});
+      }
+    });
   });
 });
