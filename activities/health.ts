@@ -40,6 +40,9 @@ export interface LogOutcome {
 /** Runs the checks of one round at once, counts them in the metrics, stores every result (upsert by round). */
 export async function probeAndStore({ pool, metrics }: Pick<ActivityDeps, 'pool' | 'metrics'>, input: ChecksInput, signal: AbortSignal): Promise<CheckOutcome[]> {
   const results = await Promise.all(input.checks.map(async ({ name, spec }) => ({ name, ...(await runCheck(spec, { signal })) })));
+  // Cancelled (the worker stops, the loop moves on): the probes were cut short, so
+  // their "down" says nothing about the service and must not be stored as a round.
+  if (signal.aborted) throw signal.reason;
   for (const result of results) {
     metrics?.checks.inc({ service: input.service, check: result.name, result: result.up ? 'up' : 'down' });
     metrics?.checkLatency.observe({ service: input.service, check: result.name }, result.latencyMs / 1000);

@@ -1,8 +1,9 @@
 // The quiet watch: while a service is healthy, one activity runs its check
 // rounds on schedule for up to a minute and returns as soon as a round would
-// change the service's status (failureThreshold failed rounds, an anomaly), or
-// at its deadline. Each round is stored as it
-// happens, exactly like a round the workflow runs itself; the workflow gets one
+// change the service's status (failureThreshold failed rounds, an anomaly), at
+// its deadline, or when its worker stops (with the rounds it has run). Each
+// round is stored as it happens, exactly like a round the workflow runs itself;
+// the workflow gets one
 // compact summary instead of a timer, a task and an activity per round. That
 // is what lets one dev server watch a thousand services (docs/PERFORMANCE.md).
 import { Context } from '@temporalio/activity';
@@ -38,8 +39,8 @@ export interface WatchResult {
   rounds: number;
   /** What each round found, in order; only the last may change the status. */
   verdicts: RoundOutcome[];
-  /** Why it returned: the last round changes the status, or time was up. */
-  stopped: 'transition' | 'deadline';
+  /** Why it returned: the last round changes the status, time was up, or its worker is stopping. */
+  stopped: 'transition' | 'deadline' | 'worker-stopping';
   /** The latest result of each check that ran. */
   last: Record<string, WatchedCheck>;
   nextDue: Record<string, number>;
@@ -47,6 +48,8 @@ export interface WatchResult {
   /** Epoch ms of the last round (the workflow's "now" for judging it). */
   lastRoundAt?: number;
 }
+
+const workerStopping = (context: Context) => (context.cancellationSignal.reason as Error | undefined)?.message === 'WORKER_SHUTDOWN';
 
 export function createWatchActivities({ pool, metrics }: ActivityDeps) {
   return {
@@ -60,15 +63,26 @@ export function createWatchActivities({ pool, metrics }: ActivityDeps) {
       let counters = input.counters;
       let lastRoundAt: number | undefined;
       const result = (stopped: WatchResult['stopped']): WatchResult => ({ rounds: verdicts.length, verdicts, stopped, last, nextDue, baselines, lastRoundAt });
-      for (;;) {
-        const dueAt = Math.min(...Object.values(nextDue));
-        if (dueAt > input.until) return result('deadline');
-        context.heartbeat({ rounds: verdicts.length });
+      /** Waits for `dueAt`, then probes the checks due and stores the round. */
+      const nextRound = async (dueAt: number): Promise<{ at: number; outcomes: CheckOutcome[] }> => {
         const wait = dueAt - Date.now();
         if (wait > 0) await sleep(wait, undefined, { signal: context.cancellationSignal });
         const at = Date.now();
         const due = input.checks.filter((check) => nextDue[check.name] <= at);
-        const outcomes = await probeAndStore({ pool, metrics }, { service: input.service, round: input.firstRound + verdicts.length, at, checks: due }, context.cancellationSignal);
+        return { at, outcomes: await probeAndStore({ pool, metrics }, { service: input.service, round: input.firstRound + verdicts.length, at, checks: due }, context.cancellationSignal) };
+      };
+      for (;;) {
+        const dueAt = Math.min(...Object.values(nextDue));
+        if (dueAt > input.until) return result('deadline');
+        context.heartbeat({ rounds: verdicts.length });
+        const round = await nextRound(dueAt).catch((error: unknown) => {
+          // The worker is stopping: hand the rounds so far to the loop, which runs
+          // the next ones (or a new watch) on a worker that stays. Nothing is lost.
+          if (workerStopping(context)) return undefined;
+          throw error;
+        });
+        if (!round) return result('worker-stopping');
+        const { at, outcomes } = round;
         lastRoundAt = at;
         for (const outcome of outcomes) {
           const view: WatchedCheck = { ...outcome, at };
