@@ -1,7 +1,8 @@
 // The LLM activity (on the llm task queue): one model turn of a triage. It reads
-// the transcript from PostgreSQL, appends this turn's user message (tool results,
-// notes) and then the assistant's answer, both idempotently keyed by turn number,
-// and returns only what the workflow decides on: stop reason, tool calls, usage.
+// the transcript from PostgreSQL, calls the model with this turn's user message
+// (tool results, notes), stores that message and the assistant's answer in one
+// statement, idempotently keyed by turn number, and returns only what the
+// workflow decides on: stop reason, tool calls, usage.
 // A retry that finds the assistant turn stored returns it without calling the
 // model again, so no turn is billed twice. The SDK's own retries are off: the
 // workflow's retry policy is the only one (retry-after is honoured through
@@ -62,6 +63,7 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
   }
 
   type Row = StoredMessage & { stop_reason: StopReason | null; usage: TokenUsage | null };
+  type ToolResultRow = { tool_use_id: string } & StoredToolResult;
 
   /** The transcript up to `turn`, in API order (each turn's user message before its answer). */
   async function transcript(triageId: string, turn: number): Promise<Row[]> {
@@ -72,30 +74,38 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
     return rows;
   }
 
+  /** What the tools of one turn stored (the next turn's user message answers them). */
+  async function toolResults(triageId: string, turn: number): Promise<ToolResultRow[]> {
+    if (turn < 1) return [];
+    const { rows } = await pool.query<ToolResultRow>(`SELECT tool_use_id, status, output FROM triage_tool_calls WHERE triage_id = $1 AND turn = $2`, [triageId, turn]);
+    return rows;
+  }
+
   const answerOf = (rows: Row[], turn: number) => rows.find((row) => row.turn === turn && row.role === 'assistant');
 
   function replayed(row: Row): ModelTurnResult {
     return { stopReason: row.stop_reason, toolCalls: boundCalls(toolUses(row.content)), usage: row.usage!, textChars: textOf(row.content).length, replayed: true };
   }
 
-  /** This turn's user message (tool results, refusals, notes): the stored one on a retry, else written now. */
-  async function withUserTurn(input: ModelTurnInput, rows: Row[]): Promise<Row[]> {
-    if (input.turn <= 1 || input.continuation || rows.some((row) => row.turn === input.turn && row.role === 'user')) return rows;
+  /**
+   * This turn's user message (tool results, refusals, notes), or undefined when
+   * the turn has none or it is stored already. It is built from what the tools
+   * stored and this activity's input, so every attempt builds the same one; it
+   * is stored with the answer, in one statement.
+   */
+  function userTurn(input: ModelTurnInput, rows: Row[], results: ToolResultRow[]): Block[] | undefined {
+    if (input.turn <= 1 || input.continuation || rows.some((row) => row.turn === input.turn && row.role === 'user')) return undefined;
     const previous = answerOf(rows, input.turn - 1)?.content ?? [];
-    const ids = toolUses(previous).map((use) => use.id);
-    const { rows: results } = await pool.query<{ tool_use_id: string } & StoredToolResult>(
-      `SELECT tool_use_id, status, output FROM triage_tool_calls WHERE triage_id = $1 AND tool_use_id = ANY($2)`,
-      [input.triageId, ids],
-    );
     const byId = Object.fromEntries(results.map((row) => [row.tool_use_id, { status: row.status, output: row.output }]));
-    const content = answerContent(previous, byId, input.refused ?? [], input.notes ?? []);
-    const { rowCount } = await pool.query(
-      `INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, $2, 'user', $3) ON CONFLICT (triage_id, turn, role) DO NOTHING`,
-      [input.triageId, input.turn, JSON.stringify(content)],
-    );
-    // Another attempt wrote it first: what is stored is the transcript.
-    if (!rowCount) return transcript(input.triageId, input.turn);
-    return [...rows, { turn: input.turn, role: 'user', content, stop_reason: null, usage: null }];
+    return answerContent(previous, byId, input.refused ?? [], input.notes ?? []);
+  }
+
+  async function storeUserTurn(input: ModelTurnInput, content: Block[]): Promise<void> {
+    await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, $2, 'user', $3) ON CONFLICT (triage_id, turn, role) DO NOTHING`, [
+      input.triageId,
+      input.turn,
+      JSON.stringify(content),
+    ]);
   }
 
   return {
@@ -129,11 +139,12 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
     },
 
     async triageModelTurn(input: ModelTurnInput): Promise<ModelTurnResult> {
-      const stored = await transcript(input.triageId, input.turn);
+      const [stored, results] = await Promise.all([transcript(input.triageId, input.turn), toolResults(input.triageId, input.turn - 1)]);
       const already = answerOf(stored, input.turn);
       if (already) return replayed(already);
       const api = anthropic();
-      const rows = await withUserTurn(input, stored);
+      const question = userTurn(input, stored, results);
+      const rows: Row[] = question ? [...stored, { turn: input.turn, role: 'user', content: question, stop_reason: null, usage: null }] : stored;
       const caching = config.llm.promptCaching;
       const context = Context.current();
       const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
@@ -159,6 +170,8 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
           { signal: context.cancellationSignal },
         );
       } catch (error) {
+        // What was asked stays in the transcript, for the report and for a retry (which sends it unchanged).
+        if (question) await storeUserTurn(input, question).catch(() => undefined);
         throw classify(error);
       } finally {
         clearInterval(beat);
@@ -170,13 +183,18 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
         cacheRead: message.usage.cache_read_input_tokens ?? 0,
         output: message.usage.output_tokens ?? 0,
       };
-      const { rowCount } = await pool.query(
+      const { rows: inserted } = await pool.query<{ role: string }>(
         `INSERT INTO triage_messages (triage_id, turn, role, content, model, stop_reason, usage, duration_ms)
-         VALUES ($1, $2, 'assistant', $3, $4, $5, $6, $7) ON CONFLICT (triage_id, turn, role) DO NOTHING`,
-        [input.triageId, input.turn, JSON.stringify(message.content), message.model, message.stop_reason, JSON.stringify(usage), durationMs],
+         SELECT $1, $2, role, content, model, stop_reason, usage, duration_ms FROM (VALUES
+           ('user', $8::jsonb, NULL::text, NULL::text, NULL::jsonb, NULL::double precision),
+           ('assistant', $3::jsonb, $4::text, $5::text, $6::jsonb, $7::double precision)
+         ) AS turn_rows (role, content, model, stop_reason, usage, duration_ms)
+         WHERE role = 'assistant' OR $8::jsonb IS NOT NULL
+         ON CONFLICT (triage_id, turn, role) DO NOTHING RETURNING role`,
+        [input.triageId, input.turn, JSON.stringify(message.content), message.model, message.stop_reason, JSON.stringify(usage), durationMs, question ? JSON.stringify(question) : null],
       );
       // Another attempt stored this turn first: what is stored is the transcript.
-      if (!rowCount) return replayed(answerOf(await transcript(input.triageId, input.turn), input.turn)!);
+      if (!inserted.some((row) => row.role === 'assistant')) return replayed(answerOf(await transcript(input.triageId, input.turn), input.turn)!);
       for (const [kind, value] of Object.entries(usage)) metrics?.triageTokens.inc({ kind }, value);
       const content = message.content as unknown as Block[];
       return { stopReason: message.stop_reason as StopReason | null, toolCalls: boundCalls(toolUses(content)), usage, textChars: textOf(content).length, replayed: false };

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLlmActivities, type ModelTurnInput, type ModelTurnResult } from '../../activities/llm';
 import { createTriageActivities } from '../../activities/triage';
+import { createTriageToolActivities, type ToolCallInput, type ToolOutcome } from '../../activities/triage-tools';
 import { createLogger } from '../../lib/log';
 import { LLM_REJECTED } from '../../lib/triage/types';
 import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';
@@ -16,7 +17,7 @@ describe('LLM activity', () => {
   let db: TestDatabase;
   let anthropic: AnthropicFixture;
   const keyEnv = uniqueName('TEST_LLM_KEY').toUpperCase();
-  let activities: ReturnType<typeof createLlmActivities> & ReturnType<typeof createTriageActivities>;
+  let activities: ReturnType<typeof createLlmActivities> & ReturnType<typeof createTriageActivities> & ReturnType<typeof createTriageToolActivities>;
 
   before(async () => {
     db = await createTestDatabase('llm');
@@ -24,7 +25,7 @@ describe('LLM activity', () => {
     process.env[keyEnv] = 'sk-ant-test-llm';
     const config = testConfig({ llm: { baseUrl: anthropic.baseURL, apiKeyEnv: keyEnv } });
     const deps = { pool: db.pool, config, log: createLogger('silent'), identity: 'test' };
-    activities = { ...createLlmActivities(deps), ...createTriageActivities(deps) };
+    activities = { ...createLlmActivities(deps), ...createTriageActivities(deps), ...createTriageToolActivities(deps) };
   });
   after(async () => {
     await anthropic.close();
@@ -36,8 +37,10 @@ describe('LLM activity', () => {
     await activities.startTriageRun({ triageId, workflowId: `triage/${triageId}`, source: 'manual', alert: { labels: { alertname: 'X', scenario }, annotations: {} }, gate: { investigate: true, reason: 'test' } });
     return triageId;
   }
-  const turn = (triageId: string): Promise<ModelTurnResult> =>
-    new MockActivityEnvironment().run(activities.triageModelTurn, { triageId, turn: 1, model: 'claude-test', maxTokens: 1000, mode: 'tools' } satisfies ModelTurnInput);
+  const turn = (triageId: string, number = 1): Promise<ModelTurnResult> =>
+    new MockActivityEnvironment().run(activities.triageModelTurn, { triageId, turn: number, model: 'claude-test', maxTokens: 1000, mode: 'tools' } satisfies ModelTurnInput);
+  const messages = async (triageId: string) =>
+    (await db.pool.query<{ turn: number; role: string; content: { type: string; tool_use_id?: string }[] }>(`SELECT turn, role, content FROM triage_messages WHERE triage_id = $1 ORDER BY turn, role DESC`, [triageId])).rows;
   const failure = async (promise: Promise<unknown>) => {
     const error = await promise.then(
       () => assert.fail('expected a failure'),
@@ -59,6 +62,34 @@ describe('LLM activity', () => {
     assert.equal(request.model, 'claude-test');
     assert.equal(request.max_tokens, 1000);
     assert.equal(request.tool_choice?.type, 'auto');
+  });
+
+  it("stores a turn's user message with its answer; a failed call keeps what it sent, and the retry sends the same", async () => {
+    anthropic.script('pair', [
+      { content: [{ type: 'tool_use', id: 'toolu_pair', name: 'vigil_recent_actions', input: { service: 'shop' } }], stop_reason: 'tool_use' },
+      { status: 529, type: 'overloaded_error', message: 'overloaded' },
+      { content: [{ type: 'text', text: 'done' }], stop_reason: 'end_turn' },
+    ]);
+    const triageId = await triage('pair');
+    const first = await turn(triageId);
+    const [call] = first.toolCalls;
+    const outcome: ToolOutcome = await new MockActivityEnvironment().run(activities.runTriageTool, { triageId, turn: 1, call, labels: {} } satisfies ToolCallInput);
+    assert.equal(outcome.status, 'ok');
+
+    assert.equal((await failure(turn(triageId, 2))).nonRetryable, false);
+    const afterFailure = await messages(triageId);
+    assert.deepEqual(afterFailure.map((row) => `${row.turn}:${row.role}`), ['1:user', '1:assistant', '2:user']);
+    assert.deepEqual(afterFailure[2].content.map((block) => [block.type, block.tool_use_id]), [['tool_result', 'toolu_pair']]);
+
+    assert.equal((await turn(triageId, 2)).stopReason, 'end_turn');
+    assert.deepEqual((await messages(triageId)).map((row) => `${row.turn}:${row.role}`), ['1:user', '1:assistant', '2:user', '2:assistant']);
+    const turnTwo = anthropic.requests.filter((request) => request.scenario === 'pair').slice(1);
+    assert.deepEqual(turnTwo.map((request) => request.status), [529, 200]);
+    const lastUserMessage = (request: (typeof turnTwo)[number]) => request.body.messages.at(-1)!;
+    assert.deepEqual(lastUserMessage(turnTwo[0]), lastUserMessage(turnTwo[1]));
+    const [result] = lastUserMessage(turnTwo[1]).content;
+    assert.equal(result.tool_use_id, 'toolu_pair');
+    assert.match(String(result.content), /no remediation actions on shop/);
   });
 
   it('429 and 529 are retryable with retry-after as the next retry delay; other 4xx are not', async () => {
