@@ -19,6 +19,16 @@ export function intFlag(args: string[], name: string, fallback: number, minimum 
   process.exit(2);
 }
 
+/** `--name 4,8,16` as positive integers, or `fallback` when absent; exits with 2 on a bad value. */
+export function intListFlag(args: string[], name: string, fallback: number[]): number[] {
+  const at = args.indexOf(`--${name}`);
+  if (at < 0) return fallback;
+  const values = String(args[at + 1] ?? '').split(',').map(Number);
+  if (values.length && values.every((value) => Number.isInteger(value) && value >= 1)) return values;
+  console.error(`--${name} wants positive integers separated by commas, got ${args[at + 1] ?? 'nothing'}`);
+  process.exit(2);
+}
+
 /** Nearest-rank percentile (p in 0..100) of values; NaN when there are none. */
 export function percentile(values: number[], p: number): number {
   if (!values.length) return Number.NaN;
@@ -82,6 +92,12 @@ export async function describeMachine(tools: Record<string, string> = {}): Promi
 function systemTicks(): { idle: number; total: number } {
   const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, tick) => sum + tick, 0) };
+}
+
+/** CPU time a process has used so far, in ms (user + system; Linux's 100 ticks a second). */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** CPU ticks of this process and all its descendants (servers it started, their workers). */
