@@ -41,17 +41,32 @@ export function answerContent(previous: Block[], results: Record<string, StoredT
 }
 
 /**
- * Rows in (turn, user before assistant) order → API messages. Consecutive
- * messages of one role are merged (an assistant turn continued after pause_turn).
- * The last block of the last message carries a cache breakpoint, so each call
- * caches the transcript prefix the next call will read.
+ * The value with every object's keys in one order. A turn's message is sent as
+ * built and, on later turns, as read back from jsonb, which reorders keys; a
+ * prompt cache matches on the request's bytes, so both must serialize alike.
+ */
+export function canonicalKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(canonicalKeys) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = canonicalKeys((value as Record<string, unknown>)[key]);
+  return sorted as T;
+}
+
+/**
+ * Rows in (turn, user before assistant) order → API messages, each block with
+ * its keys in canonical order. Consecutive messages of one role are merged (an
+ * assistant turn continued after pause_turn). The last block of the last
+ * message carries a cache breakpoint, so each call caches the transcript prefix
+ * the next call will read.
  */
 export function apiMessages(rows: StoredMessage[], cache = true): { role: 'user' | 'assistant'; content: Block[] }[] {
   const messages: { role: 'user' | 'assistant'; content: Block[] }[] = [];
   for (const row of rows) {
     const last = messages.at(-1);
-    if (last && last.role === row.role) last.content = [...last.content, ...row.content];
-    else messages.push({ role: row.role, content: row.content.map((block) => ({ ...block })) });
+    const content = row.content.map((block) => canonicalKeys(block));
+    if (last && last.role === row.role) last.content = [...last.content, ...content];
+    else messages.push({ role: row.role, content });
   }
   const lastMessage = messages.at(-1);
   if (cache && lastMessage?.content.length) {

@@ -92,6 +92,22 @@ describe('LLM activity', () => {
     assert.match(String(result.content), /no remediation actions on shop/);
   });
 
+  it('each turn reads from the cache everything the turn before it wrote (the transcript is sent in the same bytes every turn)', async () => {
+    const asks = (index: number) => ({ content: [{ type: 'tool_use' as const, id: `toolu_cache_${index}`, name: 'vigil_recent_actions', input: { service: 'shop', hours: index } }], stop_reason: 'tool_use' as const });
+    anthropic.script('cache', [asks(1), asks(2), { content: [{ type: 'text', text: 'done' }], stop_reason: 'end_turn' }]);
+    const triageId = await triage('cache');
+    const usage: ModelTurnResult['usage'][] = [];
+    for (const number of [1, 2, 3]) {
+      const result = await turn(triageId, number);
+      usage.push(result.usage);
+      for (const call of result.toolCalls) await new MockActivityEnvironment().run(activities.runTriageTool, { triageId, turn: number, call, labels: {} } satisfies ToolCallInput);
+    }
+    for (const number of [1, 2]) {
+      const written = usage[number - 1].cacheRead + usage[number - 1].cacheCreation;
+      assert.ok(usage[number].cacheRead >= written, `turn ${number + 1} read ${usage[number].cacheRead} cached tokens, turn ${number} had cached ${written}`);
+    }
+  });
+
   it('429 and 529 are retryable with retry-after as the next retry delay; other 4xx are not', async () => {
     anthropic.script('errors', [
       { status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '7' } },

@@ -6,6 +6,7 @@ import { alertmanagerPayloadSchema } from '../../lib/triage/alertmanager';
 import { alertWorkflowId, manualWorkflowId, triageIdOf, workflowIdOf } from '../../lib/triage/ids';
 import { parseReport, reportFromWhatIsKnown } from '../../lib/triage/report';
 import { capOutput, rangeStep, TOOL_DEFINITIONS } from '../../lib/triage/tools';
+import { answerContent, apiMessages } from '../../lib/triage/transcript';
 
 describe('triage report', () => {
   it('parses the JSON block, keeping only evidence ids of real tool calls', () => {
@@ -39,6 +40,14 @@ describe('triage tools and ids', () => {
     assert.equal(rangeStep(0, 600, 15), 15);
     assert.ok(TOOL_DEFINITIONS.every((tool) => tool.input_schema.type === 'object'));
   });
+  it('sends a block in the same bytes as built and as read back with its keys reordered (as jsonb does)', () => {
+    const built = answerContent([{ type: 'tool_use', id: 'toolu_1', name: 'query_metrics', input: { query: 'up', time: 'now' } }], { toolu_1: { status: 'error', output: 'bad query' } }, [], ['a note']);
+    const reordered = built.map((block) => Object.fromEntries(Object.entries(block).reverse()) as typeof block);
+    const sent = (content: typeof built) => JSON.stringify(apiMessages([{ turn: 2, role: 'user', content }], false));
+    assert.equal(sent(reordered), sent(built));
+    assert.match(sent(built), /"tool_use_id":"toolu_1"/);
+  });
+
   it('maps workflow ids to path-safe triage ids and back', () => {
     const workflowId = alertWorkflowId('a1b2', '2026-11-23T10:00:00Z');
     assert.equal(workflowId, 'triage/a1b2/2026-11-23T10:00:00Z');
