@@ -206,8 +206,8 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
         status = 'error';
         full = error instanceof ToolError ? error.message : `request failed: ${error.message}${error.cause ? ` (${String((error.cause as Error).message ?? error.cause)})` : ''}`;
       }
-      const cap = toolDefinition(call.name)?.maxOutputChars || sources.maxToolOutputChars;
-      const { text, truncated } = capOutput(full, cap);
+      const chars = toolDefinition(call.name)?.maxOutputChars || sources.maxToolOutputChars;
+      const { text, truncated } = capOutput(full, { chars, tokens: sources.maxToolOutputTokens });
       const name = call.name.slice(0, 100);
       const { rowCount } = await pool.query(
         `INSERT INTO triage_tool_calls (triage_id, tool_use_id, turn, name, input, status, output, full_output, truncated, duration_ms)

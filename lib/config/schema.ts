@@ -222,6 +222,8 @@ const Llm = Type.Object(
         runbooksDir: Type.String({ default: 'configs/runbooks' }),
         /** Largest tool output sent to the model (characters); longer output is cut with a note. */
         maxToolOutputChars: Type.Integer({ minimum: 200, maximum: 200_000, default: 8000 }),
+        /** And at most this many tokens (estimated, erring high: lib/triage/tokens.ts); dense output such as numbers reaches it first. */
+        maxToolOutputTokens: Type.Integer({ minimum: 100, maximum: 100_000, default: 3000 }),
         toolTimeoutMs: Millis(15_000),
       },
       { additionalProperties: false, default: {} },

@@ -1,12 +1,13 @@
 // The tool registry the model sees: one entry per tool with its description,
 // JSON input schema and output cap. The handlers live in activities/triage-tools.ts
 // (one activity call per tool call); everything here is pure.
+import { estimateTokens, prefixWithinTokens } from './tokens';
 
 export interface ToolDefinition {
   name: string;
   description: string;
   input_schema: { type: 'object'; properties: Record<string, unknown>; required?: string[]; additionalProperties?: boolean };
-  /** Longest output sent back to the model, in characters (about 4 per token); 0: the configured default. */
+  /** Longest output sent back to the model, in characters; 0: the configured default (llm.sources.maxToolOutputChars). */
   maxOutputChars: number;
 }
 
@@ -81,10 +82,17 @@ export function toolDefinition(name: string): ToolDefinition | undefined {
 }
 
 /** Cuts tool output to `max` characters with a note saying how much was left out. */
-export function capOutput(text: string, max: number): { text: string; truncated: boolean } {
-  if (text.length <= max) return { text, truncated: false };
-  const note = `\n[output cut: ${text.length - max} more characters (about ${Math.ceil((text.length - max) / 4)} tokens) not shown; narrow the query]`;
-  return { text: text.slice(0, Math.max(0, max - note.length)) + note, truncated: true };
+/** Room kept for the note that says what was cut. */
+const NOTE_CHARS = 120;
+const NOTE_TOKENS = 40;
+
+/** Output cut to at most `limits.chars` characters and about `limits.tokens` tokens (estimated), with a note when cut. */
+export function capOutput(text: string, limits: { chars: number; tokens: number }): { text: string; truncated: boolean } {
+  if (text.length <= limits.chars && estimateTokens(text) <= limits.tokens) return { text, truncated: false };
+  const end = Math.min(text.length, Math.max(0, limits.chars - NOTE_CHARS), prefixWithinTokens(text, Math.max(0, limits.tokens - NOTE_TOKENS)));
+  const rest = text.slice(end);
+  const note = `\n[output cut: ${rest.length} more characters (about ${estimateTokens(rest)} tokens) not shown; narrow the query]`;
+  return { text: text.slice(0, end) + note, truncated: true };
 }
 
 /** Range-query step in seconds: at least the requested one, raised so that (end - start) / step ≤ maxPoints. */

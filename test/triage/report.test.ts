@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { alertmanagerPayloadSchema } from '../../lib/triage/alertmanager';
 import { alertWorkflowId, manualWorkflowId, triageIdOf, workflowIdOf } from '../../lib/triage/ids';
 import { parseReport, reportFromWhatIsKnown } from '../../lib/triage/report';
+import { estimateTokens } from '../../lib/triage/tokens';
 import { capOutput, rangeStep, TOOL_DEFINITIONS } from '../../lib/triage/tools';
 import { answerContent, apiMessages } from '../../lib/triage/transcript';
 
@@ -29,11 +30,25 @@ describe('triage report', () => {
 
 describe('triage tools and ids', () => {
   it('cuts output with a note saying how much was left out', () => {
-    const { text, truncated } = capOutput('x'.repeat(1000), 300);
+    const { text, truncated } = capOutput('x'.repeat(1000), { chars: 300, tokens: 2000 });
     assert.equal(truncated, true);
     assert.ok(text.length <= 300);
     assert.match(text, /output cut: \d+ more characters/);
-    assert.deepEqual(capOutput('short', 300), { text: 'short', truncated: false });
+    assert.deepEqual(capOutput('short', { chars: 300, tokens: 2000 }), { text: 'short', truncated: false });
+  });
+
+  it('cuts dense output at its estimated tokens before its characters, and the estimate errs high', () => {
+    const prose = 'The checkout service answered slowly because its database pool was exhausted. '.repeat(20);
+    const numbers = Array.from({ length: 400 }, (_, index) => (0.5 + index / 1000).toFixed(3)).join(' ');
+    // BPE tokenizers give English prose about 4 characters a token and spaced decimals about 2 (0.512: '0', '.', '512'); the estimate must not be lower.
+    assert.ok(estimateTokens(prose) >= prose.length / 4.5, `prose: ${estimateTokens(prose)} tokens for ${prose.length} characters`);
+    assert.ok(estimateTokens(numbers) >= numbers.length / 2.5, `numbers: ${estimateTokens(numbers)} tokens for ${numbers.length} characters`);
+    assert.deepEqual(capOutput(prose, { chars: 8000, tokens: 2000 }), { text: prose, truncated: false });
+    const cut = capOutput(numbers, { chars: 8000, tokens: 500 });
+    assert.equal(cut.truncated, true);
+    assert.ok(numbers.length < 8000 && estimateTokens(cut.text) <= 500, `${estimateTokens(cut.text)} tokens kept`);
+    assert.ok(numbers.startsWith(cut.text.split('\n[output cut')[0]));
+    assert.match(cut.text, /\[output cut: \d+ more characters \(about \d+ tokens\) not shown; narrow the query\]$/);
   });
   it('raises the range step so a series has at most 100 points', () => {
     assert.equal(rangeStep(0, 3600, 15), 36);
