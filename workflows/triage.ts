@@ -7,6 +7,8 @@
 // what the tools found, never a placeholder. Then it goes to Slack.
 import {
   ActivityFailure,
+  TemporalFailure,
+  TimeoutFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
@@ -66,8 +68,17 @@ type Ending = { status: TriageStatus; report: NonNullable<FinishInput['report']>
  * asked of `patched()` once, first thing in a run (see HEALTH_PATCHES for why).
  * localTools: tool calls run as local activities (one round trip per turn fewer).
  * followUp: after the report, wait for the alert to resolve and say so.
+ * cancelAfterReport: cancel also ends the waits after the report (approval, follow-up).
+ * toolFailures: a tool call that fails for good is an error result for the model, not the triage's end.
+ * wallClock: a model call's retries end where the wall-clock budget does (plus one request's time).
  */
-const TRIAGE_PATCHES = { localTools: 'triage-local-tools', followUp: 'triage-follow-up-on-resolve' } as const;
+const TRIAGE_PATCHES = {
+  localTools: 'triage-local-tools',
+  followUp: 'triage-follow-up-on-resolve',
+  cancelAfterReport: 'triage-cancel-after-report',
+  toolFailures: 'triage-tool-failures-to-model',
+  wallClock: 'triage-wall-clock-bounds-model-retries',
+} as const;
 
 const MAX_PROGRESS_TOOLS = 20;
 
@@ -77,7 +88,13 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   const queues = queuesOfWorkflowQueue(taskQueue);
   const { settings, alert } = input;
   const startedAt = Date.now();
-  const features = { localTools: patched(TRIAGE_PATCHES.localTools), followUp: patched(TRIAGE_PATCHES.followUp) };
+  const features = {
+    localTools: patched(TRIAGE_PATCHES.localTools),
+    followUp: patched(TRIAGE_PATCHES.followUp),
+    cancelAfterReport: patched(TRIAGE_PATCHES.cancelAfterReport),
+    toolFailures: patched(TRIAGE_PATCHES.toolFailures),
+    wallClock: patched(TRIAGE_PATCHES.wallClock),
+  };
 
   const { startTriageRun, finishTriage, recordTriageDecision, recordTriageGate, recordTriageResolved, remediateForTriage } = proxyActivities<Activities>({
     taskQueue: queues.checks,
@@ -107,6 +124,20 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   /** A tool call, shown in the Temporal UI by its name and (the start of) its input. */
   const runTool = (input: Parameters<typeof runTriageTool>[0]) =>
     runTriageTool.executeWithOptions({ summary: `${input.call.name} ${JSON.stringify(input.call.input)}`.replace(/\s+/g, ' ').slice(0, 120) }, [input]);
+  /** Tool calls that failed after their retries: their error goes to the model, as a result, not to the triage. */
+  let failedTools: Refusal[] = [];
+  const runToolOrFail = async (input: Parameters<typeof runTriageTool>[0]): Promise<ToolOutcome | undefined> => {
+    try {
+      return await runTool(input);
+    } catch (error) {
+      // A local activity's failure arrives as itself, an activity task's inside an ActivityFailure.
+      if (!features.toolFailures || isCancellation(error) || !(error instanceof TemporalFailure)) throw error;
+      const reason = `the tool failed: ${(error instanceof ActivityFailure ? error.cause?.message : undefined) ?? error.message}`.slice(0, 1000);
+      failedTools.push({ id: input.call.id, reason });
+      tools.push({ id: input.call.id, name: input.call.name, status: 'error', summary: reason.slice(0, 300) });
+      return undefined;
+    }
+  };
 
   let status: TriageStatus = 'running';
   let phase: TriageProgress['phase'] = 'gate';
@@ -121,6 +152,8 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   let deciding = false;
   let awaitingResolve = false;
   const scope = new CancellationScope();
+  /** Cancelled after the report (an approval being carried out finishes first). */
+  const cancelledNow = () => features.cancelAfterReport && cancelled !== undefined && !deciding;
 
   setHandler(triageResolvedSignal, ({ at }) => {
     resolvedAt ??= at;
@@ -146,8 +179,8 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
 
   // A proposed remediation runs only when a human approves it, once.
   const canDecide = (_request: { by: string }) => {
-    if (!proposal || phase !== 'awaiting-approval') throw new Error(proposal ? 'the report is not written yet' : 'this triage proposes no remediation');
     if (decision) throw new Error(`already ${decision.kind}${decision.by ? ` by ${decision.by}` : ''}`);
+    if (!proposal || phase !== 'awaiting-approval') throw new Error(proposal ? 'the report is not written yet' : 'this triage proposes no remediation');
     if (deciding) throw new Error('a decision is being carried out');
   };
   setHandler(
@@ -239,7 +272,9 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
         phase = 'final-answer';
       }
       setCurrentDetails(`turn ${turn}: ${mode === 'final' ? 'asking for the final answer' : 'investigating'}; ${use.toolCalls}/${settings.budgets.maxToolCalls} tool calls`);
-      const result = await triageModelTurn.executeWithOptions({ summary: `model turn ${turn}${mode === 'final' ? ' (final answer, no tools)' : ''}` }, [
+      // Retries (429s, an outage) stop where the time budget does, plus one request's time.
+      const bound = features.wallClock ? { scheduleToCloseTimeout: Math.max(0, settings.budgets.wallClockMs - (Date.now() - startedAt)) + settings.requestTimeoutMs + 5_000 } : {};
+      const result = await triageModelTurn.executeWithOptions({ summary: `model turn ${turn}${mode === 'final' ? ' (final answer, no tools)' : ''}`, ...bound }, [
         { triageId, turn, model: settings.model, maxTokens: maxTokensForNextCall(settings.budgets, use, settings.maxTokensPerTurn), mode, refused, notes, continuation },
       ]);
       notes = [];
@@ -264,9 +299,14 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
       const batch = fitToolBatch(result.toolCalls, use, settings.budgets, seen);
       for (const call of batch.run) seen[callKey(call)] = call.id;
       use = { ...use, toolCalls: use.toolCalls + batch.run.length };
-      const outcomes = await Promise.all(batch.run.map((call) => runTool({ triageId, turn, call, labels })));
-      record(outcomes, batch.refused, Object.fromEntries(result.toolCalls.map((call) => [call.id, call.name])));
-      refused = batch.refused;
+      failedTools = [];
+      const outcomes = await Promise.all(batch.run.map((call) => runToolOrFail({ triageId, turn, call, labels })));
+      record(
+        outcomes.filter((outcome): outcome is ToolOutcome => outcome !== undefined),
+        batch.refused,
+        Object.fromEntries(result.toolCalls.map((call) => [call.id, call.name])),
+      );
+      refused = [...batch.refused, ...failedTools];
     }
   }
 
@@ -288,6 +328,10 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
       else if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === LLM_NOT_CONFIGURED) {
         log.info('no model configured: running the offline investigator', { triageId });
         ending = await investigateOffline();
+      } else if (error instanceof ActivityFailure && error.activityType === 'triageModelTurn' && (error.retryState === 'TIMEOUT' || error.cause instanceof TimeoutFailure)) {
+        // Retries cut short by the time budget (scheduleToCloseTimeout): a report of what the tools found.
+        const reason = `the time budget ran out while the model API did not answer (last: ${error.cause?.message ?? 'no answer'})`;
+        ending = { status: 'failed', report: { from: 'known', limitedBy: reason }, limitedBy: reason };
       } else if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
         // A rejected request (400, 401, …) or retries exhausted: fail fast, with a report of what the tools found.
         const reason = `${error.activityType === 'triageModelTurn' ? 'the model API' : error.activityType} failed: ${error.cause.message}`;
@@ -318,8 +362,12 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   async function awaitDecision(): Promise<void> {
     phase = 'awaiting-approval';
     setCurrentDetails(`report sent; waiting for a person to approve or reject: ${proposal?.action ?? 'remediate'} ${proposal?.service ?? ''}`);
-    if (!(await condition(() => decision !== undefined, settings.approvalWindowMs))) {
+    if (!(await condition(() => decision !== undefined || cancelledNow(), settings.approvalWindowMs))) {
       decision = { kind: 'expired', at: Date.now() };
+      await recordTriageDecision({ triageId, decision });
+    } else if (decision === undefined && cancelled) {
+      // Cancelling the triage declines its proposal.
+      decision = { kind: 'rejected', by: cancelled.by, at: Date.now(), reason: `the triage was cancelled${cancelled.reason ? `: ${cancelled.reason}` : ''}` };
       await recordTriageDecision({ triageId, decision });
     }
     if (phase === 'awaiting-approval') phase = awaitingResolve ? 'following' : 'reporting';
@@ -332,7 +380,7 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
       phase = 'following';
       setCurrentDetails('report sent; waiting for the alert to resolve, to follow up');
     }
-    const resolved = await condition(() => resolvedAt !== undefined, windowMs);
+    const resolved = await condition(() => resolvedAt !== undefined || cancelledNow(), windowMs);
     awaitingResolve = false;
     if (!resolved || resolvedAt === undefined) return;
     await recordTriageResolved({ triageId, resolvedAt });

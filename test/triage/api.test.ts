@@ -175,6 +175,19 @@ describe('triage API', () => {
     assert.match(JSON.stringify(about[1].body), /triaged alert resolved/);
   });
 
+  it('cancelling a triage that waits for its alert to resolve ends it, with no follow-up', async () => {
+    rig.anthropic.script('cancel-following', [answer('the queue is stuck')]);
+    const [id] = (await post('/api/v1/alerts', payload([{ scenario: 'cancel-following', fingerprint: fingerprint() }]))).json().started as string[];
+    const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
+    await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'following', 'waiting for the alert to resolve');
+    assert.equal((await post(`/api/v1/triage/${encodeURIComponent(id)}/cancel`, { reason: 'known issue' })).statusCode, 202);
+    assert.equal((await handle.result()).status, 'completed');
+    assert.equal(rig.slack.requests.filter((request) => JSON.stringify(request.body).includes('the queue is stuck')).length, 1, 'the report only');
+    const again = await post(`/api/v1/triage/${encodeURIComponent(id)}/cancel`, {});
+    assert.equal(again.statusCode, 409);
+    await saveHistory(handle, 'triage-cancelled-following');
+  });
+
   it('ends without a follow-up when the alert does not resolve within the window', async () => {
     rig.anthropic.script('no-follow-up', [answer('still burning')]);
     const handle = await rig.temporal.client.workflow.start(triageWorkflow, {

@@ -2,7 +2,7 @@
 // loop's remediate update, an exec action) exactly once and records who approved;
 // a second approval and an approval of nothing are refused.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -64,6 +64,29 @@ describe('triage approval', () => {
       const actions = await rig.db.pool.query(`SELECT step, status, decided_by FROM remediation_actions WHERE service = $1`, [service]);
       assert.equal(actions.rows.length, 1);
       assert.match(actions.rows[0].decided_by, /operate-user/);
+    } finally {
+      await health.terminate();
+    }
+  });
+
+  it('cancelling a triage whose proposal awaits approval declines it: nothing runs, and a later approval is refused', async () => {
+    const service = uniqueName('wedged').replace('_', '-');
+    const counter = join(dir, `${service}.restarts`);
+    const health = await rig.temporal.client.workflow.start(healthWorkflow, { taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows, workflowId: workflowIds.health(service), args: [{ spec: countingRestartSpec(service, counter) }] });
+    try {
+      rig.anthropic.script('cancel-proposal', [proposingRestart(service)]);
+      const { id } = (await post('/api/v1/triage', { labels: { alertname: 'Wedged', service, scenario: 'cancel-proposal' } })).json();
+      const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
+      await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'awaiting-approval', 'awaiting approval');
+      assert.equal((await post(`/api/v1/triage/${encodeURIComponent(id)}/cancel`, { reason: 'fixed by hand' })).statusCode, 202);
+      assert.equal((await handle.result()).status, 'completed', 'the report stands');
+      const decided = await get(`/api/v1/triage/${encodeURIComponent(id)}`);
+      assert.deepEqual([decided.awaitingApproval, decided.approval.kind, decided.approval.by], [false, 'rejected', 'operate-user']);
+      assert.match(decided.approval.reason, /the triage was cancelled: fixed by hand/);
+      const late = await post(`/api/v1/triage/${encodeURIComponent(id)}/approve`);
+      assert.equal(late.statusCode, 409);
+      assert.equal(existsSync(counter), false, 'no remediation ran');
+      await saveHistory(handle, 'triage-cancelled-awaiting-approval');
     } finally {
       await health.terminate();
     }

@@ -2,6 +2,8 @@
 // the budgets at their edges, repeated calls, the model API's errors, cancel,
 // resolve, the gate and the offline investigator.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -151,6 +153,36 @@ describe('triage loop', () => {
     const repeated = billed[2].body.messages.at(-1)!.content.find((block) => block.tool_use_id === 'toolu_r2')!;
     assert.equal(repeated.is_error, true);
     assert.match(String(repeated.content), /identical to an earlier call \(toolu_r1\)/);
+  });
+
+  it('a tool that fails, as a bad query or past its retries, is an error result for the model, and the triage goes on', async () => {
+    // A runbook that is a directory: reading it fails with EISDIR, which is no tool error the handler expects.
+    mkdirSync(join(rig.config.llm.sources.runbooksDir, 'Unreadable.md'), { recursive: true });
+    const { result, billed, triageId, handle } = await run('tool-fails', [
+      { content: [tool('toolu_f1', 'get_runbook', { name: 'Unreadable' }), tool('toolu_f2', 'query_metrics', { query: 'up' })], stop_reason: 'tool_use' },
+      answer('went on without the runbook'),
+    ]);
+    assert.equal(result.status, 'completed');
+    assert.equal(result.summary, 'went on without the runbook');
+    const results = billed[1].body.messages.at(-1)!.content.filter((block) => block.type === 'tool_result');
+    assert.deepEqual(results.map((block) => [block.tool_use_id, block.is_error]), [['toolu_f1', true], ['toolu_f2', true]]);
+    assert.match(String(results[0].content), /the tool failed: .*EISDIR/);
+    assert.match(String(results[1].content), /not configured: set llm\.sources\.prometheusUrl/);
+    const { rows } = await rig.db.pool.query('SELECT tool_use_id, status FROM triage_tool_calls WHERE triage_id = $1', [triageId]);
+    assert.deepEqual(rows.map((row) => [row.tool_use_id, row.status]), [['toolu_f2', 'error']]);
+    await saveHistory(handle, 'triage-tool-failed');
+  });
+
+  it('retries of an unanswering model end with the time budget, with a report of what is known', async () => {
+    const limited = { status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '1' } };
+    const { result, run: stored, all, handle } = await run('out-of-time', Array.from({ length: 30 }, () => limited), {
+      requestTimeoutMs: 1_000,
+      budgets: { ...rig.settings().budgets, wallClockMs: 1_000 },
+    });
+    assert.equal(result.status, 'failed');
+    assert.match(stored.report.limitedBy, /the time budget ran out while the model API did not answer/);
+    assert.ok(all.length >= 2 && all.length < 30, `${all.length} attempts`);
+    await saveHistory(handle, 'triage-out-of-time');
   });
 
   it('a nearly spent token budget gets a real final answer without tools', async () => {
