@@ -59,6 +59,7 @@ function start(api, status) {
     rowOf: (id) => session?.overview?.triages.find((triage) => triage.id === id),
     onClose: () => {
       ctx.openTriageId = undefined;
+      if (triageInAddress()) history.replaceState(null, '', `${location.pathname}${location.search}`);
       if (session?.overview) renderTriages(byId('triages'), byId('triages-empty'), session.overview.triages, ctx);
     },
   });
@@ -68,10 +69,29 @@ function start(api, status) {
     onState: setLive,
     onUnauthorized: (message) => signOut(`Signed out: the API no longer accepts the token (${message}).`),
   });
+  openTriageInAddress();
+}
+
+/** The triage id in the address (`#triage=<id>`), if any. */
+function triageInAddress() {
+  const match = /^#triage=(.+)$/.exec(location.hash);
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function openTriageInAddress() {
+  const id = triageInAddress();
+  if (id && session && session.ctx.openTriageId !== id) openTriage(id);
 }
 
 function openTriage(id) {
   if (!session) return;
+  // The address names the open triage, so it can be shared (Vigil's own Slack links use it).
+  if (triageInAddress() !== id) history.replaceState(null, '', `#triage=${encodeURIComponent(id)}`);
   session.ctx.openTriageId = id;
   session.detail.open(id);
   if (session.overview) renderTriages(byId('triages'), byId('triages-empty'), session.overview.triages, session.ctx);
@@ -126,6 +146,7 @@ byId('sign-in').addEventListener('submit', async (event) => {
 });
 
 byId('sign-out').addEventListener('click', () => signOut());
+window.addEventListener('hashchange', openTriageInAddress);
 
 // A token kept from earlier in this tab signs in again, unless the API refuses it now.
 const saved = sessionStorage.getItem(TOKEN_KEY);

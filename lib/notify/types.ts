@@ -3,6 +3,7 @@
 // webhookBody) that tests call directly; `send` only posts it.
 import type { DriftStatus } from '../drift/types';
 import type { HealthStatus } from '../health/state';
+import type { TriageStatus } from '../triage/types';
 
 export type HealthEventKind = 'unhealthy' | 'healed' | 'gave-up' | 'remediated' | 'triaged' | 'triage-resolved' | DriftEventKind;
 /** Drift events carry the app's name in `service` and a drift status. */
@@ -11,8 +12,8 @@ export type DriftEventKind = 'drift-found' | 'drift-healed' | 'drift-gave-up';
 export interface HealthEvent {
   kind: HealthEventKind;
   service: string;
-  /** The service's status after what happened. */
-  status: HealthStatus | DriftStatus;
+  /** The service's (or drift app's) status after what happened; for a triage, its outcome, or `resolved` for the alert's follow-up. */
+  status: HealthStatus | DriftStatus | TriageStatus | 'resolved';
   /** When it happened, epoch milliseconds. */
   at: number;
   /** One line: what happened. */

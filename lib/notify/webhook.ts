@@ -3,9 +3,11 @@
 //
 //   {
 //     "version": 1,
-//     "kind": "unhealthy" | "healed" | "gave-up" | "remediated" | "triaged",
+//     "kind": "unhealthy" | "healed" | "gave-up" | "remediated" | "triaged" | "triage-resolved" | "drift-…",
 //     "service": "checkout",
-//     "status": "unknown" | "healthy" | "degraded" | "unhealthy",
+//     "status": "unknown" | "healthy" | "degraded" | "unhealthy"   // services
+//             | drift statuses                                       // drift apps
+//             | "completed" | "refused" | "failed" | … | "resolved", // triages: the outcome; the follow-up
 //     "at": "2026-11-23T10:00:00.000Z",         // ISO 8601, UTC
 //     "summary": "3 consecutive failures: HTTP 500",
 //     "details": ["…"],                         // at most 20 lines of at most 500 chars; [] when none

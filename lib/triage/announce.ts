@@ -11,7 +11,8 @@ export interface TriageLinks {
 }
 
 export function triageLinks(settings: TriageSettings, triageId: string, workflowId: string): TriageLinks {
-  const vigil = settings.publicUrl ? `${settings.publicUrl.replace(/\/$/, '')}/api/v1/triage/${encodeURIComponent(triageId)}` : undefined;
+  // The dashboard opens the triage named in its fragment (after sign-in).
+  const vigil = settings.publicUrl ? `${settings.publicUrl.replace(/\/$/, '')}/#triage=${encodeURIComponent(triageId)}` : undefined;
   return { vigil, temporal: executionUrl(settings.temporalUiUrl, settings.namespace, workflowId) };
 }
 
@@ -28,7 +29,7 @@ export function reportEvent(alert: TriageAlert, report: TriageReport, outcome: T
     ...(report.remediation ? [`Proposed: ${report.remediation.action ?? 'remediate'} ${report.remediation.service} (${report.remediation.reason}); needs approval`] : []),
   ];
   const summary = `${outcome === 'refused' ? '(refused) ' : ''}${report.summary}`;
-  return { kind: 'triaged', service: subjectOf(alert), status: 'unknown', at, summary, details, links };
+  return { kind: 'triaged', service: subjectOf(alert), status: outcome, at, summary, details, links };
 }
 
 /** The follow-up when the alert resolves after the report went out. */
@@ -41,7 +42,7 @@ export function resolvedEvent(alert: TriageAlert, report: TriageReport, resolved
     `Triage said: ${report.summary}`,
     `Root cause: ${report.rootCause}`,
   ];
-  return { kind: 'triage-resolved', service: subjectOf(alert), status: 'unknown', at: resolvedAt, summary: `${alert.labels.alertname ?? 'The alert'} resolved${lasted}.`, details, links };
+  return { kind: 'triage-resolved', service: subjectOf(alert), status: 'resolved', at: resolvedAt, summary: `${alert.labels.alertname ?? 'The alert'} resolved${lasted}.`, details, links };
 }
 
 /** 45 s, 12 min, 3 h 5 min, 2 d 4 h. */

@@ -1,5 +1,6 @@
 // What a triage workflow needs from config, resolved by whoever starts it (the
 // API or an activity) and passed in its input: workflow code reads no config.
+import { hostname } from 'node:os';
 import type { VigilConfig } from '../config/schema';
 import type { Budgets } from './budget';
 import type { GateRules } from './gate';
@@ -17,7 +18,7 @@ export interface TriageSettings {
   approvalWindowMs: number;
   /** How long an Alertmanager triage waits after its report for `resolved`, to follow up (absent in triages started before it existed: none). */
   followUpWindowMs?: number;
-  /** Base URL of Vigil for links in the report (may be empty). */
+  /** Base URL of Vigil (its dashboard) for links in the report. */
   publicUrl: string;
   /** Base URL of the Temporal UI for links (may be empty). */
   temporalUiUrl: string;
@@ -37,8 +38,16 @@ export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: str
     continueOnResolve: llm.continueOnResolve,
     approvalWindowMs: llm.approvalWindowMs,
     followUpWindowMs: llm.followUpWindowMs,
-    publicUrl: config.server.publicUrl,
+    publicUrl: vigilBaseUrl(config),
     temporalUiUrl: extra.temporalUiUrl ?? config.temporal.uiUrl,
     namespace: extra.namespace ?? config.temporal.namespace,
   };
+}
+
+/** `server.publicUrl`, or else the API's own address (this host's name when it listens on every interface). */
+export function vigilBaseUrl(config: Pick<VigilConfig, 'server'>): string {
+  const { publicUrl, host, port } = config.server;
+  if (publicUrl) return publicUrl.replace(/\/+$/, '');
+  const reachable = host === '0.0.0.0' || host === '::' || host === '' ? hostname() : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }

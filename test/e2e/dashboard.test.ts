@@ -38,6 +38,7 @@ describe('end to end: the dashboard in a browser', () => {
   let baseUrl: string;
   let workers: { stop(): Promise<void> } | undefined;
   const startedTriages: string[] = [];
+  let markupTriageId = '';
   const service = uniqueName('demo').replace('_', '-');
 
   const row = () => page.locator(`#services tr[data-service="${service}"]`);
@@ -128,6 +129,7 @@ describe('end to end: the dashboard in a browser', () => {
     assert.equal(started.status, 202, await started.clone().text());
     const { id, workflowId } = (await started.json()) as { id: string; workflowId: string };
     startedTriages.push(workflowId);
+    markupTriageId = id;
 
     // It arrives in the list by itself (no reload), its alert name as literal text.
     const triageRow = page.locator(`#triages tr[data-triage-id="${id}"]`);
@@ -146,8 +148,24 @@ describe('end to end: the dashboard in a browser', () => {
     assert.equal(await annotations.locator('dd[data-key="description"]').textContent(), '<script>window.__xss=2</script>');
     assert.equal(await page.locator('main img, main [onerror]').count(), 0);
     assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).__xss), undefined);
+    assert.equal(new URL(page.url()).hash, `#triage=${encodeURIComponent(id)}`, 'the address names the open triage');
     await detail.getByTestId('close-triage').click();
     assert.equal(await detail.isVisible(), false);
+    assert.equal(new URL(page.url()).hash, '');
+  });
+
+  it("a link to a triage, as Vigil's Slack report carries, opens it in a new tab after sign-in", async () => {
+    const tab = await page.context().newPage();
+    try {
+      await tab.goto(`${baseUrl}/#triage=${encodeURIComponent(markupTriageId)}`);
+      await tab.getByLabel('API token').fill(TOKENS.read);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      const detail = tab.getByTestId('triage-detail');
+      await detail.getByTestId('annotations').waitFor(WAIT);
+      assert.equal(await detail.locator('h3').textContent(), XSS);
+    } finally {
+      await tab.close();
+    }
   });
 
   it('pausing the service from the dashboard shows it paused, and resuming brings it back', async () => {

@@ -3,7 +3,8 @@
 //   /status/<code>/…   answers <code> with a body that echoes the request path
 //   /hang/…            never answers (timeouts)
 //   anything else      200 "ok" (what Slack answers); while `hold` is set the
-//                      answer waits for `release()`
+//                      answer waits for `release()`; while `outage` is set, paths
+//                      that start with it answer 503 (Slack down)
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -19,6 +20,8 @@ export interface Receiver {
   requests: ReceivedRequest[];
   /** While true, "ok" answers wait for release(). */
   hold: boolean;
+  /** While set, "ok" paths starting with it answer 503. */
+  outage?: string;
   release(): void;
   close(): Promise<void>;
 }
@@ -44,6 +47,11 @@ export async function startReceiver(): Promise<Receiver> {
       if (status) {
         response.writeHead(Number(status[1]), { 'content-type': 'text/plain' });
         response.end(`no_service: nothing at ${path} (auth ${request.headers.authorization ?? 'none'})`);
+        return;
+      }
+      if (receiver.outage !== undefined && path.startsWith(receiver.outage)) {
+        response.writeHead(503, { 'content-type': 'text/plain' });
+        response.end('service_unavailable');
         return;
       }
       const answer = () => {

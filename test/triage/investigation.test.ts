@@ -91,7 +91,7 @@ describe('triage investigation', () => {
     assert.match(text, /alert triaged/);
     assert.match(text, /Root cause: all 50 connections/);
     assert.match(text, /toolu_pool/);
-    assert.match(text, /http:\/\/vigil\.test\/api\/v1\/triage\//);
+    assert.match(text, new RegExp(`http://vigil\\.test/#triage=${encodeURIComponent(triageId)}\\|Open in Vigil`));
     const scraped = await rig.metrics.registry.metrics();
     assert.match(scraped, /vigil_triages_total\{outcome="completed"\} 1\n/);
     assert.match(scraped, /vigil_triage_tool_calls_total\{tool="query_metrics",outcome="ok"\} 1\n/);

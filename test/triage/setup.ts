@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { VigilConfig } from '../../lib/config/schema';
 import type { HealthSpec } from '../../lib/health/spec';
 import { createMetrics, type Metrics } from '../../lib/metrics';
-import { slackNotifier } from '../../lib/notify';
+import { slackNotifier, webhookNotifier } from '../../lib/notify';
 import { triageSettings, type TriageSettings } from '../../lib/triage/settings';
 import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';
 import { startLokiFixture, type LokiFixture } from '../fixtures/loki';
@@ -33,7 +33,11 @@ export interface TriageRig {
   close(): Promise<void>;
 }
 
-export async function startTriageRig(options: { prometheus?: boolean; config?: Record<string, unknown> } = {}): Promise<TriageRig> {
+/** Where the rig's Slack notifier posts, and (with `webhook`) its generic JSON webhook, on the `slack` receiver. */
+export const SLACK_PATH = '/services/T000/B000/secret';
+export const WEBHOOK_PATH = '/hooks/ops';
+
+export async function startTriageRig(options: { prometheus?: boolean; webhook?: boolean; config?: Record<string, unknown> } = {}): Promise<TriageRig> {
   const db = await createTestDatabase('triage');
   const temporal = await connectTestTemporal();
   const anthropic = await startAnthropicFixture();
@@ -73,7 +77,7 @@ export async function startTriageRig(options: { prometheus?: boolean; config?: R
     taskQueuePrefix: temporal.taskQueuePrefix,
     pool: db.pool,
     config,
-    notifiers: [slackNotifier({ webhookUrl: slack.url('/services/T000/B000/secret') })],
+    notifiers: [slackNotifier({ webhookUrl: slack.url(SLACK_PATH) }), ...(options.webhook ? [webhookNotifier({ name: 'ops', url: slack.url(WEBHOOK_PATH) })] : [])],
   });
   return {
     db,
