@@ -312,7 +312,7 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
 
   async function investigateOffline(): Promise<Ending> {
     phase = 'investigating';
-    const plan = offlinePlan(alert).slice(0, Math.max(0, settings.budgets.maxToolCalls - use.toolCalls));
+    const plan = offlinePlan(alert, settings.offlineQueries).slice(0, Math.max(0, settings.budgets.maxToolCalls - use.toolCalls));
     use = { ...use, toolCalls: use.toolCalls + plan.length };
     record(await Promise.all(plan.map((call) => runTool({ triageId, turn: 0, call, labels }))), [], {});
     return { status: 'completed', report: { from: 'offline' } };

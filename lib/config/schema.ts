@@ -214,6 +214,14 @@ const Llm = Type.Object(
     followUpWindowMs: Millis(6 * 3_600_000),
     /** On `resolved`: false finishes the current step with a short summary; true carries on. */
     continueOnResolve: Type.Boolean({ default: false }),
+    /** The offline investigator's PromQL, with `$selector` standing for the alert's job or instance matcher. */
+    offline: Type.Object(
+      {
+        errorRateQuery: Type.String({ minLength: 1, pattern: '\\$selector', default: 'sum(rate(http_requests_total{$selector,code=~"5.."}[5m]))' }),
+        latencyQuery: Type.String({ minLength: 1, pattern: '\\$selector', default: 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{$selector}[5m])))' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     sources: Type.Object(
       {
         prometheusUrl: Type.String({ default: '' }),

@@ -2,12 +2,34 @@
 // tools, and a report of the same shape written from their results, marked offline.
 import type { Evidence, TriageAlert, TriageReport, ToolCall } from './types';
 
-export function offlinePlan(alert: TriageAlert): ToolCall[] {
+export interface OfflineQueries {
+  /** PromQL with `$selector` for the alert's matcher, e.g. `job="shop"`. */
+  errorRate: string;
+  latency: string;
+}
+
+/**
+ * The fixed plan: is the target up, the service's status and recent actions,
+ * its error rate and (with `queries`) latency around startsAt, drift, error log
+ * lines, the runbook, past triages. Without `queries` (a triage started before
+ * they existed) it is the first plan, unchanged, so that its history replays.
+ */
+export function offlinePlan(alert: TriageAlert, queries?: OfflineQueries): ToolCall[] {
   const { labels } = alert;
   const service = labels.service ?? labels.job;
   const around = alert.startsAt ? Date.parse(alert.startsAt) / 1000 : undefined;
   const window = around ? { start: String(Math.round(around - 1800)), end: String(Math.round(around + 600)) } : { start: String(Math.round(Date.now() / 1000 - 3600)) };
-  const selector = labels.job ? `{job="${labels.job}"}` : labels.instance ? `{instance="${labels.instance}"}` : '';
+  const matcher = labels.job ? `job="${labels.job}"` : labels.instance ? `instance="${labels.instance}"` : '';
+  const selector = matcher ? `{${matcher}}` : '';
+  const promql = (template: string) => template.replaceAll('$selector', matcher);
+  const rates: Omit<ToolCall, 'id'>[] = !matcher
+    ? []
+    : queries
+      ? [
+          { name: 'query_metrics_range', input: { query: promql(queries.errorRate), ...window } },
+          { name: 'query_metrics_range', input: { query: promql(queries.latency), ...window } },
+        ]
+      : [{ name: 'query_metrics_range', input: { query: `sum(rate(http_requests_total${selector.replace('}', ',code=~"5.."}')}[5m]))`, ...window } }];
   const calls: Omit<ToolCall, 'id'>[] = [
     { name: 'query_metrics', input: { query: `up${selector}` } },
     ...(service
@@ -16,7 +38,8 @@ export function offlinePlan(alert: TriageAlert): ToolCall[] {
           { name: 'vigil_recent_actions', input: { service } },
         ]
       : []),
-    ...(selector ? [{ name: 'query_metrics_range', input: { query: `sum(rate(http_requests_total${selector.replace('}', ',code=~"5.."}')}[5m]))`, ...window } }] : []),
+    ...rates,
+    ...(queries ? [{ name: 'vigil_drift_status', input: {} }] : []),
     ...(service ? [{ name: 'query_logs', input: { query: `{service="${service}"} |~ "(?i)error|panic|fatal"`, limit: 50 } }] : []),
     { name: 'get_runbook', input: {} },
     { name: 'past_triages', input: {} },

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { VigilConfig } from '../config/schema';
 import type { Budgets } from './budget';
 import type { GateRules } from './gate';
+import type { OfflineQueries } from './offline';
 
 export interface TriageSettings {
   model: string;
@@ -23,6 +24,8 @@ export interface TriageSettings {
   /** Base URL of the Temporal UI for links (may be empty). */
   temporalUiUrl: string;
   namespace: string;
+  /** The offline investigator's PromQL templates (absent in triages started before they existed: the first plan). */
+  offlineQueries?: OfflineQueries;
 }
 
 export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: string; namespace?: string } = {}): TriageSettings {
@@ -41,6 +44,7 @@ export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: str
     publicUrl: vigilBaseUrl(config),
     temporalUiUrl: extra.temporalUiUrl ?? config.temporal.uiUrl,
     namespace: extra.namespace ?? config.temporal.namespace,
+    offlineQueries: { errorRate: llm.offline.errorRateQuery, latency: llm.offline.latencyQuery },
   };
 }
 
