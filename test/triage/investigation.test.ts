@@ -7,9 +7,16 @@ import { manualWorkflowId, triageIdOf } from '../../lib/triage/ids';
 import type { TriageSettings } from '../../lib/triage/settings';
 import { triageWorkflow } from '../../workflows';
 import { taskQueues } from '../../workflows/messages';
+import type { Reply } from '../fixtures/anthropic';
+import { eventually } from '../helpers/eventually';
 import { uniqueName } from '../helpers/harness';
 import { saveHistory } from '../helpers/histories';
 import { startTriageRig, type TriageRig } from './setup';
+
+const answer = (summary: string): Reply => ({
+  content: [{ type: 'text', text: `\`\`\`json\n${JSON.stringify({ summary, rootCause: 'rc', evidence: [], confidence: 'low', nextSteps: [] })}\n\`\`\`` }],
+  stop_reason: 'end_turn',
+});
 
 describe('triage investigation', () => {
   let rig: TriageRig;
@@ -99,5 +106,68 @@ describe('triage investigation', () => {
     assert.match(scraped, /vigil_triage_gate_decisions_total\{decision="investigate"\} 1\n/);
     assert.match(scraped, /vigil_triage_duration_seconds_count 1\n/);
     await saveHistory(handle, 'triage-investigation');
+  });
+
+  it('runs a batch of tools at once, and each of the remaining tools reads what it should', async () => {
+    const service = uniqueName('checkout').replace('_', '-');
+    // What the health loop would have stored for a service it watches.
+    await rig.db.pool.query(`INSERT INTO health_transitions (service, round, from_status, to_status, at, reason) VALUES ($1, 7, 'healthy', 'unhealthy', now(), '3 consecutive failures: HTTP 503')`, [service]);
+    await rig.db.pool.query(`INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts, detail) VALUES ($1, 7, 'healthz', now(), false, 12.4, 1, 'HTTP 503')`, [service]);
+    // An earlier triage of the same alertname, with its conclusion.
+    const earlier = { summary: 'checkout lost its cache', rootCause: 'the cache node was evicted', evidence: [], confidence: 'high', nextSteps: [] };
+    rig.anthropic.script('earlier', [{ content: [{ type: 'text', text: `\`\`\`json\n${JSON.stringify(earlier)}\n\`\`\`` }], stop_reason: 'end_turn' }]);
+    const first = await rig.temporal.client.workflow.execute(triageWorkflow, {
+      taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows,
+      workflowId: manualWorkflowId(uniqueName('earlier')),
+      args: [{ alert: { labels: { alertname: 'CheckoutSlow', scenario: 'earlier' }, annotations: {} }, source: 'manual', settings: rig.settings() }],
+    });
+    assert.equal(first.status, 'completed');
+
+    // Ten minutes before to five after now (this Prometheus has only seconds of data): 900 s, so a 9 s step.
+    const now = Math.round(Date.now() / 1000);
+    const window = { start: String(now - 600), end: String(now + 300), step: '1' };
+    rig.anthropic.script('tools', [
+      {
+        content: [
+          { type: 'tool_use', id: 'toolu_logs_a', name: 'query_logs', input: { query: '{service="shop"}' } },
+          { type: 'tool_use', id: 'toolu_logs_b', name: 'query_logs', input: { query: '{service="shop"} |= "error"' } },
+          { type: 'tool_use', id: 'toolu_range', name: 'query_metrics_range', input: { query: 'shop_db_pool_in_use', ...window } },
+        ],
+        stop_reason: 'tool_use',
+      },
+      {
+        content: [
+          { type: 'tool_use', id: 'toolu_status', name: 'vigil_service_status', input: { service } },
+          { type: 'tool_use', id: 'toolu_past', name: 'past_triages', input: { alertname: 'CheckoutSlow' } },
+        ],
+        stop_reason: 'tool_use',
+      },
+      answer('read everything'),
+    ]);
+    rig.loki.hold = true;
+    const sentBefore = rig.loki.requests.length;
+    const workflowId = manualWorkflowId(uniqueName('tools'));
+    const handle = await rig.temporal.client.workflow.start(triageWorkflow, {
+      taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows,
+      workflowId,
+      args: [{ alert: { labels: { alertname: 'CheckoutSlow', service, scenario: 'tools' }, annotations: {} }, source: 'manual', settings: rig.settings() }],
+    });
+    try {
+      // Both log queries wait in Loki together: the batch runs in parallel, not one call after another.
+      const waiting = () => new Set(rig.loki.requests.slice(sentBefore).map((request) => request.query));
+      await eventually(async () => waiting().has('{service="shop"}') && waiting().has('{service="shop"} |= "error"'), 'both log queries in flight at once');
+    } finally {
+      rig.loki.release();
+    }
+    assert.equal((await handle.result()).status, 'completed');
+
+    const { rows } = await rig.db.pool.query<{ tool_use_id: string; status: string; output: string }>('SELECT tool_use_id, status, output FROM triage_tool_calls WHERE triage_id = $1', [triageIdOf(workflowId)]);
+    const output = Object.fromEntries(rows.map((row) => [row.tool_use_id, `${row.status}: ${row.output}`]));
+    assert.match(output.toolu_logs_a, /^ok: 2 lines, newest first\n/);
+    assert.match(output.toolu_logs_b, /^ok: 1 lines, newest first\n.*connection pool exhausted/);
+    // A real range query, the 1 s step asked for raised so that the window has at most 100 points.
+    assert.match(output.toolu_range, /^ok: step 9s\n1 series\n\{__name__="shop_db_pool_in_use",instance="[^"]+",job="shop"\} \d+ points from .*, max 50, last 50/);
+    assert.match(output.toolu_status, new RegExp(`^ok: service ${service}: unhealthy\ntransitions \\(newest first\\):\n  .* healthy -> unhealthy: 3 consecutive failures: HTTP 503\nlatest check results:\n  healthz DOWN 12 ms at .*: HTTP 503$`));
+    assert.match(output.toolu_past, /^ok: .* manual~earlier_\w+ \(CheckoutSlow, completed\): checkout lost its cache \| root cause: the cache node was evicted \| confidence high$/);
   });
 });
