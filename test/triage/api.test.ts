@@ -12,6 +12,7 @@ import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { saveHistory } from '../helpers/histories';
 import { uniqueName } from '../helpers/harness';
+import { freePort } from '../helpers/ports';
 import { startTriageRig, type TriageRig } from './setup';
 
 const answer = (summary: string): Reply => ({ content: [{ type: 'text', text: `\`\`\`json\n{"summary":"${summary}","rootCause":"x","evidence":[],"confidence":"low","nextSteps":[]}\n\`\`\`` }], stop_reason: 'end_turn' });
@@ -210,6 +211,8 @@ describe('triage API', () => {
       [payload([{ scenario: 'bad', fingerprint: fp, labels: { team: 'x'.repeat(101) } }]), 400, 'body.alerts.0.labels.team'],
       [payload([{ scenario: 'bad', fingerprint: 'not-hex!' }]), 400, 'body.alerts.0.fingerprint'],
       [{ ...good, alerts: [{ ...good.alerts[0], startsAt: 'yesterday' }] }, 400, 'body.alerts.0.startsAt'],
+      ...(['status', 'labels', 'startsAt', 'fingerprint'] as const).map((name): [unknown, number, string] => [{ ...good, alerts: [{ ...good.alerts[0], [name]: undefined }] }, 400, `body.alerts.0.${name}`]),
+      [{ ...good, status: undefined }, 400, 'body.status'],
     ];
     for (const [body, status, field] of cases) {
       const response = await post('/api/v1/alerts', body);
@@ -229,6 +232,31 @@ describe('triage API', () => {
     assert.equal(rig.anthropic.requests.filter((request) => request.scenario === 'bad').length, 0);
   });
 
+  it('with Temporal unreachable the webhook answers 503, so Alertmanager sends it again; that retry starts the triage', async () => {
+    const unreachable = await buildTestApi({
+      db: rig.db,
+      taskQueuePrefix: rig.temporal.taskQueuePrefix,
+      temporalAddress: `127.0.0.1:${await freePort()}`,
+      config: { llm: rig.config.llm, temporal: { rpcTimeoutMs: 1_000 } },
+    });
+    rig.anthropic.script('unreachable', [answer('started on the retry')]);
+    const body = payload([{ scenario: 'unreachable', fingerprint: fingerprint() }]);
+    try {
+      const refused = await unreachable.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: bearer('operate'), payload: body });
+      assert.equal(refused.statusCode, 503, refused.body);
+      assert.equal(refused.json().error, 'unavailable');
+    } finally {
+      await unreachable.close();
+    }
+    const retried = await post('/api/v1/alerts', body);
+    assert.equal(retried.statusCode, 202);
+    const [id] = retried.json().started as string[];
+    await eventually(async () => (await rig.db.pool.query(`SELECT report->>'summary' AS summary FROM triage_runs WHERE id = $1`, [id])).rows[0]?.summary === 'started on the retry', 'the retry triaged');
+    // It now waits for the alert to resolve, to follow up: resolve it.
+    await post('/api/v1/alerts', { ...payload([{ scenario: 'unreachable', fingerprint: body.alerts[0].fingerprint, status: 'resolved' }]), status: 'resolved' });
+    assert.equal((await rig.temporal.client.workflow.getHandle(workflowIdOf(id)).result()).status, 'completed');
+  });
+
   it('starts a manual triage, lists it, and cancels a running one', async () => {
     rig.anthropic.script('manual', [answer('manual done')]);
     const created = await post('/api/v1/triage', { labels: { alertname: 'ManualCheck', service: 'shop', scenario: 'manual' }, question: 'why is checkout slow?' });
@@ -240,6 +268,9 @@ describe('triage API', () => {
     const listed = await api.app.inject({ method: 'GET', url: '/api/v1/triage?alertname=ManualCheck&status=completed', headers: bearer('read') });
     assert.deepEqual(listed.json().map((row: { id: string; summary: string }) => [row.id, row.summary]), [[id, 'manual done']]);
     assert.equal((await api.app.inject({ method: 'GET', url: '/api/v1/triage?status=bogus', headers: bearer('read') })).statusCode, 400);
+    const since = (at: Date) => api.app.inject({ method: 'GET', url: `/api/v1/triage?alertname=ManualCheck&since=${encodeURIComponent(at.toISOString())}`, headers: bearer('read') });
+    assert.deepEqual((await since(new Date(Date.now() - 3_600_000))).json().map((row: { id: string }) => row.id), [id]);
+    assert.deepEqual((await since(new Date(Date.now() + 60_000))).json(), [], 'since: only triages started at or after it');
 
     rig.anthropic.script('manual-cancel', [{ hold: true }]);
     const second = (await post('/api/v1/triage', { labels: { alertname: 'ManualCheck', scenario: 'manual-cancel' } })).json();
