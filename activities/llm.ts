@@ -100,6 +100,20 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
     return answerContent(previous, byId, input.refused ?? [], input.notes ?? []);
   }
 
+  /**
+   * Turn 1's message is the alert, stored when the triage started; notes for
+   * turn 1 (the alert resolved during the gate) are added to it, once: a retry
+   * finds them there.
+   */
+  async function withFirstTurnNotes(input: ModelTurnInput, rows: Row[]): Promise<Row[]> {
+    const first = rows.find((row) => row.turn === 1 && row.role === 'user');
+    const missing = (input.notes ?? []).filter((note) => !first?.content.some((block) => block.type === 'text' && block.text === note));
+    if (input.turn !== 1 || !first || !missing.length) return rows;
+    const content = [...first.content, ...missing.map((text) => ({ type: 'text', text }))];
+    await pool.query(`UPDATE triage_messages SET content = $3 WHERE triage_id = $1 AND turn = $2 AND role = 'user'`, [input.triageId, input.turn, JSON.stringify(content)]);
+    return rows.map((row) => (row === first ? { ...row, content } : row));
+  }
+
   async function storeUserTurn(input: ModelTurnInput, content: Block[]): Promise<void> {
     await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, $2, 'user', $3) ON CONFLICT (triage_id, turn, role) DO NOTHING`, [
       input.triageId,
@@ -139,10 +153,11 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
     },
 
     async triageModelTurn(input: ModelTurnInput): Promise<ModelTurnResult> {
-      const [stored, results] = await Promise.all([transcript(input.triageId, input.turn), toolResults(input.triageId, input.turn - 1)]);
-      const already = answerOf(stored, input.turn);
+      const [read, results] = await Promise.all([transcript(input.triageId, input.turn), toolResults(input.triageId, input.turn - 1)]);
+      const already = answerOf(read, input.turn);
       if (already) return replayed(already);
       const api = anthropic();
+      const stored = await withFirstTurnNotes(input, read);
       const question = userTurn(input, stored, results);
       const rows: Row[] = question ? [...stored, { turn: input.turn, role: 'user', content: question, stop_reason: null, usage: null }] : stored;
       const caching = config.llm.promptCaching;

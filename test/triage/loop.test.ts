@@ -305,6 +305,21 @@ describe('triage loop', () => {
     await native.close();
   });
 
+  it('resolved before the first model turn (during the gate): the first turn is told, in the transcript too, and answers without tools', async () => {
+    rig.anthropic.script('resolved-first', [{ hold: true }, answer('resolved before we looked')]);
+    const { handle, triageId } = await start('resolved-first', { gateModel: 'claude-haiku-test' });
+    await eventually(async () => rig.anthropic.held() === 1, 'the gate call in flight');
+    await handle.signal(triageResolvedSignal, { at: Date.now() });
+    await eventually(async () => (await handle.query(triageProgressQuery)).resolvedAt !== undefined, 'resolved seen');
+    rig.anthropic.release({ content: [{ type: 'text', text: 'INVESTIGATE: users may be affected' }], stop_reason: 'end_turn' });
+    assert.equal((await handle.result()).status, 'completed');
+    const [, first] = rig.anthropic.billed('resolved-first');
+    assert.equal(first.body.tool_choice?.type, 'none');
+    assert.match(lastUserText(first), /the alert resolved at .* while you were investigating.*Finish now with a short summary/);
+    const { rows } = await rig.db.pool.query(`SELECT content FROM triage_messages WHERE triage_id = $1 AND turn = 1 AND role = 'user'`, [triageId]);
+    assert.match(JSON.stringify(rows[0].content), /the alert resolved at/);
+  });
+
   it('the model gate asks the cheap model first: SKIP records why and stops; INVESTIGATE goes on', async () => {
     const gated = { gateModel: 'claude-haiku-test' };
     const skipped = await run('gate-skip', [{ content: [{ type: 'text', text: 'SKIP: a test alert from a staging canary' }], stop_reason: 'end_turn' }], gated);
