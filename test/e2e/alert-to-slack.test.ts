@@ -152,7 +152,7 @@ describe('end to end: Prometheus alert → Alertmanager → Vigil triage → Sla
     assert.match(text, /alert triaged/);
     assert.match(text, /Alert: DemoDown/);
     assert.match(text, new RegExp(`Root cause: ${ROOT_CAUSE}`));
-    assert.ok(text.includes(`/api/v1/triage/${encodeURIComponent(id)}`), text);
+    assert.ok(text.includes(`/#triage=${encodeURIComponent(id)}|Open in Vigil`), text);
 
     // The demo recovers: the rule stops firing, Alertmanager sends `resolved`, and the triage follows up once.
     const recovered = await demo.ctl('fail', 'recover');
