@@ -188,7 +188,9 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
   return {
     async runTriageTool(input: ToolCallInput): Promise<ToolOutcome> {
       const { call } = input;
-      const already = await stored(input.triageId, call.id);
+      // Only a retry can find its result stored. A first attempt after a worker
+      // crash runs the tool again (it only reads) and gets the stored row from the insert below.
+      const already = Context.current().info.attempt > 1 ? await stored(input.triageId, call.id) : undefined;
       if (already) return already;
       const started = performance.now();
       let status: 'ok' | 'error' = 'ok';

@@ -46,4 +46,18 @@ describe('triage tool output', () => {
     assert.ok(stored.output.length < 4000 / 2, `${stored.output.length} characters sent`);
     assert.match(stored.output, /\[output cut: \d+ more characters \(about \d+ tokens\) not shown; narrow the query\]$/);
   });
+
+  it('a call is stored once: a retry returns what is stored, and a rerun after a crash gets the stored row too', async () => {
+    const triageId = `manual~${uniqueName('once')}`;
+    await activities.startTriageRun({ triageId, workflowId: `triage/${triageId}`, source: 'manual', alert: { labels: { alertname: 'Flaky' }, annotations: {} }, gate: { investigate: true, reason: 'test' } });
+    writeFileSync(join(runbooks, 'Flaky.md'), 'first version');
+    const input = { triageId, turn: 1, call: { id: 'toolu_once', name: 'get_runbook', input: {} }, labels: { alertname: 'Flaky' } } satisfies ToolCallInput;
+    const first: ToolOutcome = await new MockActivityEnvironment().run(activities.runTriageTool, input);
+    writeFileSync(join(runbooks, 'Flaky.md'), 'second version');
+    const retried: ToolOutcome = await new MockActivityEnvironment({ attempt: 2 }).run(activities.runTriageTool, input);
+    const rerun: ToolOutcome = await new MockActivityEnvironment({ attempt: 1 }).run(activities.runTriageTool, input);
+    for (const outcome of [first, retried, rerun]) assert.match(outcome.summary, /first version/);
+    const { rows } = await db.pool.query('SELECT output FROM triage_tool_calls WHERE triage_id = $1', [triageId]);
+    assert.deepEqual(rows.map((row) => row.output), ['runbook Flaky.md\n\nfirst version']);
+  });
 });
