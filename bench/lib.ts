@@ -94,10 +94,15 @@ function systemTicks(): { idle: number; total: number } {
   return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, tick) => sum + tick, 0) };
 }
 
-/** CPU time a process has used so far, in ms (user + system; Linux's 100 ticks a second). */
-export function processCpuMs(pid: number): number {
+/** A process's parent and the CPU ticks (user + system) it has used, from /proc/<pid>/stat. */
+function processStat(pid: number | string): { ppid: number; ticks: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/** CPU time a process has used so far, in ms (Linux's 100 ticks a second). */
+export function processCpuMs(pid: number): number {
+  return processStat(pid).ticks * 10;
 }
 
 /** CPU ticks of this process and all its descendants (servers it started, their workers). */
@@ -106,8 +111,7 @@ function ownTreeTicks(): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      stats.set(Number(entry), processStat(entry));
     } catch {
       // gone meanwhile
     }
