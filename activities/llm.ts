@@ -106,20 +106,18 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
    * finds them there.
    */
   async function withFirstTurnNotes(input: ModelTurnInput, rows: Row[]): Promise<Row[]> {
-    const first = rows.find((row) => row.turn === 1 && row.role === 'user');
-    const missing = (input.notes ?? []).filter((note) => !first?.content.some((block) => block.type === 'text' && block.text === note));
-    if (input.turn !== 1 || !first || !missing.length) return rows;
+    const first = input.turn === 1 ? rows.find((row) => row.turn === 1 && row.role === 'user') : undefined;
+    if (!first) return rows;
+    const missing = (input.notes ?? []).filter((note) => !first.content.some((block) => block.type === 'text' && block.text === note));
+    if (!missing.length) return rows;
     const content = [...first.content, ...missing.map((text) => ({ type: 'text', text }))];
     await pool.query(`UPDATE triage_messages SET content = $3 WHERE triage_id = $1 AND turn = $2 AND role = 'user'`, [input.triageId, input.turn, JSON.stringify(content)]);
     return rows.map((row) => (row === first ? { ...row, content } : row));
   }
 
-  async function storeUserTurn(input: ModelTurnInput, content: Block[]): Promise<void> {
-    await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, $2, 'user', $3) ON CONFLICT (triage_id, turn, role) DO NOTHING`, [
-      input.triageId,
-      input.turn,
-      JSON.stringify(content),
-    ]);
+  /** A turn's message to the model, unless it is stored already. */
+  async function storeUserTurn(triageId: string, turn: number, content: Block[]): Promise<void> {
+    await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, $2, 'user', $3) ON CONFLICT (triage_id, turn, role) DO NOTHING`, [triageId, turn, JSON.stringify(content)]);
   }
 
   return {
@@ -132,7 +130,7 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
       if (stored.rows[0]) return { ...parseGateAnswer(textOf(stored.rows[0].content), input.model), usage: stored.rows[0].usage };
       const api = anthropic();
       const question: Block[] = [{ type: 'text', text: initialMessage(input.alert) }];
-      await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, 0, 'user', $2) ON CONFLICT DO NOTHING`, [input.triageId, JSON.stringify(question)]);
+      await storeUserTurn(input.triageId, 0, question);
       let message: Anthropic.Message;
       const started = performance.now();
       try {
@@ -186,7 +184,7 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
         );
       } catch (error) {
         // What was asked stays in the transcript, for the report and for a retry (which sends it unchanged).
-        if (question) await storeUserTurn(input, question).catch(() => undefined);
+        if (question) await storeUserTurn(input.triageId, input.turn, question).catch(() => undefined);
         throw classify(error);
       } finally {
         clearInterval(beat);
