@@ -124,18 +124,14 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
   /** A tool call, shown in the Temporal UI by its name and (the start of) its input. */
   const runTool = (input: Parameters<typeof runTriageTool>[0]) =>
     runTriageTool.executeWithOptions({ summary: `${input.call.name} ${JSON.stringify(input.call.input)}`.replace(/\s+/g, ' ').slice(0, 120) }, [input]);
-  /** Tool calls that failed after their retries: their error goes to the model, as a result, not to the triage. */
-  let failedTools: Refusal[] = [];
-  const runToolOrFail = async (input: Parameters<typeof runTriageTool>[0]): Promise<ToolOutcome | undefined> => {
+  /** A tool call, or why it failed after its retries: that goes to the model as a result, not to the triage. */
+  const runToolOrFail = async (input: Parameters<typeof runTriageTool>[0]): Promise<{ outcome: ToolOutcome } | { failed: Refusal }> => {
     try {
-      return await runTool(input);
+      return { outcome: await runTool(input) };
     } catch (error) {
       // A local activity's failure arrives as itself, an activity task's inside an ActivityFailure.
       if (!features.toolFailures || isCancellation(error) || !(error instanceof TemporalFailure)) throw error;
-      const reason = `the tool failed: ${(error instanceof ActivityFailure ? error.cause?.message : undefined) ?? error.message}`.slice(0, 1000);
-      failedTools.push({ id: input.call.id, reason });
-      tools.push({ id: input.call.id, name: input.call.name, status: 'error', summary: reason.slice(0, 300) });
-      return undefined;
+      return { failed: { id: input.call.id, reason: `the tool failed: ${(error instanceof ActivityFailure ? error.cause?.message : undefined) ?? error.message}`.slice(0, 1000) } };
     }
   };
 
@@ -299,14 +295,12 @@ export async function triageWorkflow(input: TriageInput): Promise<TriageResult> 
       const batch = fitToolBatch(result.toolCalls, use, settings.budgets, seen);
       for (const call of batch.run) seen[callKey(call)] = call.id;
       use = { ...use, toolCalls: use.toolCalls + batch.run.length };
-      failedTools = [];
-      const outcomes = await Promise.all(batch.run.map((call) => runToolOrFail({ triageId, turn, call, labels })));
-      record(
-        outcomes.filter((outcome): outcome is ToolOutcome => outcome !== undefined),
-        batch.refused,
-        Object.fromEntries(result.toolCalls.map((call) => [call.id, call.name])),
-      );
-      refused = [...batch.refused, ...failedTools];
+      const ran = await Promise.all(batch.run.map((call) => runToolOrFail({ triageId, turn, call, labels })));
+      const names = Object.fromEntries(result.toolCalls.map((call) => [call.id, call.name]));
+      const failed = ran.flatMap((run) => ('failed' in run ? [run.failed] : []));
+      const outcomes = ran.flatMap((run) => ('outcome' in run ? [run.outcome] : []));
+      record([...outcomes, ...failed.map((failure): ToolOutcome => ({ id: failure.id, name: names[failure.id] ?? '?', status: 'error', summary: failure.reason.slice(0, 300), truncated: false }))], batch.refused, names);
+      refused = [...batch.refused, ...failed];
     }
   }
 
