@@ -2,6 +2,7 @@
 // types the rest of the code (VigilConfig). Env overrides are derived from it
 // (see env.ts), so a new setting here is overridable without further work.
 import Type, { type Static } from 'typebox';
+import { DEFAULT_OFFLINE_QUERIES } from '../triage/offline';
 
 const Port = (fallback: number) => Type.Integer({ minimum: 1, maximum: 65535, default: fallback });
 const Millis = (fallback: number) => Type.Integer({ minimum: 0, default: fallback });
@@ -217,8 +218,8 @@ const Llm = Type.Object(
     /** The offline investigator's PromQL, with `$selector` standing for the alert's job or instance matcher. */
     offline: Type.Object(
       {
-        errorRateQuery: Type.String({ minLength: 1, pattern: '\\$selector', default: 'sum(rate(http_requests_total{$selector,code=~"5.."}[5m]))' }),
-        latencyQuery: Type.String({ minLength: 1, pattern: '\\$selector', default: 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{$selector}[5m])))' }),
+        errorRateQuery: Type.String({ minLength: 1, pattern: '\\$selector', default: DEFAULT_OFFLINE_QUERIES.errorRate }),
+        latencyQuery: Type.String({ minLength: 1, pattern: '\\$selector', default: DEFAULT_OFFLINE_QUERIES.latency }),
       },
       { additionalProperties: false, default: {} },
     ),

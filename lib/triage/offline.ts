@@ -8,6 +8,12 @@ export interface OfflineQueries {
   latency: string;
 }
 
+/** The defaults of llm.offline; the first plan's one rate query is the error rate's. */
+export const DEFAULT_OFFLINE_QUERIES: OfflineQueries = {
+  errorRate: 'sum(rate(http_requests_total{$selector,code=~"5.."}[5m]))',
+  latency: 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{$selector}[5m])))',
+};
+
 /**
  * The fixed plan: is the target up, the service's status and recent actions,
  * its error rate and (with `queries`) latency around startsAt, drift, error log
@@ -21,15 +27,8 @@ export function offlinePlan(alert: TriageAlert, queries?: OfflineQueries): ToolC
   const window = around ? { start: String(Math.round(around - 1800)), end: String(Math.round(around + 600)) } : { start: String(Math.round(Date.now() / 1000 - 3600)) };
   const matcher = labels.job ? `job="${labels.job}"` : labels.instance ? `instance="${labels.instance}"` : '';
   const selector = matcher ? `{${matcher}}` : '';
-  const promql = (template: string) => template.replaceAll('$selector', matcher);
-  const rates: Omit<ToolCall, 'id'>[] = !matcher
-    ? []
-    : queries
-      ? [
-          { name: 'query_metrics_range', input: { query: promql(queries.errorRate), ...window } },
-          { name: 'query_metrics_range', input: { query: promql(queries.latency), ...window } },
-        ]
-      : [{ name: 'query_metrics_range', input: { query: `sum(rate(http_requests_total${selector.replace('}', ',code=~"5.."}')}[5m]))`, ...window } }];
+  const range = (template: string): Omit<ToolCall, 'id'> => ({ name: 'query_metrics_range', input: { query: template.replaceAll('$selector', matcher), ...window } });
+  const templates = queries ? [queries.errorRate, queries.latency] : [DEFAULT_OFFLINE_QUERIES.errorRate];
   const calls: Omit<ToolCall, 'id'>[] = [
     { name: 'query_metrics', input: { query: `up${selector}` } },
     ...(service
@@ -38,7 +37,7 @@ export function offlinePlan(alert: TriageAlert, queries?: OfflineQueries): ToolC
           { name: 'vigil_recent_actions', input: { service } },
         ]
       : []),
-    ...rates,
+    ...(matcher ? templates.map(range) : []),
     ...(queries ? [{ name: 'vigil_drift_status', input: {} }] : []),
     ...(service ? [{ name: 'query_logs', input: { query: `{service="${service}"} |~ "(?i)error|panic|fatal"`, limit: 50 } }] : []),
     { name: 'get_runbook', input: {} },
