@@ -5,10 +5,10 @@
 // mid-action) marks it in-doubt and does NOT run it again: the health checks
 // will tell whether it worked.
 import { Context } from '@temporalio/activity';
-import { runExecAction, runHttpAction } from '../lib/actions/run';
-import type { ActionOutcome, ActionSpec } from '../lib/actions/types';
-import { notifyAll, type Notifier } from '../lib/notify';
-import { redactArgv, redactHeaders, redactUrl } from '../lib/redact';
+import { runExecAction, runHttpAction } from '../lib/adapters/actions/run';
+import type { ActionOutcome, ActionSpec } from '../lib/core/actions/types';
+import { notifyAll, type Notifier } from '../lib/adapters/notify';
+import { redactArgv, redactHeaders, redactUrl } from '../lib/core/redact';
 import type { ActivityDeps } from './deps';
 
 export interface ActionInput {

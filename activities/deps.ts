@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import type { Logger } from '../lib/log';
-import type { VigilConfig } from '../lib/config/schema';
-import type { Metrics } from '../lib/metrics';
-import type { Notifier } from '../lib/notify';
+import type { Logger } from '../lib/adapters/log';
+import type { VigilConfig } from '../lib/core/config/schema';
+import type { Metrics } from '../lib/adapters/metrics';
+import type { Notifier } from '../lib/adapters/notify';
 
 /** What activities are built from; the worker passes real ones, tests their own. */
 export interface ActivityDeps {

@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
-import type { LiveRead } from '../lib/drift/compare';
-import type { ProviderSpec } from '../lib/drift/spec';
+import type { LiveRead } from '../lib/core/drift/compare';
+import type { ProviderSpec } from '../lib/core/drift/spec';
 import { ExecError, minimalEnv, run } from './drift-exec';
 
 export interface Provider {

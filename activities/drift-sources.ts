@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { checkUniqueTargets, DesiredDocumentError, DOCUMENT_FILE, parseDesiredFile, type DesiredDocument } from '../lib/drift/documents';
-import { contentRevision } from '../lib/drift/hash';
-import type { SourceSpec } from '../lib/drift/spec';
+import { checkUniqueTargets, DesiredDocumentError, DOCUMENT_FILE, parseDesiredFile, type DesiredDocument } from '../lib/core/drift/documents';
+import { contentRevision } from '../lib/core/drift/hash';
+import type { SourceSpec } from '../lib/core/drift/spec';
 import { ExecError, run } from './drift-exec';
 
 export interface SourceSnapshot {

@@ -6,13 +6,13 @@
 // check, so a retry or a replay never applies twice.
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { compareDocuments, type Comparison, type LiveRead } from '../lib/drift/compare';
-import { compileIgnore } from '../lib/drift/diff';
-import { DesiredDocumentError, type DesiredDocument } from '../lib/drift/documents';
-import { hashOf } from '../lib/drift/hash';
-import { desiredWithIgnoredFromLive } from '../lib/drift/merge';
-import type { DriftSpec } from '../lib/drift/spec';
-import { MAX_LISTED, type CheckSummary, type SyncRequest, type SyncResult } from '../lib/drift/types';
+import { compareDocuments, type Comparison, type LiveRead } from '../lib/core/drift/compare';
+import { compileIgnore } from '../lib/core/drift/diff';
+import { DesiredDocumentError, type DesiredDocument } from '../lib/core/drift/documents';
+import { hashOf } from '../lib/core/drift/hash';
+import { desiredWithIgnoredFromLive } from '../lib/core/drift/merge';
+import type { DriftSpec } from '../lib/core/drift/spec';
+import { MAX_LISTED, type CheckSummary, type SyncRequest, type SyncResult } from '../lib/core/drift/types';
 import type { ActivityDeps } from './deps';
 import { providerFor } from './drift-providers';
 import { readSource, SourceError, type SourceSnapshot } from './drift-sources';

@@ -2,11 +2,11 @@
 // record a change of status. Both are upserts keyed by (service, round), so a
 // retried activity writes the same rows again, never a second set.
 import { Context } from '@temporalio/activity';
-import { runCheck } from '../lib/checks';
-import type { CheckSpec } from '../lib/checks/types';
-import type { HealthStatus } from '../lib/health/state';
-import { scanLog } from '../lib/logwatch';
-import type { LogCursor, LogWatchSpec } from '../lib/logwatch/types';
+import { runCheck } from '../lib/adapters/checks';
+import type { CheckSpec } from '../lib/core/checks/types';
+import type { HealthStatus } from '../lib/core/health/state';
+import { scanLog } from '../lib/adapters/logwatch';
+import type { LogCursor, LogWatchSpec } from '../lib/core/logwatch/types';
 import type { ActivityDeps } from './deps';
 
 export interface ChecksInput {

@@ -10,11 +10,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
-import type { Refusal } from '../lib/triage/budget';
-import { GATE_PROMPT, initialMessage, parseGateAnswer, SYSTEM_PROMPT } from '../lib/triage/prompt';
-import { TOOL_DEFINITIONS } from '../lib/triage/tools';
-import { answerContent, apiMessages, textOf, toolUses, type Block, type StoredMessage, type StoredToolResult } from '../lib/triage/transcript';
-import { LLM_NOT_CONFIGURED, LLM_REJECTED, type GateDecision, type StopReason, type TokenUsage, type ToolCall, type TriageAlert } from '../lib/triage/types';
+import type { Refusal } from '../lib/core/triage/budget';
+import { GATE_PROMPT, initialMessage, parseGateAnswer, SYSTEM_PROMPT } from '../lib/core/triage/prompt';
+import { TOOL_DEFINITIONS } from '../lib/core/triage/tools';
+import { answerContent, apiMessages, textOf, toolUses, type Block, type StoredMessage, type StoredToolResult } from '../lib/core/triage/transcript';
+import { LLM_NOT_CONFIGURED, LLM_REJECTED, type GateDecision, type StopReason, type TokenUsage, type ToolCall, type TriageAlert } from '../lib/core/triage/types';
 import type { ActivityDeps } from './deps';
 
 export interface ModelTurnInput {

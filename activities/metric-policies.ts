@@ -1,6 +1,6 @@
 // Reads the pushed metrics a service's policies are about: one aggregate per
 // policy over its window, straight from PostgreSQL. Read-only, so retries are free.
-import type { MetricSelector } from '../lib/health/metric-policy';
+import type { MetricSelector } from '../lib/core/health/metric-policy';
 import type { ActivityDeps } from './deps';
 
 export interface MetricQuery {

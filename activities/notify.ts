@@ -2,7 +2,7 @@
 // sends only to the notifiers that have not taken the event yet: the names that
 // succeeded are kept in the activity's heartbeat details, which survive retries.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { notifyAll, type HealthEvent } from '../lib/notify';
+import { notifyAll, type HealthEvent } from '../lib/adapters/notify';
 import type { ActivityDeps } from './deps';
 
 export function createNotifyActivities({ notifiers = [], log }: ActivityDeps) {

@@ -8,10 +8,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { Context } from '@temporalio/activity';
-import { capOutput, parseTime, rangeStep, TOOL_DEFINITIONS, toolDefinition } from '../lib/triage/tools';
-import type { ToolCall } from '../lib/triage/types';
+import { capOutput, parseTime, rangeStep, TOOL_DEFINITIONS, toolDefinition } from '../lib/core/triage/tools';
+import type { ToolCall } from '../lib/core/triage/types';
 import type { ActivityDeps } from './deps';
-import type { ObjectDrift } from '../lib/drift/compare';
+import type { ObjectDrift } from '../lib/core/drift/compare';
 
 export interface ToolCallInput {
   triageId: string;

@@ -3,16 +3,17 @@
 // retry writes the same row again. And the hand-off from the health loop:
 // startServiceTriage starts a manual triage of a service Vigil gave up on.
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { BudgetUse } from '../lib/triage/budget';
-import { manualWorkflowId, triageIdOf } from '../lib/triage/ids';
-import { offlineReport } from '../lib/triage/offline';
-import { initialMessage } from '../lib/triage/prompt';
-import { parseReport, reportFromWhatIsKnown } from '../lib/triage/report';
-import { triageSettings } from '../lib/triage/settings';
-import { textOf, type Block } from '../lib/triage/transcript';
-import type { GateDecision, TriageAlert, TriageReport, TriageStatus } from '../lib/triage/types';
+import type { BudgetUse } from '../lib/core/triage/budget';
+import { manualWorkflowId, triageIdOf } from '../lib/core/triage/ids';
+import { offlineReport } from '../lib/core/triage/offline';
+import { initialMessage } from '../lib/core/triage/prompt';
+import { parseReport, reportFromWhatIsKnown } from '../lib/core/triage/report';
+import { triageSettings } from '../lib/core/triage/settings';
+import { textOf, type Block } from '../lib/core/triage/transcript';
+import type { GateDecision, TriageAlert, TriageReport, TriageStatus } from '../lib/core/triage/types';
 import { remediateUpdate, workflowIds, type RemediationView, type TriageDecision } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 
@@ -157,7 +158,7 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
           workflowId,
           // Never a second triage under the same key, running or finished.
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [{ alert, source: 'vigil', settings: triageSettings(config, { namespace: temporal.client.options.namespace }) }],
+          args: [{ alert, source: 'vigil', settings: triageSettings(config, { namespace: temporal.client.options.namespace, machineName: hostname() }) }],
         });
       } catch (error) {
         if (!(input.key && error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

@@ -8,9 +8,9 @@
 // is what lets one dev server watch a thousand services (docs/PERFORMANCE.md).
 import { Context } from '@temporalio/activity';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CheckSpec } from '../lib/checks/types';
-import { anomalyRules, initialBaseline, observe, type AnomalyRules, type BaselineState } from '../lib/health/anomaly';
-import { applyRound, type HealthCounters, type RoundOutcome, type Thresholds } from '../lib/health/state';
+import type { CheckSpec } from '../lib/core/checks/types';
+import { anomalyRules, initialBaseline, observe, type AnomalyRules, type BaselineState } from '../lib/core/health/anomaly';
+import { applyRound, type HealthCounters, type RoundOutcome, type Thresholds } from '../lib/core/health/state';
 import type { ActivityDeps } from './deps';
 import { probeAndStore, type CheckOutcome } from './health';
 

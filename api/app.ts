@@ -6,7 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { projectRoot } from '../lib/paths';
+import { projectRoot } from '../lib/adapters/paths';
 import type { ApiDeps } from './deps';
 import { ErrorBody, HttpError, installErrorHandlers } from './errors';
 import { trackAllowedMethods } from './method-not-allowed';

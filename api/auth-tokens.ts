@@ -2,7 +2,7 @@
 // timingSafeEqual, against every configured token, so neither the length nor
 // the position of a match shows in the response time.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Role, TokenConfig } from '../lib/config/schema';
+import type { Role, TokenConfig } from '../lib/core/config/schema';
 
 export interface ApiToken {
   name: string;

@@ -1,9 +1,9 @@
 // What the API is built from. The CLI passes real ones; tests pass their own.
 import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
-import type { VigilConfig } from '../lib/config/schema';
-import type { Logger } from '../lib/log';
-import type { Metrics } from '../lib/metrics';
+import type { VigilConfig } from '../lib/core/config/schema';
+import type { Logger } from '../lib/adapters/log';
+import type { Metrics } from '../lib/adapters/metrics';
 import type { TaskQueues } from '../workflows/messages';
 import type { ApiToken } from './auth-tokens';
 

@@ -3,7 +3,7 @@
 // 4xx show their message; 5xx say "internal error" and carry the request id.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { isDatabaseUnavailable } from '../lib/db/errors';
+import { isDatabaseUnavailable } from '../lib/adapters/db/errors';
 import type { AllowedMethods } from './method-not-allowed';
 
 export const ErrorBody = Type.Object(

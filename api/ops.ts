@@ -1,8 +1,8 @@
 // The ops listener, on its own port so it can stay private: Prometheus metrics,
 // liveness (the process answers) and readiness (it can do useful work).
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from '../lib/log';
-import type { Metrics } from '../lib/metrics';
+import type { Logger } from '../lib/adapters/log';
+import type { Metrics } from '../lib/adapters/metrics';
 import type { Readiness } from './readiness';
 
 export async function buildOpsApp(deps: { metrics: Metrics; readiness: Readiness; log: Logger }): Promise<FastifyInstance> {

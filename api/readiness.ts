@@ -2,8 +2,8 @@
 // it is not draining. Each probe has its own short deadline.
 import type { Connection } from '@temporalio/client';
 import type pg from 'pg';
-import { databaseAnswers } from '../lib/db/pool';
-import type { Metrics } from '../lib/metrics';
+import { databaseAnswers } from '../lib/adapters/db/pool';
+import type { Metrics } from '../lib/adapters/metrics';
 
 export interface ReadinessReport {
   ready: boolean;

@@ -13,7 +13,7 @@
 //   anomalous / degraded per 10k: on samples where nothing changed (after the
 //     warm-up; for drift, the whole drifting series), anomalous verdicts and
 //     entries into `degraded` per 10,000 samples.
-import { DEFAULT_ANOMALY_RULES, initialBaseline, observe, type AnomalyRules } from '../lib/health/anomaly';
+import { DEFAULT_ANOMALY_RULES, initialBaseline, observe, type AnomalyRules } from '../lib/core/health/anomaly';
 import { describeMachine, intFlag, percentile, runBench, table } from './lib';
 
 /** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { provisionTemporalCli } from '../lib/temporal/cli-binary';
+import { provisionTemporalCli } from '../lib/adapters/temporal/cli-binary';
 import { freeVigilPorts, processesMentioning, upEnv } from '../test/helpers/vigil-process';
 import { describeMachine, intFlag, percentile, runBench, table } from './lib';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { providerFor } from '../activities/drift-providers';
 import { readSource } from '../activities/drift-sources';
-import { compareDocuments } from '../lib/drift/compare';
+import { compareDocuments } from '../lib/core/drift/compare';
 import { describeMachine, intFlag, runBench, summarize, table } from './lib';
 
 function desiredState(index: number) {

@@ -19,7 +19,7 @@
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HealthSpec } from '../lib/health/spec';
+import type { HealthSpec } from '../lib/core/health/spec';
 import { healthWorkflow } from '../workflows';
 import { healthStatusQuery, taskQueues, workflowIds, type HealthStatusView } from '../workflows/messages';
 import { startBenchStack } from './stack';

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 // The `vigil` command (cli/main.ts).
 'use strict';
-require('./run-entry')('vigil', 'cli/main');
+require('./run-entry.js')('vigil', 'cli/main');

@@ -5,7 +5,7 @@
 // There is deliberately no --token flag: it would end up in shell history.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LoadedConfig } from '../lib/config/load';
+import type { LoadedConfig } from '../lib/adapters/config/load';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 

@@ -2,7 +2,7 @@
 // health loop's restart action (the same command) manages the same process.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../lib/paths';
+import { projectRoot } from '../lib/adapters/paths';
 
 function demoCtl(command: 'start' | 'stop', port: number): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolveRun) => {

@@ -1,10 +1,10 @@
 // The `vigil` command. Exit codes: 0 ok, 1 runtime failure, 2 invalid
 // configuration or usage, 3 a port `vigil up` needs is taken.
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../lib/config/errors';
-import { loadConfig } from '../lib/config/load';
-import { DataDirInUse } from '../lib/process/data-dir-lock';
-import { TemporalCliNotFound } from '../lib/temporal/cli-binary';
+import { ConfigError } from '../lib/core/config/errors';
+import { loadConfig } from '../lib/adapters/config/load';
+import { DataDirInUse } from '../lib/adapters/process/data-dir-lock';
+import { TemporalCliNotFound } from '../lib/adapters/temporal/cli-binary';
 import { writeWorkflowBundle } from '../workers/workflow-code';
 import { ApiError } from './api-client';
 import { api } from './commands/api';

@@ -4,8 +4,8 @@
 // prints the API's answer as is. Exit codes: 0 ok, 1 the API said no (or could
 // not be reached), 2 usage.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { toMs } from '../lib/config/duration';
-import { loadConfig } from '../lib/config/load';
+import { toMs } from '../lib/core/config/duration';
+import { loadConfig } from '../lib/adapters/config/load';
 import { createApiClient, resolveApiTarget, type ApiClient } from './api-client';
 import { UsageError } from './usage-error';
 

@@ -4,9 +4,9 @@
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { toMs } from '../lib/config/duration';
-import { projectRoot } from '../lib/paths';
-import { spawnOwned, waitUntilReady } from '../lib/process/child';
+import { toMs } from '../lib/core/config/duration';
+import { projectRoot } from '../lib/adapters/paths';
+import { spawnOwned, waitUntilReady } from '../lib/adapters/process/child';
 import { isRunning, runningDemo } from './process';
 import { FAILURE_MODES, PID_HEADER, isFailureMode, startDemoService } from './service';
 

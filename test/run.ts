@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { startEmbeddedPostgres } from '../lib/postgres/embedded';
-import { provisionTemporalCli } from '../lib/temporal/cli-binary';
-import { startDevServer } from '../lib/temporal/dev-server';
+import { startEmbeddedPostgres } from '../lib/adapters/postgres/embedded';
+import { provisionTemporalCli } from '../lib/adapters/temporal/cli-binary';
+import { startDevServer } from '../lib/adapters/temporal/dev-server';
 import { bundleWorkflows } from '../workers/workflow-code';
 import { freePort } from './helpers/ports';
 

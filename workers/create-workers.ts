@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import type { VigilConfig } from '../lib/config/schema';
+import type { VigilConfig } from '../lib/core/config/schema';
 import { taskQueues, type QueueKind } from '../workflows/messages';
 import { permanentDatabaseErrors } from './permanent-database-errors';
 import type { WorkflowCode } from './workflow-code';

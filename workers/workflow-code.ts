@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { projectRoot } from '../lib/paths';
+import { projectRoot } from '../lib/adapters/paths';
 
 export const PREBUILT_BUNDLE = join(projectRoot(), 'dist', 'workflow-bundle.js');
 

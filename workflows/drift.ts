@@ -15,12 +15,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { healDecision, isContested, NEW_EPISODE, noteApply, noteDrift, backoffMs, type HealEpisode } from '../lib/drift/heal';
-import type { DriftSpec } from '../lib/drift/spec';
-import type { CheckSummary, DriftStatus, SyncResult } from '../lib/drift/types';
-import { syncAllowed } from '../lib/drift/windows';
-import type { DriftEventKind } from '../lib/notify/types';
-import { NON_RETRYABLE_NOTIFY_ERROR } from '../lib/notify/types';
+import { healDecision, isContested, NEW_EPISODE, noteApply, noteDrift, backoffMs, type HealEpisode } from '../lib/core/drift/heal';
+import type { DriftSpec } from '../lib/core/drift/spec';
+import type { CheckSummary, DriftStatus, SyncResult } from '../lib/core/drift/types';
+import { syncAllowed } from '../lib/core/drift/windows';
+import type { DriftEventKind } from '../lib/core/notify/types';
+import { NON_RETRYABLE_NOTIFY_ERROR } from '../lib/core/notify/types';
 import {
   driftConfigureUpdate,
   driftStatusQuery,

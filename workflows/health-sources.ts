@@ -6,11 +6,11 @@
 import { CancellationScope, condition, log, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CheckOutcome } from '../activities/health';
-import { anomalyRules, initialBaseline, observe, type AnomalyRules, type BaselineState } from '../lib/health/anomaly';
-import { describeSelector, judgeCondition } from '../lib/health/metric-policy';
-import type { HealthSpec } from '../lib/health/spec';
-import type { HealthCounters, RoundOutcome } from '../lib/health/state';
-import type { LogCursor } from '../lib/logwatch/types';
+import { anomalyRules, initialBaseline, observe, type AnomalyRules, type BaselineState } from '../lib/core/health/anomaly';
+import { describeSelector, judgeCondition } from '../lib/core/health/metric-policy';
+import type { HealthSpec } from '../lib/core/health/spec';
+import type { HealthCounters, RoundOutcome } from '../lib/core/health/state';
+import type { LogCursor } from '../lib/core/logwatch/types';
 import type { CheckView } from './messages';
 
 /** The part of the loop's carried state that sources read and write. */

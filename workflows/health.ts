@@ -16,14 +16,14 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ActionResult } from '../activities/actions';
-import type { BaselineState } from '../lib/health/anomaly';
-import { decide } from '../lib/health/decide';
-import { isFlapping, remediationVerdict, withinWindow } from '../lib/health/limits';
-import { activeMaintenance } from '../lib/health/maintenance';
-import type { HealthSpec, LadderStep } from '../lib/health/spec';
-import { applyRound, INITIAL_COUNTERS, type HealthCounters, type HealthStatus } from '../lib/health/state';
-import type { LogCursor } from '../lib/logwatch/types';
-import { NON_RETRYABLE_NOTIFY_ERROR } from '../lib/notify/types';
+import type { BaselineState } from '../lib/core/health/anomaly';
+import { decide } from '../lib/core/health/decide';
+import { isFlapping, remediationVerdict, withinWindow } from '../lib/core/health/limits';
+import { activeMaintenance } from '../lib/core/health/maintenance';
+import type { HealthSpec, LadderStep } from '../lib/core/health/spec';
+import { applyRound, INITIAL_COUNTERS, type HealthCounters, type HealthStatus } from '../lib/core/health/state';
+import type { LogCursor } from '../lib/core/logwatch/types';
+import { NON_RETRYABLE_NOTIFY_ERROR } from '../lib/core/notify/types';
 import {
   configureUpdate,
   healthStatusQuery,

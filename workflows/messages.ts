@@ -3,11 +3,11 @@
 // import Node built-ins: the workflow bundle includes this file.
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DriftSpec } from '../lib/drift/spec';
-import type { CheckSummary, DriftStatus, SyncResult } from '../lib/drift/types';
-import type { HealthSpec } from '../lib/health/spec';
-import type { BudgetUse, Budgets } from '../lib/triage/budget';
-import type { TriageStatus } from '../lib/triage/types';
+import type { DriftSpec } from '../lib/core/drift/spec';
+import type { CheckSummary, DriftStatus, SyncResult } from '../lib/core/drift/types';
+import type { HealthSpec } from '../lib/core/health/spec';
+import type { BudgetUse, Budgets } from '../lib/core/triage/budget';
+import type { TriageStatus } from '../lib/core/triage/types';
 
 /**
  * One prefix (temporal.taskQueuePrefix, default "vigil") names four queues, so

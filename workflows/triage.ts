@@ -26,16 +26,16 @@ import {
 import type { Activities } from '../activities';
 import type { ToolOutcome } from '../activities/triage-tools';
 import type { FinishInput } from '../activities/triage';
-import { NON_RETRYABLE_NOTIFY_ERROR } from '../lib/notify/types';
-import { addUsage, callKey, finalCallNeeded, fitToolBatch, maxTokensForNextCall, NO_USE, type BudgetUse, type Refusal } from '../lib/triage/budget';
-import { reportEvent, resolvedEvent, triageLinks } from '../lib/triage/announce';
-import { gateDecision } from '../lib/triage/gate';
-import { triageIdOf } from '../lib/triage/ids';
-import { offlinePlan } from '../lib/triage/offline';
-import { FINAL_ANSWER_NOTE } from '../lib/triage/prompt';
-import type { TriageSettings } from '../lib/triage/settings';
-import { nextStep, type CallMode } from '../lib/triage/stop';
-import { LLM_NOT_CONFIGURED, LLM_REJECTED, type TriageAlert, type TriageReport, type TriageStatus } from '../lib/triage/types';
+import { NON_RETRYABLE_NOTIFY_ERROR } from '../lib/core/notify/types';
+import { addUsage, callKey, finalCallNeeded, fitToolBatch, maxTokensForNextCall, NO_USE, type BudgetUse, type Refusal } from '../lib/core/triage/budget';
+import { reportEvent, resolvedEvent, triageLinks } from '../lib/core/triage/announce';
+import { gateDecision } from '../lib/core/triage/gate';
+import { triageIdOf } from '../lib/core/triage/ids';
+import { offlinePlan } from '../lib/core/triage/offline';
+import { FINAL_ANSWER_NOTE } from '../lib/core/triage/prompt';
+import type { TriageSettings } from '../lib/core/triage/settings';
+import { nextStep, type CallMode } from '../lib/core/triage/stop';
+import { LLM_NOT_CONFIGURED, LLM_REJECTED, type TriageAlert, type TriageReport, type TriageStatus } from '../lib/core/triage/types';
 import {
   queuesOfWorkflowQueue,
   SEARCH_ATTRIBUTES,

@@ -2,7 +2,7 @@
 // route states the least role it needs in its config (`config: { role }`);
 // a route that states none needs admin, so forgetting it fails closed.
 import fp from 'fastify-plugin';
-import type { Role } from '../../lib/config/schema';
+import type { Role } from '../../lib/core/config/schema';
 import { authenticate, roleAllows, type ApiToken, type Principal } from '../auth-tokens';
 import { HttpError } from '../errors';
 

@@ -1,7 +1,7 @@
 // Times every request into vigil_http_request_duration_seconds, labelled by the
 // route template (not the raw URL, so ids do not explode the label set).
 import fp from 'fastify-plugin';
-import type { Metrics } from '../../lib/metrics';
+import type { Metrics } from '../../lib/adapters/metrics';
 
 export default fp<{ metrics: Metrics }>(
   async (app, { metrics }) => {

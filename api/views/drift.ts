@@ -1,7 +1,7 @@
 // The reconciled apps as a list: each running drift loop from Temporal's
 // visibility (status), joined with the app's last check in PostgreSQL.
 import Type, { type Static } from 'typebox';
-import { executionUrl } from '../../lib/temporal/ui-links';
+import { executionUrl } from '../../lib/core/ui-links';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import type { ApiDeps } from '../deps';
 

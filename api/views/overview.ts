@@ -3,8 +3,8 @@
 // own; one that cannot be read is empty and named in `problems`, so a Temporal
 // outage still shows what PostgreSQL knows and the other way round.
 import Type, { type Static } from 'typebox';
-import { isDatabaseUnavailable } from '../../lib/db/errors';
-import { executionUrl } from '../../lib/temporal/ui-links';
+import { isDatabaseUnavailable } from '../../lib/adapters/db/errors';
+import { executionUrl } from '../../lib/core/ui-links';
 import type { ApiDeps } from '../deps';
 import { ActionRecord, listActions } from './actions';
 import { DriftAppSummary, listDriftApps } from './drift';

@@ -2,7 +2,7 @@
 // Temporal's visibility, with the status its search attribute carries and the
 // pause its memo carries.
 import Type, { type Static } from 'typebox';
-import { executionUrl } from '../../lib/temporal/ui-links';
+import { executionUrl } from '../../lib/core/ui-links';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import type { ApiDeps } from '../deps';
 

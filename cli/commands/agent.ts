@@ -1,8 +1,8 @@
 // `vigil agent --service NAME`: pushes this host's CPU, memory, disk and load to
 // POST /api/v1/metrics every --interval, until stopped. --once pushes one batch.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toMs } from '../../lib/config/duration';
-import { cpuTimes, hostSamples } from '../../lib/agent/host-metrics';
+import { toMs } from '../../lib/core/config/duration';
+import { cpuTimes, hostSamples } from '../../lib/adapters/agent/host-metrics';
 import { UsageError } from '../usage-error';
 import type { Subcommand } from '../operator';
 

@@ -1,8 +1,8 @@
 // `vigil api`: the API and ops listener alone. Stateless; scale it freely.
 import { apiToken } from '../../api/auth-tokens';
-import type { LoadedConfig } from '../../lib/config/load';
-import { ConfigError } from '../../lib/config/errors';
-import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } from '../../lib/metrics';
+import type { LoadedConfig } from '../../lib/adapters/config/load';
+import { ConfigError } from '../../lib/core/config/errors';
+import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } from '../../lib/adapters/metrics';
 import { adminTokenFromEnv } from '../admin-token';
 import { onShutdownSignal } from '../process-signals';
 import { apiTokens, openDatabase, processLogger, startApiServer, temporalClient } from '../stack';

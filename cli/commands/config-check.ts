@@ -1,6 +1,6 @@
 // `vigil config check [dir]`: the same validation as at start, nothing started.
-import { formatProblem } from '../../lib/config/errors';
-import { loadConfig } from '../../lib/config/load';
+import { formatProblem } from '../../lib/core/config/errors';
+import { loadConfig } from '../../lib/adapters/config/load';
 
 /** Returns the exit code: 0 valid, 2 problems. */
 export function configCheck(dir: string | undefined): number {

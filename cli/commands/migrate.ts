@@ -1,8 +1,8 @@
 // `vigil migrate`: apply pending migrations and exit (a compose one-shot, a k8s Job).
-import type { LoadedConfig } from '../../lib/config/load';
-import { ConfigError } from '../../lib/config/errors';
-import { createPool } from '../../lib/db/pool';
-import { migrate as applyMigrations } from '../../lib/db/migrate';
+import type { LoadedConfig } from '../../lib/adapters/config/load';
+import { ConfigError } from '../../lib/core/config/errors';
+import { createPool } from '../../lib/adapters/db/pool';
+import { migrate as applyMigrations } from '../../lib/adapters/db/migrate';
 
 export async function migrate({ config }: LoadedConfig): Promise<void> {
   if (!config.database.url) {

@@ -1,7 +1,7 @@
 // `vigil triage …`: alert triage over the HTTP API: list, show (the report, the
 // proposal and the tool calls), start a manual one, cancel, and a human's
 // approve or reject of a proposed remediation (exit 1 when refused).
-import type { TriageReport } from '../../lib/triage/types';
+import type { TriageReport } from '../../lib/core/triage/types';
 import { UsageError } from '../usage-error';
 import { fields, isoOf, limitOf, print, table, type Subcommand, type Values } from '../operator';
 

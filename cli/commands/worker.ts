@@ -1,11 +1,11 @@
 // `vigil worker`: the worker set alone, for compose and Kubernetes. Stateless:
 // run as many as you like against one Temporal namespace and database.
-import type { LoadedConfig } from '../../lib/config/load';
-import { ConfigError } from '../../lib/config/errors';
+import type { LoadedConfig } from '../../lib/adapters/config/load';
+import { ConfigError } from '../../lib/core/config/errors';
 import { onShutdownSignal } from '../process-signals';
 import { buildOpsApp } from '../../api/ops';
 import { Readiness } from '../../api/readiness';
-import { createMetrics } from '../../lib/metrics';
+import { createMetrics } from '../../lib/adapters/metrics';
 import { ensureSearchAttributes, openDatabase, processLogger, startWorkerSet, temporalClient } from '../stack';
 
 export async function worker({ config }: LoadedConfig): Promise<void> {

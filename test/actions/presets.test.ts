@@ -6,11 +6,11 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { presetArgv } from '../../lib/actions/presets';
-import { runExecAction } from '../../lib/actions/run';
-import type { ExecActionSpec } from '../../lib/actions/types';
-import type { ServiceDefinitionSpec } from '../../lib/config/services';
-import { healthSpec } from '../../lib/health/spec';
+import { presetArgv } from '../../lib/core/actions/presets';
+import { runExecAction } from '../../lib/adapters/actions/run';
+import type { ExecActionSpec } from '../../lib/core/actions/types';
+import type { ServiceDefinitionSpec } from '../../lib/core/config/services';
+import { healthSpec } from '../../lib/core/health/spec';
 import { configDirs, load } from '../config/config-dir';
 
 const dirs = configDirs();

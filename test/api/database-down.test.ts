@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { isDatabaseUnavailable } from '../../lib/db/errors';
-import { createPool } from '../../lib/db/pool';
+import { isDatabaseUnavailable } from '../../lib/adapters/db/errors';
+import { createPool } from '../../lib/adapters/db/pool';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { createTestDatabase, testEnvironment, uniqueName, type TestDatabase } from '../helpers/harness';
 import { freePort } from '../helpers/ports';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/adapters/log';
 import { bearer, buildTestApi, TOKENS, type TestApi } from '../helpers/api';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../helpers/harness';
 

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { OverviewFeed } from '../../api/routes/overview/feed';
 import type { Overview } from '../../api/views/overview';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/adapters/log';
 import { eventually } from '../helpers/eventually';
 
 function scripted() {

@@ -5,10 +5,10 @@
 // reaches an open stream without asking again.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Definition } from '../../lib/config/definitions';
-import { ServiceDefinition } from '../../lib/config/services';
-import { validateDocument } from '../../lib/config/validate';
-import { applyServices } from '../../lib/health/apply';
+import type { Definition } from '../../lib/core/config/definitions';
+import { ServiceDefinition } from '../../lib/core/config/services';
+import { validateDocument } from '../../lib/core/config/validate';
+import { applyServices } from '../../lib/client/health';
 import type { Overview } from '../../api/views/overview';
 import { workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, TOKENS, type TestApi } from '../helpers/api';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { HealthImplementation, service as healthService } from 'grpc-health-check';
 import { after, before, describe, it } from 'node:test';
-import { runCheck, type GrpcCheckSpec } from '../../lib/checks';
+import { runCheck, type GrpcCheckSpec } from '../../lib/adapters/checks';
 import { closedPort, selfSigned } from './fixtures';
 
 async function start(setup: (server: Server) => void, credentials = ServerCredentials.createInsecure()): Promise<{ server: Server; address: string }> {

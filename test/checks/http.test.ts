@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { after, before, describe, it } from 'node:test';
-import { runCheck, type HttpCheckSpec } from '../../lib/checks';
+import { runCheck, type HttpCheckSpec } from '../../lib/adapters/checks';
 import { close, closedPort, listen, selfSigned } from './fixtures';
 
 const BIG_BODY_BYTES = 1024 * 1024;

@@ -2,8 +2,8 @@
 // and what counts as a programming error.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { probes, runCheck, type CheckSpec } from '../../lib/checks';
-import { bounded, DETAIL_MAX } from '../../lib/checks/detail';
+import { probes, runCheck, type CheckSpec } from '../../lib/adapters/checks';
+import { bounded, DETAIL_MAX } from '../../lib/core/checks/detail';
 
 describe('runCheck', () => {
   it('has one probe per check type', () => {

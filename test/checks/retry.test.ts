@@ -1,7 +1,7 @@
 // Backoff maths (pure, with injected jitter) and the retry loop's bookkeeping.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, withRetries } from '../../lib/checks/retry';
+import { backoffDelay, withRetries } from '../../lib/core/checks/retry';
 
 describe('backoffDelay', () => {
   const policy = { baseDelayMs: 100, maxDelayMs: 1_000, factor: 2 };

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCheck, type ScriptCheckSpec } from '../../lib/checks';
-import { OUTPUT_MAX_BYTES } from '../../lib/checks/script';
+import { runCheck, type ScriptCheckSpec } from '../../lib/adapters/checks';
+import { OUTPUT_MAX_BYTES } from '../../lib/adapters/checks/script';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-checks-script-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

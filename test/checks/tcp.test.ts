@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { runCheck, type TcpCheckSpec } from '../../lib/checks';
+import { runCheck, type TcpCheckSpec } from '../../lib/adapters/checks';
 import { close, closedPort, listen } from './fixtures';
 
 // Answers "PONG <what was sent>" to a line starting with PING, says nothing otherwise.

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { ConfigError } from '../../lib/config/errors';
-import { loadConfig, type LoadedConfig } from '../../lib/config/load';
+import { ConfigError } from '../../lib/core/config/errors';
+import { loadConfig, type LoadedConfig } from '../../lib/adapters/config/load';
 
 /** A root temp directory per test file; each `dir()` is a fresh config directory inside it. */
 export function configDirs() {

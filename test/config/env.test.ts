@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { applyEnvOverrides, ENV_ALIASES, ENV_RESERVED, envNameFor, isKnownEnvName, knownEnvNames } from '../../lib/config/env';
-import { formatProblem } from '../../lib/config/errors';
-import { VigilConfigSchema } from '../../lib/config/schema';
+import { applyEnvOverrides, ENV_ALIASES, ENV_RESERVED, envNameFor, isKnownEnvName, knownEnvNames } from '../../lib/core/config/env';
+import { formatProblem } from '../../lib/core/config/errors';
+import { VigilConfigSchema } from '../../lib/core/config/schema';
 import { assertFields, configDirs, load, loadError, shown } from './config-dir';
 
 const dirs = configDirs();

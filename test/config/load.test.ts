@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError, formatProblem, type ConfigProblem } from '../../lib/config/errors';
-import { configFromObject, defaultConfigDir, loadConfig } from '../../lib/config/load';
+import { ConfigError, formatProblem, type ConfigProblem } from '../../lib/core/config/errors';
+import { configFromObject, defaultConfigDir, loadConfig } from '../../lib/adapters/config/load';
 import { assertFields, configDirs, load, loadError, shown } from './config-dir';
 
 const dirs = configDirs();

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { toMs } from '../../lib/config/duration';
-import type { ServiceDefinitionSpec } from '../../lib/config/services';
+import { toMs } from '../../lib/core/config/duration';
+import type { ServiceDefinitionSpec } from '../../lib/core/config/services';
 import { configDirs, load, shown } from './config-dir';
 
 const dirs = configDirs();

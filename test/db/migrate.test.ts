@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { migrate, readMigrations } from '../../lib/db/migrate';
-import { createPool, quoteIdentifier } from '../../lib/db/pool';
+import { migrate, readMigrations } from '../../lib/adapters/db/migrate';
+import { createPool, quoteIdentifier } from '../../lib/adapters/db/pool';
 import { testEnvironment, uniqueName } from '../helpers/harness';
 
 interface Recorded {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { createPool } from '../../lib/db/pool';
+import { createPool } from '../../lib/adapters/db/pool';
 import { eventually } from '../helpers/eventually';
 import { testEnvironment } from '../helpers/harness';
 

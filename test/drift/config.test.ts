@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readSource } from '../../activities/drift-sources';
-import { loadConfig } from '../../lib/config/load';
-import type { AppDefinitionSpec } from '../../lib/config/apps';
-import { driftSpec } from '../../lib/drift/spec';
+import { loadConfig } from '../../lib/adapters/config/load';
+import type { AppDefinitionSpec } from '../../lib/core/config/apps';
+import { driftSpec } from '../../lib/core/drift/spec';
 import { configDirs, load, shown } from '../config/config-dir';
 
 const dirs = configDirs();

@@ -2,13 +2,13 @@
 // ignore rules, redaction, comparison of documents, hashing, document parsing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareDocuments } from '../../lib/drift/compare';
-import { compileIgnore, countByKind, diffObject } from '../../lib/drift/diff';
-import { checkUniqueTargets, parseDesiredFile } from '../../lib/drift/documents';
-import { desiredWithIgnoredFromLive } from '../../lib/drift/merge';
-import { canonicalJson, contentRevision, hashOf } from '../../lib/drift/hash';
-import { compilePattern, coveredByPattern, matchesPattern, parsePointer, toPointer } from '../../lib/drift/pointer';
-import { compileSensitive, REDACTED, redactValue } from '../../lib/drift/redact';
+import { compareDocuments } from '../../lib/core/drift/compare';
+import { compileIgnore, countByKind, diffObject } from '../../lib/core/drift/diff';
+import { checkUniqueTargets, parseDesiredFile } from '../../lib/core/drift/documents';
+import { desiredWithIgnoredFromLive } from '../../lib/core/drift/merge';
+import { canonicalJson, contentRevision, hashOf } from '../../lib/core/drift/hash';
+import { compilePattern, coveredByPattern, matchesPattern, parsePointer, toPointer } from '../../lib/core/drift/pointer';
+import { compileSensitive, REDACTED, redactValue } from '../../lib/core/drift/redact';
 
 describe('JSON pointers and patterns', () => {
   it('escapes ~ and / and round-trips', () => {

@@ -1,8 +1,8 @@
 // Self-heal limits and sync windows, pure.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffMs, DEFAULT_HEAL_POLICY, healDecision, isContested, NEW_EPISODE, noteApply, noteDrift } from '../../lib/drift/heal';
-import { syncAllowed } from '../../lib/drift/windows';
+import { backoffMs, DEFAULT_HEAL_POLICY, healDecision, isContested, NEW_EPISODE, noteApply, noteDrift } from '../../lib/core/drift/heal';
+import { syncAllowed } from '../../lib/core/drift/windows';
 
 describe('self-heal backoff and give-up', () => {
   const policy = { ...DEFAULT_HEAL_POLICY, maxAttempts: 4 };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { fileAppSpec } from './specs';
-import { createMetrics, registerDriftStatusGauge } from '../../lib/metrics';
+import { createMetrics, registerDriftStatusGauge } from '../../lib/adapters/metrics';
 import { driftWorkflow } from '../../workflows';
 import { pauseSignal, taskQueues, workflowIds } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';

@@ -2,7 +2,7 @@
 // <root>/<app>/desired and whose live state is files under <root>/<app>/live,
 // checked often, with short backoffs.
 import { join } from 'node:path';
-import type { DriftSpec } from '../../lib/drift/spec';
+import type { DriftSpec } from '../../lib/core/drift/spec';
 
 export function fileAppSpec(root: string, app: string, overrides: Partial<DriftSpec> = {}): DriftSpec {
   return {

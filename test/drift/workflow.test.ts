@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { DriftSpec } from '../../lib/drift/spec';
+import type { DriftSpec } from '../../lib/core/drift/spec';
 import { fileAppSpec } from './specs';
 import { driftWorkflow } from '../../workflows';
 import { driftStatusQuery, driftSyncUpdate, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, taskQueues, workflowIds } from '../../workflows/messages';

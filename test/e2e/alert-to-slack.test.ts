@@ -7,7 +7,7 @@
 // `resolved` and the triage posts its follow-up.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { slackNotifier } from '../../lib/notify';
+import { slackNotifier } from '../../lib/adapters/notify';
 import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';
 import { startAlertmanager, type TestAlertmanager } from '../helpers/alertmanager';
 import { bearer, buildTestApi, TOKENS, type TestApi } from '../helpers/api';

@@ -16,7 +16,7 @@ import {
   type AnomalyVerdict,
   type BaselineState,
   type CountWindow,
-} from '../../lib/health/anomaly';
+} from '../../lib/core/health/anomaly';
 
 /** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
 function mulberry32(seed: number): () => number {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, type DecisionInput } from '../../lib/health/decide';
+import { decide, type DecisionInput } from '../../lib/core/health/decide';
 
 const minute = 60_000;
 const base: DecisionInput = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activeMaintenance, isCronExpression } from '../../lib/health/maintenance';
+import { activeMaintenance, isCronExpression } from '../../lib/core/health/maintenance';
 
 const at = (iso: string) => Date.parse(iso);
 const nightly = { cron: '0 3 * * *', durationMs: 30 * 60_000, timezone: 'UTC' };

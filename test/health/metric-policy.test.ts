@@ -2,7 +2,7 @@
 // `for` duration turns a holding condition into a firing one.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { judgeCondition, parseMetricCondition, parseMetricSelector, type MetricCondition } from '../../lib/health/metric-policy';
+import { judgeCondition, parseMetricCondition, parseMetricSelector, type MetricCondition } from '../../lib/core/health/metric-policy';
 
 function condition(text: string): MetricCondition {
   const parsed = parseMetricCondition(text);

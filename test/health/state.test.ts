@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_FLAP_RULE, isFlapping, remediationVerdict, withinWindow } from '../../lib/health/limits';
-import { applyRound, INITIAL_COUNTERS, type HealthCounters, type RoundOutcome, type Transition } from '../../lib/health/state';
+import { DEFAULT_FLAP_RULE, isFlapping, remediationVerdict, withinWindow } from '../../lib/core/health/limits';
+import { applyRound, INITIAL_COUNTERS, type HealthCounters, type RoundOutcome, type Transition } from '../../lib/core/health/state';
 
 const UP: RoundOutcome = { up: true, anomalous: false };
 const DOWN: RoundOutcome = { up: false, anomalous: false };

@@ -5,8 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app';
 import { apiToken } from '../../api/auth-tokens';
 import type { ApiDeps } from '../../api/deps';
-import { createLogger, type Logger } from '../../lib/log';
-import { createMetrics } from '../../lib/metrics';
+import { createLogger, type Logger } from '../../lib/adapters/log';
+import { createMetrics } from '../../lib/adapters/metrics';
 import { taskQueues } from '../../workflows/messages';
 import { testConfig, testEnvironment, type TestDatabase } from './harness';
 

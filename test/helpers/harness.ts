@@ -5,14 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import pg from 'pg';
-import { configFromObject } from '../../lib/config/load';
-import type { VigilConfig } from '../../lib/config/schema';
-import { createPool, quoteIdentifier } from '../../lib/db/pool';
-import { migrate } from '../../lib/db/migrate';
-import { createLogger } from '../../lib/log';
-import type { Metrics } from '../../lib/metrics';
-import type { Notifier } from '../../lib/notify';
-import { installTemporalRuntime } from '../../lib/temporal/runtime';
+import { configFromObject } from '../../lib/adapters/config/load';
+import type { VigilConfig } from '../../lib/core/config/schema';
+import { createPool, quoteIdentifier } from '../../lib/adapters/db/pool';
+import { migrate } from '../../lib/adapters/db/migrate';
+import { createLogger } from '../../lib/adapters/log';
+import type { Metrics } from '../../lib/adapters/metrics';
+import type { Notifier } from '../../lib/adapters/notify';
+import { installTemporalRuntime } from '../../lib/adapters/temporal/runtime';
 import { createWorkers } from '../../workers/create-workers';
 
 export interface TestEnvironment {

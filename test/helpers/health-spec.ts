@@ -2,7 +2,7 @@
 // quick thresholds (2 failures down, 1 success up) and the product's default
 // remediation limits and flapping rule. A test names what it depends on as
 // overrides, so the spec it starts reads as what that test is about.
-import type { HealthSpec } from '../../lib/health/spec';
+import type { HealthSpec } from '../../lib/core/health/spec';
 
 export function testHealthSpec(service: string, overrides: Partial<HealthSpec> = {}): HealthSpec {
   return {

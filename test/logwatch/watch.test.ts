@@ -5,7 +5,7 @@ import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MAX_WINDOW_ENTRIES, scanLog, validateLogWatch, type LogCursor, type LogScanResult, type LogWatchSpec } from '../../lib/logwatch';
+import { MAX_WINDOW_ENTRIES, scanLog, validateLogWatch, type LogCursor, type LogScanResult, type LogWatchSpec } from '../../lib/adapters/logwatch';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-logwatch-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { VigilConfig } from '../../lib/config/schema';
-import { buildNotifiers, notifyAll, type HealthEvent } from '../../lib/notify';
+import type { VigilConfig } from '../../lib/core/config/schema';
+import { buildNotifiers, notifyAll, type HealthEvent } from '../../lib/adapters/notify';
 import { startReceiver, type Receiver } from './receiver';
 
 const event: HealthEvent = {

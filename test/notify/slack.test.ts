@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { NON_RETRYABLE_NOTIFY_ERROR, type HealthEvent } from '../../lib/notify/types';
-import { SLACK_LIMITS, escapeMrkdwn, slackBody, slackNotifier, type SlackBlock } from '../../lib/notify/slack';
+import { NON_RETRYABLE_NOTIFY_ERROR, type HealthEvent } from '../../lib/core/notify/types';
+import { SLACK_LIMITS, escapeMrkdwn, slackBody, slackNotifier, type SlackBlock } from '../../lib/adapters/notify/slack';
 import { startReceiver, type Receiver } from './receiver';
 
 const event: HealthEvent = {

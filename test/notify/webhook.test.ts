@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { NON_RETRYABLE_NOTIFY_ERROR, type HealthEvent } from '../../lib/notify/types';
-import { webhookBody, webhookNotifier } from '../../lib/notify/webhook';
+import { NON_RETRYABLE_NOTIFY_ERROR, type HealthEvent } from '../../lib/core/notify/types';
+import { webhookBody, webhookNotifier } from '../../lib/adapters/notify/webhook';
 import { startReceiver, type Receiver } from './receiver';
 
 const event: HealthEvent = {

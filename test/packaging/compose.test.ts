@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { toMs } from '../../lib/config/duration';
-import { loadConfig } from '../../lib/config/load';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../../lib/temporal/dev-server';
+import { toMs } from '../../lib/core/config/duration';
+import { loadConfig } from '../../lib/adapters/config/load';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../lib/adapters/temporal/dev-server';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/messages';
 import { ROOT, composeProject, run, tempFile, tools, vigilServices, type ComposeProject } from './tools';
 

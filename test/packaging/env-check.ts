@@ -6,10 +6,10 @@
 import { cpSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ENV_ALIASES, ENV_RESERVED } from '../../lib/config/env';
-import { ConfigError } from '../../lib/config/errors';
-import { loadConfig } from '../../lib/config/load';
-import type { VigilConfig } from '../../lib/config/schema';
+import { ENV_ALIASES, ENV_RESERVED } from '../../lib/core/config/env';
+import { ConfigError } from '../../lib/core/config/errors';
+import { loadConfig } from '../../lib/adapters/config/load';
+import type { VigilConfig } from '../../lib/core/config/schema';
 
 /** The env var names a configuration tells Vigil to read secrets from. */
 export function secretEnvNames(config: VigilConfig): string[] {

@@ -97,7 +97,7 @@ describe('the image, assembled from the Dockerfile', () => {
   it('from dist/, workers load the prebuilt workflow bundle and migrations are found under /app', () => {
     const script = `
       const { loadWorkflowCode } = require(${JSON.stringify(join(app, 'dist', 'workers', 'workflow-code.js'))});
-      const { migrationsDir } = require(${JSON.stringify(join(app, 'dist', 'lib', 'paths.js'))});
+      const { migrationsDir } = require(${JSON.stringify(join(app, 'dist', 'lib', 'adapters', 'paths.js'))});
       loadWorkflowCode().then((code) => console.log(JSON.stringify({ code, migrations: migrationsDir() })));`;
     const out = JSON.parse(runOk(process.execPath, ['-e', script], { cwd: app, env: imageProcessEnv() }));
     assert.deepEqual(out, { code: { codePath: join(app, 'dist', 'workflow-bundle.js') }, migrations: join(app, 'migrations') });

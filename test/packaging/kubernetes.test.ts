@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../lib/config/load';
+import { loadConfig } from '../../lib/adapters/config/load';
 import { assembleConfigDir } from './env-check';
 import { containerEnv, find, findConfigMap, parseObjects, secretData, workloads } from './k8s';
 import { k8sSchemaLocation, k8sSchemaVersion, kustomizeBuild, run, tempFile, tools, type K8sObject } from './tools';

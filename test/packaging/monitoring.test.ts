@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
-import { loadConfig } from '../../lib/config/load';
+import { loadConfig } from '../../lib/adapters/config/load';
 import { ROOT, composeProject, run, tempFile, tools } from './tools';
 
 const MONITORING = join(ROOT, 'monitoring');

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DataDirInUse, lockDataDir } from '../../lib/process/data-dir-lock';
+import { DataDirInUse, lockDataDir } from '../../lib/adapters/process/data-dir-lock';
 
 describe('data directory claim', () => {
   const dirs: string[] = [];

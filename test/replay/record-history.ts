@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findTemporalCli } from '../../lib/temporal/cli-binary';
+import { findTemporalCli } from '../../lib/adapters/temporal/cli-binary';
 
 const [workflowId, name, address = '127.0.0.1:7233'] = process.argv.slice(2);
 if (!workflowId || !name) {

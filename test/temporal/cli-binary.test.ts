@@ -4,8 +4,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { findTemporalCli, provisionTemporalCli, TemporalCliNotFound } from '../../lib/temporal/cli-binary';
-import { DEV_SERVER_DYNAMIC_CONFIG, devServerArgs } from '../../lib/temporal/dev-server';
+import { findTemporalCli, provisionTemporalCli, TemporalCliNotFound } from '../../lib/adapters/temporal/cli-binary';
+import { DEV_SERVER_DYNAMIC_CONFIG, devServerArgs } from '../../lib/adapters/temporal/dev-server';
 
 function executable(path: string): string {
   mkdirSync(join(path, '..'), { recursive: true });

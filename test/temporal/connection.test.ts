@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { configFromObject } from '../../lib/config/load';
-import { temporalTarget } from '../../lib/temporal/connection';
+import { configFromObject } from '../../lib/adapters/config/load';
+import { temporalTarget } from '../../lib/adapters/temporal/connection';
 
 describe('Temporal connection options from config', () => {
   let dir: string;

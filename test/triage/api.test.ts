@@ -4,7 +4,7 @@
 // triage, reading the transcript, cancel.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { workflowIdOf } from '../../lib/triage/ids';
+import { workflowIdOf } from '../../lib/core/triage/ids';
 import { taskQueues, triageProgressQuery } from '../../workflows/messages';
 import { triageWorkflow } from '../../workflows/triage';
 import type { Reply } from '../fixtures/anthropic';

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { workflowIdOf } from '../../lib/triage/ids';
+import { workflowIdOf } from '../../lib/core/triage/ids';
 import { healthWorkflow } from '../../workflows';
 import { taskQueues, triageProgressQuery, workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addUsage, callKey, finalCallNeeded, fitToolBatch, inputSpent, maxTokensForNextCall, NO_USE, type Budgets } from '../../lib/triage/budget';
+import { addUsage, callKey, finalCallNeeded, fitToolBatch, inputSpent, maxTokensForNextCall, NO_USE, type Budgets } from '../../lib/core/triage/budget';
 
 const budgets: Budgets = { maxToolCalls: 15, maxInputTokens: 200_000, maxOutputTokens: 50_000, wallClockMs: 600_000 };
 const call = (id: string, query: string) => ({ id, name: 'query_metrics', input: { query } });

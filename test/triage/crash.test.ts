@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { createPool } from '../../lib/db/pool';
-import { manualWorkflowId, triageIdOf } from '../../lib/triage/ids';
-import { triageSettings } from '../../lib/triage/settings';
+import { createPool } from '../../lib/adapters/db/pool';
+import { manualWorkflowId, triageIdOf } from '../../lib/core/triage/ids';
+import { triageSettings } from '../../lib/core/triage/settings';
 import { triageWorkflow } from '../../workflows';
 import { taskQueues } from '../../workflows/messages';
 import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gateDecision, type GateRules } from '../../lib/triage/gate';
-import { nextStep } from '../../lib/triage/stop';
+import { gateDecision, type GateRules } from '../../lib/core/triage/gate';
+import { nextStep } from '../../lib/core/triage/stop';
 
 describe('stop reasons', () => {
   const tools = { mode: 'tools' as const, finalCalls: 0, hasToolCalls: false };

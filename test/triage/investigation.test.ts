@@ -3,8 +3,8 @@
 // and a runbook, then answers; the transcript is in PostgreSQL and the report in Slack.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { manualWorkflowId, triageIdOf } from '../../lib/triage/ids';
-import type { TriageSettings } from '../../lib/triage/settings';
+import { manualWorkflowId, triageIdOf } from '../../lib/core/triage/ids';
+import type { TriageSettings } from '../../lib/core/triage/settings';
 import { triageWorkflow } from '../../workflows';
 import { taskQueues } from '../../workflows/messages';
 import type { Reply } from '../fixtures/anthropic';

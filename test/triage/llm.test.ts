@@ -8,8 +8,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLlmActivities, type ModelTurnInput, type ModelTurnResult } from '../../activities/llm';
 import { createTriageActivities } from '../../activities/triage';
 import { createTriageToolActivities, type ToolCallInput, type ToolOutcome } from '../../activities/triage-tools';
-import { createLogger } from '../../lib/log';
-import { LLM_REJECTED } from '../../lib/triage/types';
+import { createLogger } from '../../lib/adapters/log';
+import { LLM_REJECTED } from '../../lib/core/triage/types';
 import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';
 import { createTestDatabase, testConfig, uniqueName, type TestDatabase } from '../helpers/harness';
 

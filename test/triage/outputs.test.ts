@@ -3,7 +3,7 @@
 // does not send the webhook's copy twice; both say the triage's outcome.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { manualWorkflowId, triageIdOf } from '../../lib/triage/ids';
+import { manualWorkflowId, triageIdOf } from '../../lib/core/triage/ids';
 import { triageWorkflow } from '../../workflows';
 import { taskQueues, triageProgressQuery } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';

@@ -3,15 +3,15 @@ import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { alertmanagerPayloadSchema } from '../../lib/triage/alertmanager';
-import { alertWorkflowId, manualWorkflowId, triageIdOf, workflowIdOf } from '../../lib/triage/ids';
-import { parseReport, reportFromWhatIsKnown } from '../../lib/triage/report';
-import { triageLinks } from '../../lib/triage/announce';
-import { triageSettings } from '../../lib/triage/settings';
-import { estimateTokens } from '../../lib/triage/tokens';
+import { alertmanagerPayloadSchema } from '../../lib/core/triage/alertmanager';
+import { alertWorkflowId, manualWorkflowId, triageIdOf, workflowIdOf } from '../../lib/core/triage/ids';
+import { parseReport, reportFromWhatIsKnown } from '../../lib/core/triage/report';
+import { triageLinks } from '../../lib/core/triage/announce';
+import { triageSettings } from '../../lib/core/triage/settings';
+import { estimateTokens } from '../../lib/core/triage/tokens';
 import { testConfig } from '../helpers/harness';
-import { capOutput, rangeStep, TOOL_DEFINITIONS } from '../../lib/triage/tools';
-import { answerContent, apiMessages } from '../../lib/triage/transcript';
+import { capOutput, rangeStep, TOOL_DEFINITIONS } from '../../lib/core/triage/tools';
+import { answerContent, apiMessages } from '../../lib/core/triage/transcript';
 
 describe('triage report', () => {
   it('parses the JSON block, keeping only evidence ids of real tool calls', () => {
@@ -68,7 +68,7 @@ describe('triage tools and ids', () => {
   });
 
   it("links to the triage in Vigil's dashboard, at server.publicUrl or else the API's own address", () => {
-    const at = (server: Record<string, unknown>) => triageLinks(triageSettings(testConfig({ server })), 'manual~abc', 'triage/manual/abc').vigil;
+    const at = (server: Record<string, unknown>) => triageLinks(triageSettings(testConfig({ server }), { machineName: hostname() }), 'manual~abc', 'triage/manual/abc').vigil;
     assert.equal(at({ publicUrl: 'https://vigil.example.com/' }), 'https://vigil.example.com/#triage=manual~abc');
     assert.equal(at({ host: '127.0.0.1', port: 9090 }), 'http://127.0.0.1:9090/#triage=manual~abc');
     assert.equal(at({ host: '0.0.0.0', port: 8080 }), `http://${hostname()}:8080/#triage=manual~abc`);

@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createTriageActivities } from '../../activities/triage';
 import { createTriageToolActivities, type ToolCallInput, type ToolOutcome } from '../../activities/triage-tools';
-import { createLogger } from '../../lib/log';
-import { estimateTokens } from '../../lib/triage/tokens';
+import { createLogger } from '../../lib/adapters/log';
+import { estimateTokens } from '../../lib/core/triage/tokens';
 import { createTestDatabase, testConfig, uniqueName, type TestDatabase } from '../helpers/harness';
 
 describe('triage tool output', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { HealthSpec } from '../../lib/health/spec';
+import type { HealthSpec } from '../../lib/core/health/spec';
 import { healthWorkflow } from '../../workflows';
 import { configureUpdate, healthStatusQuery, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES, taskQueues, workflowIds } from '../../workflows/messages';
 import { eventually } from '../helpers/eventually';

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ServiceDefinition, type ServiceDefinitionSpec } from '../../lib/config/services';
-import { validateDocument } from '../../lib/config/validate';
-import { healthSpec } from '../../lib/health/spec';
+import { ServiceDefinition, type ServiceDefinitionSpec } from '../../lib/core/config/services';
+import { validateDocument } from '../../lib/core/config/validate';
+import { healthSpec } from '../../lib/core/health/spec';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';

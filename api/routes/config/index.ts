@@ -2,11 +2,11 @@
 // redacted. POST /api/v1/config/apply: re-read the definitions and apply them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ConfigError, formatProblem } from '../../../lib/config/errors';
-import { loadConfig } from '../../../lib/config/load';
-import { redactConfig } from '../../../lib/config/redact';
-import { applyApps } from '../../../lib/drift/apply';
-import { applyServices } from '../../../lib/health/apply';
+import { ConfigError, formatProblem } from '../../../lib/core/config/errors';
+import { loadConfig } from '../../../lib/adapters/config/load';
+import { redactConfig } from '../../../lib/adapters/config/redact';
+import { applyApps } from '../../../lib/client/drift';
+import { applyServices } from '../../../lib/client/health';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 

@@ -4,7 +4,7 @@
 // an update, pause and resume are signals.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { executionUrl } from '../../../lib/temporal/ui-links';
+import { executionUrl } from '../../../lib/core/ui-links';
 import { driftStatusQuery, driftSyncUpdate, workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';

@@ -3,7 +3,7 @@
 // labels, ts), so a retried batch is harmless.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { NameMap } from '../../../lib/name-map';
+import { NameMap } from '../../../lib/core/name-map';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody } from '../../errors';
 import { Limit, utcOrNull } from '../../validation';

@@ -4,7 +4,7 @@
 // only when something other than the timestamp changed.
 // Polling, because the sources (Temporal's visibility and PostgreSQL) cannot
 // push; sharing it keeps the cost flat however many dashboards are open.
-import type { Logger } from '../../../lib/log';
+import type { Logger } from '../../../lib/adapters/log';
 import type { Overview } from '../../views/overview';
 
 export type OverviewListener = (overview: Overview) => void;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowFailedError } from '@temporalio/client';
 import Type from 'typebox';
-import { executionUrl } from '../../../lib/temporal/ui-links';
+import { executionUrl } from '../../../lib/core/ui-links';
 import { selfCheckWorkflow } from '../../../workflows';
 import { workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';

@@ -2,7 +2,7 @@
 // state, through a query) and PostgreSQL (history); pause and resume are signals.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { executionUrl } from '../../../lib/temporal/ui-links';
+import { executionUrl } from '../../../lib/core/ui-links';
 import { healthStatusQuery, remediateUpdate, workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';

@@ -2,13 +2,14 @@
 // read (status, budget, the whole transcript) and cancel triages. The webhook
 // answers 202 only once Temporal has acknowledged every start and signal, so a
 // failure before that is a 5xx and Alertmanager sends the alerts again.
+import { hostname } from 'node:os';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { NameMap } from '../../../lib/name-map';
-import { alertmanagerPayloadSchema } from '../../../lib/triage/alertmanager';
-import { manualWorkflowId, TRIAGE_ID_PATTERN, triageIdOf, workflowIdOf } from '../../../lib/triage/ids';
-import { triageSettings } from '../../../lib/triage/settings';
-import { executionUrl } from '../../../lib/temporal/ui-links';
+import { NameMap } from '../../../lib/core/name-map';
+import { alertmanagerPayloadSchema } from '../../../lib/core/triage/alertmanager';
+import { manualWorkflowId, TRIAGE_ID_PATTERN, triageIdOf, workflowIdOf } from '../../../lib/core/triage/ids';
+import { triageSettings } from '../../../lib/core/triage/settings';
+import { executionUrl } from '../../../lib/core/ui-links';
 import { triageApproveUpdate, triageCancelSignal, triageProgressQuery, triageRejectUpdate } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
@@ -28,7 +29,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
   const starter: StartTriage = {
     client,
     taskQueue: taskQueues.workflows,
-    settings: triageSettings(deps.config, { temporalUiUrl: uiUrl, namespace }),
+    settings: triageSettings(deps.config, { temporalUiUrl: uiUrl, namespace, machineName: hostname() }),
     repeatWindowMs: intake.repeatWindowMs,
     recentAcks: new RecentAcks(intake.rememberAcksMs),
   };

@@ -3,9 +3,9 @@
 // closed one is found; a closed one younger than the repeat window is not
 // started again, an older one is (ALLOW_DUPLICATE). No dedupe table.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { alertWorkflowId, triageIdOf } from '../../../lib/triage/ids';
-import type { TriageSettings } from '../../../lib/triage/settings';
-import type { TriageAlert } from '../../../lib/triage/types';
+import { alertWorkflowId, triageIdOf } from '../../../lib/core/triage/ids';
+import type { TriageSettings } from '../../../lib/core/triage/settings';
+import type { TriageAlert } from '../../../lib/core/triage/types';
 import { triageResolvedSignal } from '../../../workflows/messages';
 import type { TriageInput } from '../../../workflows/triage';
 import { isWorkflowNotFound } from '../../temporal-errors';
