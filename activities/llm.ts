@@ -10,6 +10,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
+import { FAILURES, llmHttpFailure } from '../lib/core/failures';
 import type { Refusal } from '../lib/core/triage/budget';
 import { GATE_PROMPT, initialMessage, parseGateAnswer, SYSTEM_PROMPT } from '../lib/core/triage/prompt';
 import { TOOL_DEFINITIONS } from '../lib/core/triage/tools';
@@ -229,10 +230,10 @@ export function classify(error: unknown): ApplicationFailure {
     const message = `Messages API answered ${status}: ${error.message}`.slice(0, 500);
     if (!retryable) return ApplicationFailure.nonRetryable(message, LLM_REJECTED);
     const delayMs = retryAfterMs(error.headers);
-    return ApplicationFailure.create({ message, type: `LlmHttp${status}`, nonRetryable: false, ...(delayMs !== undefined ? { nextRetryDelay: delayMs } : {}) });
+    return ApplicationFailure.create({ message, type: llmHttpFailure(status), nonRetryable: false, ...(delayMs !== undefined ? { nextRetryDelay: delayMs } : {}) });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return ApplicationFailure.retryable(`Messages API unreachable: ${message}`.slice(0, 500), 'LlmUnavailable');
+  return ApplicationFailure.retryable(`Messages API unreachable: ${message}`.slice(0, 500), FAILURES.llmUnavailable);
 }
 
 function retryAfterMs(headers: Headers | undefined): number | undefined {

@@ -3,6 +3,7 @@
 // succeeded are kept in the activity's heartbeat details, which survive retries.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { notifyAll, type HealthEvent } from '../lib/adapters/notify';
+import { FAILURES } from '../lib/core/failures';
 import type { ActivityDeps } from './deps';
 
 export function createNotifyActivities({ notifiers = [], log }: ActivityDeps) {
@@ -17,7 +18,7 @@ export function createNotifyActivities({ notifiers = [], log }: ActivityDeps) {
       const failed = outcomes.filter((outcome) => !outcome.ok);
       for (const outcome of failed) log.warn({ notifier: outcome.name, error: outcome.error, service: input.event.service }, 'notification failed');
       if (failed.some((outcome) => outcome.retryable)) {
-        throw ApplicationFailure.retryable(`not delivered to ${failed.map((outcome) => outcome.name).join(', ')}`, 'NotifyFailed');
+        throw ApplicationFailure.retryable(`not delivered to ${failed.map((outcome) => outcome.name).join(', ')}`, FAILURES.notifyFailed);
       }
       return { delivered, failed: failed.map((outcome) => outcome.name) };
     },

@@ -4,6 +4,7 @@
 // startServiceTriage starts a manual triage of a service Vigil gave up on.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { FAILURES } from '../lib/core/failures';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { BudgetUse } from '../lib/core/triage/budget';
@@ -109,7 +110,7 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
      * from Temporal instead of acting twice.
      */
     async remediateForTriage(input: { triageId: string; service: string; action?: string; reason: string; by: string }): Promise<RemediationView> {
-      if (!temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client', 'TriageNotAvailable');
+      if (!temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client', FAILURES.triageNotAvailable);
       const handle = temporal.client.workflow.getHandle(workflowIds.health(input.service));
       try {
         return await handle.executeUpdate(remediateUpdate, {
@@ -117,8 +118,8 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
           updateId: `triage-approve/${input.triageId}`,
         });
       } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError) throw ApplicationFailure.nonRetryable(`${input.service} refused: ${(error.cause as Error)?.message ?? error.message}`, 'RemediationRefused');
-        if (error instanceof WorkflowNotFoundError) throw ApplicationFailure.nonRetryable(`no service "${input.service}" is being watched`, 'RemediationRefused');
+        if (error instanceof WorkflowUpdateFailedError) throw ApplicationFailure.nonRetryable(`${input.service} refused: ${(error.cause as Error)?.message ?? error.message}`, FAILURES.remediationRefused);
+        if (error instanceof WorkflowNotFoundError) throw ApplicationFailure.nonRetryable(`no service "${input.service}" is being watched`, FAILURES.remediationRefused);
         throw error;
       }
     },
@@ -145,7 +146,7 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
      * triage it started instead of starting another.
      */
     async startServiceTriage(input: { service: string; reason: string; details?: string[]; key?: string }): Promise<{ triageId: string; workflowId: string }> {
-      if (!temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client to start triages with', 'TriageNotAvailable');
+      if (!temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client to start triages with', FAILURES.triageNotAvailable);
       const workflowId = manualWorkflowId(input.key ? input.key.replace(/[^A-Za-z0-9._:+-]/g, '.').slice(-100) : randomUUID());
       const alert: TriageAlert = {
         labels: { alertname: 'VigilGaveUp', service: input.service },

@@ -1,6 +1,7 @@
 // What a notifier is told, and the one small interface every notifier implements.
 // Each notifier builds its request body in a pure function (slackBody,
 // webhookBody) that tests call directly; `send` only posts it.
+import { FAILURES } from '../failures';
 import type { DriftStatus } from '../drift/types';
 import type { HealthStatus } from '../health/state';
 import type { TriageStatus } from '../triage/types';
@@ -37,7 +38,7 @@ export interface Notifier {
 }
 
 /** Listed in the notify activity's retry policy as `nonRetryableErrorTypes`. */
-export const NON_RETRYABLE_NOTIFY_ERROR = 'NonRetryableNotifyError';
+export const NON_RETRYABLE_NOTIFY_ERROR = FAILURES.notifyRejected;
 
 export const MAX_DETAIL_LINES = 20;
 export const MAX_DETAIL_LINE_CHARS = 500;

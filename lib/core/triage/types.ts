@@ -1,6 +1,8 @@
 // Shapes shared by the triage workflow, its activities, the API and tests.
 // Plain JSON only: these travel through Temporal history.
 
+import { FAILURES } from '../failures';
+
 export type StopReason = 'end_turn' | 'stop_sequence' | 'tool_use' | 'max_tokens' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 export interface TokenUsage {
@@ -55,5 +57,5 @@ export interface GateDecision {
 }
 
 /** Failure types of the LLM activity that retrying cannot fix (listed in the workflow's retry policy). */
-export const LLM_REJECTED = 'LlmRequestRejected';
-export const LLM_NOT_CONFIGURED = 'LlmNotConfigured';
+export const LLM_REJECTED = FAILURES.llmRejected;
+export const LLM_NOT_CONFIGURED = FAILURES.llmNotConfigured;

@@ -1,0 +1,118 @@
+// Every activity proxy the workflows use, with its timeouts and retry policy,
+// by task queue. A workflow's queues derive from the queue its own task came on
+// (`<base>-workflows` → `<base>-checks`, `-actions`, `-watch`, `-llm`), so each
+// proxy is built when called, inside the workflow, never at module load.
+// Policies that depend on the work (an action's own timeout, a check's retries)
+// take it as an argument.
+import { proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { FAILURES, PROGRAMMING_ERRORS } from '../lib/core/failures';
+import { queuesOfWorkflowQueue } from './messages';
+
+const queues = () => queuesOfWorkflowQueue(workflowInfo().taskQueue);
+type Retry = NonNullable<ActivityOptions['retry']>;
+
+// ---- checks queue: storage, probes, reads ----
+
+/** Bookkeeping in PostgreSQL (transitions, pruning, triage rows): short, idempotent upserts. */
+export const storage = (startToCloseTimeout: ActivityOptions['startToCloseTimeout'] = '10 seconds', retry: Retry = { initialInterval: '1 second', maximumInterval: '1 minute' }) =>
+  proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout, retry });
+
+/** The triage's bookkeeping: its run row, decisions, gate, resolution, and remediation requests. */
+export const triageStorage = () => storage('30 seconds', { initialInterval: '1 second', maximumInterval: '30 seconds' });
+
+const PROBE_RETRY: Retry = { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: PROGRAMMING_ERRORS };
+
+/**
+ * Probes that take at most `longestMs`. Short ones run as local activities: no task-queue
+ * round trip, one marker event instead of three. They are read-only (their rows are
+ * upserts keyed by round), so running one again after a worker crash is harmless. Long
+ * ones keep the checks queue, where they neither hold up the workflow task nor run on the
+ * workflow worker.
+ */
+export const probes = (longestMs: number, local: boolean) =>
+  local
+    ? proxyLocalActivities<Activities>({ startToCloseTimeout: longestMs + 2_000, retry: PROBE_RETRY })
+    : proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout: longestMs + 10_000, retry: PROBE_RETRY });
+
+/** Log scans and metric-policy reads. */
+export const readers = (startToCloseTimeout: ActivityOptions['startToCloseTimeout']) =>
+  proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout, retry: { initialInterval: '1 second', maximumAttempts: 5 } });
+
+/** Drift reads: reading a git source may clone; reading 1,000 live objects takes a while. */
+export const driftReads = () =>
+  proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout: '5 minutes', retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 3 } });
+
+/** The self-check's one write. */
+export const selfCheck = () =>
+  proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout: '10 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 } });
+
+/**
+ * Triage tools: they only read, store their result keyed by tool_use id and take
+ * seconds at most, so they run as local activities inside the workflow task that
+ * asked for them.
+ */
+export const triageTools = (toolTimeoutMs: number) =>
+  proxyLocalActivities<Activities>({ startToCloseTimeout: toolTimeoutMs + 5_000, retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 } });
+
+// ---- watch queue: a quiet watch runs many rounds in one activity ----
+
+export const watcher = (startToCloseTimeoutMs: number, heartbeatTimeoutMs: number) =>
+  proxyActivities<Activities>({
+    taskQueue: queues().watch,
+    startToCloseTimeout: startToCloseTimeoutMs,
+    heartbeatTimeout: heartbeatTimeoutMs,
+    // A lost watch costs a few rounds of history, not a check: the loop runs them itself.
+    retry: { maximumAttempts: 1 },
+  });
+
+// ---- actions queue: what changes the world, and notifications ----
+
+/** Notifications; a notifier that rejects the event for good is not retried. */
+export const notifier = () =>
+  proxyActivities<Activities>({
+    taskQueue: queues().actions,
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURES.notifyRejected] },
+  });
+
+/** A remediation step that may take `actionTimeoutMs` itself. */
+export const actions = (actionTimeoutMs: number) =>
+  proxyActivities<Activities>({
+    taskQueue: queues().actions,
+    startToCloseTimeout: actionTimeoutMs + 30_000,
+    heartbeatTimeout: '10 seconds',
+    // Safe to retry: the key makes a repeated call return the first result instead of acting again.
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
+  });
+
+/** The hand-off from a health loop that gave up to a triage; keyed by the decision, so a retry never starts two. */
+export const handOff = () =>
+  proxyActivities<Activities>({
+    taskQueue: queues().actions,
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURES.triageNotAvailable] },
+  });
+
+/** A drift sync; the activity heartbeats every 2 s while it applies, so a dead worker is noticed in seconds. */
+export const driftSyncs = () =>
+  proxyActivities<Activities>({
+    taskQueue: queues().actions,
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '10 seconds',
+    // Safe to retry: the key makes a repeated call return the first result instead of applying again.
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+  });
+
+// ---- llm queue: model calls, rate-limited per queue by the server ----
+
+/** A model turn; `scheduleToCloseMs`, when given, bounds the call and its retries (the triage's time budget). */
+export const model = (requestTimeoutMs: number, scheduleToCloseMs?: number) =>
+  proxyActivities<Activities>({
+    taskQueue: queues().llm,
+    startToCloseTimeout: requestTimeoutMs + 30_000,
+    ...(scheduleToCloseMs !== undefined ? { scheduleToCloseTimeout: scheduleToCloseMs } : {}),
+    // The activity heartbeats during the call: a dead worker is noticed in seconds, not minutes.
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [FAILURES.llmRejected, FAILURES.llmNotConfigured] },
+  });
