@@ -2,10 +2,15 @@
 // embedded PostgreSQL for the whole run, bundles the workflows once, then runs
 // node's test runner over test/**/*.test.ts with their addresses in the env.
 // Each test file takes its own schema and task queues (test/helpers/harness.ts).
+// The tools some files need (Prometheus, Alertmanager, Chromium) are found or
+// installed first (test/tools.ts), and every file has a time limit
+// (VIGIL_TEST_FILE_TIMEOUT_MS, default 5 minutes): a file that hangs fails and
+// the run goes on.
 //   npm test                       all tests except e2e
 //   npm test -- test/config        only files under a path
+//   npm test -- path/to/file.ts    that file, whatever its name
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { startEmbeddedPostgres } from '../lib/adapters/postgres/embedded';
@@ -13,6 +18,7 @@ import { provisionTemporalCli } from '../lib/adapters/temporal/cli-binary';
 import { startDevServer } from '../lib/adapters/temporal/dev-server';
 import { bundleWorkflows } from '../workers/workflow-code';
 import { freePort } from './helpers/ports';
+import { MissingTool, provisionTestTools } from './tools';
 
 const root = resolve(__dirname, '..');
 
@@ -25,7 +31,9 @@ function testFiles(filters: string[], e2e: boolean): string[] {
     .filter((file) => !file.startsWith(join('test', 'packaging')))
     .sort();
   if (!filters.length) return all;
-  return all.filter((file) => filters.some((filter) => file.startsWith(relative(root, resolve(filter)))));
+  // A file named outright runs whatever its name (the harness's own tests use that).
+  const named = filters.filter((filter) => existsSync(filter) && statSync(filter).isFile()).map((filter) => relative(root, resolve(filter)));
+  return [...new Set([...named, ...all.filter((file) => filters.some((filter) => file.startsWith(relative(root, resolve(filter)))))])];
 }
 
 async function main(): Promise<number> {
@@ -37,6 +45,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const say = (line: string) => console.log(`[harness] ${line}`);
+  provisionTestTools(root, files, say);
+  const fileTimeoutMs = Number(process.env.VIGIL_TEST_FILE_TIMEOUT_MS ?? 300_000);
   const temporalCli = await provisionTemporalCli({ configured: process.env.VIGIL_TEMPORAL_CLI, dataDir: join(root, '.vigil'), say });
   const tmp = mkdtempSync(join(tmpdir(), 'vigil-test-'));
   chmodSync(tmp, 0o755); // embedded PostgreSQL runs as another user when we are root
@@ -69,7 +79,8 @@ async function main(): Promise<number> {
     return await new Promise<number>((resolveExit) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+        // --test-timeout bounds each file's process (and, inherited, each test in it).
+        ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${fileTimeoutMs}`, '--test-reporter=spec', ...files],
         {
           cwd: root,
           stdio: 'inherit',
@@ -96,7 +107,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(error instanceof MissingTool ? `[harness] ${error.message}` : error instanceof Error ? error.message : error);
     process.exit(1);
   },
 );

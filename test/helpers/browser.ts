@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = process.env.TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 export interface TestBrowser {
   page: Page;
