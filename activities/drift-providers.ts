@@ -12,7 +12,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import YAML from 'yaml';
 import type { LiveRead } from '../lib/core/drift/compare';
 import type { ProviderSpec } from '../lib/core/drift/spec';
-import { ExecError, minimalEnv, run } from './drift-exec';
+import { ExecError, inheritedEnv, runCommand } from '../lib/adapters/process/run';
 
 export interface Provider {
   /** Reads one object's live state. `desired` tells a text file whether its mode is managed. Never throws for the object's own problems. */
@@ -167,12 +167,12 @@ function httpProvider(spec: Extract<ProviderSpec, { type: 'http' }>, env: NodeJS
 
 function commandProvider(spec: Extract<ProviderSpec, { type: 'command' }>, signal?: AbortSignal): Provider {
   const argvFor = (argv: string[], target: string) => argv.map((arg) => arg.split('{target}').join(target));
-  const options = { timeoutMs: spec.timeoutMs, env: minimalEnv(spec.env), cwd: spec.cwd, signal };
+  const options = { timeoutMs: spec.timeoutMs, env: inheritedEnv(spec.env), cwd: spec.cwd, signal };
   return {
     async read(target) {
       const argv = argvFor(spec.read, target);
       try {
-        const result = await run(argv, options);
+        const result = await runCommand(argv, options);
         if (result.code !== 0) return { target, error: `${argv[0]} exited ${result.code}${result.stderr ? `: ${result.stderr.slice(-300)}` : ''}` };
         const text = result.stdout.toString('utf8').trim();
         let state: unknown;
@@ -190,7 +190,7 @@ function commandProvider(spec: Extract<ProviderSpec, { type: 'command' }>, signa
       const argv = argvFor(spec.apply, target);
       let result;
       try {
-        result = await run(argv, { ...options, input: JSON.stringify(state) });
+        result = await runCommand(argv, { ...options, input: JSON.stringify(state) });
       } catch (error) {
         throw new ProviderError(error instanceof ExecError ? error.message : String(error));
       }

@@ -9,7 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import { checkUniqueTargets, DesiredDocumentError, DOCUMENT_FILE, parseDesiredFile, type DesiredDocument } from '../lib/core/drift/documents';
 import { contentRevision } from '../lib/core/drift/hash';
 import type { SourceSpec } from '../lib/core/drift/spec';
-import { ExecError, run } from './drift-exec';
+import { ExecError, runCommand } from '../lib/adapters/process/run';
 
 export interface SourceSnapshot {
   revision: string;
@@ -73,7 +73,7 @@ function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 async function git(args: string[], input?: string): Promise<Buffer> {
-  const result = await run(['git', ...args], { timeoutMs: GIT_TIMEOUT_MS, input, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } as Record<string, string> });
+  const result = await runCommand(['git', ...args], { timeoutMs: GIT_TIMEOUT_MS, input, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } as Record<string, string> });
   if (result.code !== 0) throw new SourceError(`git ${args.filter((arg) => !arg.startsWith('--git-dir')).slice(0, 2).join(' ')}: ${result.stderr || `exit ${result.code}`}`);
   return result.stdout;
 }

@@ -1,16 +1,16 @@
 // Running one remediation action: a program (argv, never a shell) or an HTTP
 // call. Notifications are sent by the caller, which has the notifiers.
-import { runProgram } from '../checks/script';
 import { statusMatches } from '../checks/http';
+import { inheritedEnv, runProgram } from '../process/run';
 import type { ActionOutcome, ExecActionSpec, HttpActionSpec } from '../../core/actions/types';
 
 const OUTPUT_MAX = 4 * 1024;
 
 export async function runExecAction(spec: ExecActionSpec, signal?: AbortSignal): Promise<ActionOutcome> {
-  const timeout = AbortSignal.timeout(spec.timeoutMs);
-  const run = await runProgram(spec.argv, { env: spec.env, cwd: spec.cwd, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+  const run = await runProgram(spec.argv, { env: inheritedEnv(spec.env), cwd: spec.cwd, signal, timeoutMs: spec.timeoutMs, maxOutputBytes: OUTPUT_MAX });
   if (run.failed === 'spawn') return { ok: false, detail: `could not start ${spec.argv[0]}: ${run.error?.message ?? 'unknown error'}`, output: run.output };
-  if (run.failed === 'aborted') return { ok: false, detail: timeout.aborted ? `timed out after ${spec.timeoutMs} ms` : 'cancelled', output: run.output };
+  if (run.failed === 'timeout') return { ok: false, detail: `timed out after ${spec.timeoutMs} ms`, output: run.output };
+  if (run.failed) return { ok: false, detail: 'cancelled', output: run.output };
   if (run.code === null) return { ok: false, detail: `killed by ${run.signal}`, output: run.output };
   const ok = spec.expectedExitCodes.includes(run.code);
   return { ok, detail: `exit ${run.code}${ok ? '' : ` (expected ${spec.expectedExitCodes.join(' or ')})`}`, exitCode: run.code, output: run.output };
