@@ -5,7 +5,7 @@
 // PATH, VIGIL_TEST_NO_INSTALL unset), saying so; otherwise the run stops at once
 // with the line that installs it.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 
 interface Tool {
@@ -30,7 +30,9 @@ function importsOf(file: string, seen = new Set<string>()): Set<string> {
   seen.add(file);
   for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from\s+'(\.{1,2}\/[^']+)'/g)) {
     const target = resolve(dirname(file), spec);
-    importsOf(existsSync(`${target}.ts`) ? `${target}.ts` : target, seen);
+    // A folder import means its index.ts.
+    const imported = [`${target}.ts`, join(target, 'index.ts'), target].find((path) => existsSync(path) && statSync(path).isFile());
+    if (imported) importsOf(imported, seen);
   }
   return seen;
 }
