@@ -7,7 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { apiToken } from '../../api/auth-tokens';
 import type { RunningApi } from '../../api/server';
 import type { LoadedConfig } from '../../lib/adapters/config/load';
-import { redactUrl } from '../../lib/adapters/db/pool';
+import { redactUrl } from '../../lib/core/redact';
 import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } from '../../lib/adapters/metrics';
 import { taskQueues } from '../../workflows/messages';
 import { startEmbeddedPostgres, stopLeftoverPostgres, type RunningPostgres } from '../../lib/adapters/postgres/embedded';

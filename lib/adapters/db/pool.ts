@@ -72,14 +72,3 @@ export async function databaseAnswers(pool: pg.Pool, timeoutMs = 2_000): Promise
     clearTimeout(timer);
   }
 }
-
-/** Redacts the password of a connection URL for display. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable database url)';
-  }
-}

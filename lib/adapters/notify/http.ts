@@ -3,10 +3,10 @@
 // wrong without the secrets: the URL shows only its origin, and the URL and header
 // values are scrubbed from anything the receiver echoed back.
 import { NON_RETRYABLE_NOTIFY_ERROR } from '../../core/notify/types';
+import { REDACTED as MASK } from '../../core/redact';
 
 export const NOTIFY_TIMEOUT_MS = 10_000;
 const BODY_EXCERPT_CHARS = 200;
-const MASK = '[redacted]';
 
 export class NotifyError extends Error {
   readonly retryable: boolean;

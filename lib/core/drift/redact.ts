@@ -1,12 +1,12 @@
 // Redaction of drift: sensitive fields never leave the provider in clear, not in
 // PostgreSQL, logs, notifications, the API or workflow history. A field is
 // sensitive when a configured pointer pattern covers it, or when any segment of
-// its path has a secret-looking name (password, token, secret, ...).
+// its path has a secret-looking name (the one rule of lib/core/redact.ts).
+import { isSecretName, REDACTED } from '../redact';
 import type { FieldChange } from './diff';
 import { compilePattern, coveredByPattern, parsePointer, type PointerPattern, type Segment } from './pointer';
 
-export const REDACTED = '[redacted]';
-const SECRET_NAME = /(pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential|auth)/i;
+export { REDACTED };
 
 export interface CompiledSensitive {
   patterns: PointerPattern[];
@@ -17,7 +17,7 @@ export function compileSensitive(patterns: readonly string[]): CompiledSensitive
 }
 
 export function isSensitivePath(path: readonly Segment[], sensitive: CompiledSensitive): boolean {
-  if (path.some((segment) => typeof segment === 'string' && SECRET_NAME.test(segment))) return true;
+  if (path.some((segment) => typeof segment === 'string' && isSecretName(segment))) return true;
   return sensitive.patterns.some((pattern) => coveredByPattern(pattern, path));
 }
 
