@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DriftSpec } from '../lib/core/drift/spec';
 import type { CheckSummary, DriftStatus, SyncResult } from '../lib/core/drift/types';
 import type { HealthSpec } from '../lib/core/health/spec';
+import type { CheckView, HealthStatusView, PauseInput, RemediationView } from '../lib/core/health/views';
 import type { BudgetUse, Budgets } from '../lib/core/triage/budget';
 import type { TriageStatus } from '../lib/core/triage/types';
 
@@ -47,12 +48,8 @@ export const workflowIds = {
 };
 
 // Service health workflow (health/<service>): signals, queries, updates.
-export interface PauseInput {
-  reason: string;
-  /** Epoch ms; omitted: until resumed. */
-  until?: number;
-  by?: string;
-}
+// The health loop's views and inputs are built by the core (lib/core/health/loop.ts).
+export type { CheckView, HealthStatusView, PauseInput, RemediationView } from '../lib/core/health/views';
 export const pauseSignal = defineSignal<[PauseInput]>('pause');
 export const resumeSignal = defineSignal<[{ by?: string }?]>('resume');
 export const healthStatusQuery = defineQuery<HealthStatusView>('status');
@@ -62,52 +59,10 @@ export interface RemediateInput {
   reason: string;
   by?: string;
 }
-export interface RemediationView {
-  key: string;
-  step: string;
-  status: 'succeeded' | 'failed' | 'in-doubt';
-  detail: string;
-  at: number;
-  decidedBy: string;
-}
 /** Runs a remediation step now and returns its result, or is rejected with the reason (paused, cooldown, unknown action). */
 export const remediateUpdate = defineUpdate<RemediationView, [RemediateInput]>('remediate');
 /** Replaces the service's definition; returns whether anything changed. */
 export const configureUpdate = defineUpdate<{ changed: boolean }, [HealthSpec]>('configure');
-
-export interface CheckView {
-  name: string;
-  up: boolean;
-  latencyMs: number;
-  attempts: number;
-  detail: string;
-  at: number;
-  baseline?: { samples: number; mean: number; spread: number };
-  /** The baseline judged this source anomalous (the service is degraded while any is). */
-  degraded?: boolean;
-}
-
-export interface HealthStatusView {
-  service: string;
-  status: 'unknown' | 'healthy' | 'degraded' | 'unhealthy';
-  since?: number;
-  round: number;
-  consecutiveFailures: number;
-  consecutiveSuccesses: number;
-  paused?: PauseInput;
-  checks: CheckView[];
-  nextCheckAt?: number;
-  remediation: {
-    nextStep?: string;
-    actionsInWindow: number;
-    maxActions: number;
-    suppressed?: string;
-    waiting?: { until: number; reason: string };
-    /** With the id of the triage it was handed to (GET /api/v1/triage/:id). */
-    gaveUp?: { at: number; reason: string; triageId?: string };
-    last?: RemediationView;
-  };
-}
 
 // Drift reconcile workflow (drift/<app>): pause and resume are the same signals
 // as the health loop's (`pause`, `resume`); `sync` and `configure` are updates.

@@ -1,9 +1,9 @@
 // The smallest real loop: a workflow that asks a worker to write to PostgreSQL.
 // `vigil selfcheck` and POST /api/v1/selfcheck use it to prove that the API,
 // Temporal, a worker and the database all work together.
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { queuesOfWorkflowQueue, SEARCH_ATTRIBUTES } from './messages';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { SEARCH_ATTRIBUTES } from './messages';
+import { selfCheck } from './proxies';
 
 export interface SelfCheckInput {
   requestedBy: string;
@@ -23,12 +23,7 @@ export async function selfCheckWorkflow(input: SelfCheckInput): Promise<SelfChec
     { key: SEARCH_ATTRIBUTES.kind, value: 'selfcheck' },
     { key: SEARCH_ATTRIBUTES.status, value: 'running' },
   ]);
-  const { recordSelfCheck } = proxyActivities<Activities>({
-    taskQueue: queuesOfWorkflowQueue(info.taskQueue).checks,
-    startToCloseTimeout: '10 seconds',
-    retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
-  });
-  const recorded = await recordSelfCheck({ workflowId: info.workflowId, requestedBy: input.requestedBy, note: input.note ?? '' });
+  const recorded = await selfCheck().recordSelfCheck({ workflowId: info.workflowId, requestedBy: input.requestedBy, note: input.note ?? '' });
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'ok' }]);
   return { workflowId: info.workflowId, ...recorded };
 }

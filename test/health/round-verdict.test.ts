@@ -1,9 +1,9 @@
 // How the loop turns the latest view of every source into a round's verdict
-// (workflows/health-sources.ts): pure code, no Temporal needed.
+// (lib/core/health/sources.ts): pure code, no Temporal needed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { currentVerdict, type SourceState } from '../../workflows/health-sources';
-import type { CheckView } from '../../workflows/messages';
+import { currentVerdict, type SourceState } from '../../lib/core/health/sources';
+import type { CheckView } from '../../lib/core/health/views';
 import { testHealthSpec } from '../helpers/health-spec';
 
 const spec = testHealthSpec('api', {

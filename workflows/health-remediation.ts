@@ -1,0 +1,92 @@
+// The health loop's steps that act on the world: record and announce a status
+// change, climb the remediation ladder (or give up and hand the service to a
+// triage), and run one ladder step exactly once. What to do is decided by pure
+// code in lib/core/health (decide.ts, loop.ts); these functions only carry it out.
+import { log, workflowInfo } from '@temporalio/workflow';
+import { decide } from '../lib/core/health/decide';
+import { withinWindow } from '../lib/core/health/limits';
+import { announcement, decisionInput, type HealthLoop } from '../lib/core/health/loop';
+import { failingDetails } from '../lib/core/health/sources';
+import type { HealthSpec, LadderStep } from '../lib/core/health/spec';
+import type { Transition } from '../lib/core/health/state';
+import type { RemediationView } from '../lib/core/health/views';
+import { actions, handOff, notifier, storage } from './proxies';
+
+/** Records a status change of the round at `at` and tells people about it; nothing when the status stayed. */
+export async function report(loop: HealthLoop, transition: Transition | undefined, at: number): Promise<void> {
+  if (!transition) return;
+  const failing = failingDetails(loop.spec, loop.state);
+  await storage().recordTransition({ service: loop.spec.service, round: loop.state.round, ...transition, at, reason: failing.join('; ') || 'checks passing' });
+  // Judged after the record: a pause or an action that came meanwhile counts.
+  const event = announcement(loop.spec, loop.state, transition, failing, at);
+  if (!event) return;
+  try {
+    await notifier().notify({ event });
+  } catch (error) {
+    log.warn('notification not delivered', { service: loop.spec.service, error: String(error) });
+  }
+}
+
+/** Decides what to do about an unhealthy service and does it: hold off, wait, act or give up. */
+export async function remediate(loop: HealthLoop): Promise<void> {
+  const now = Date.now();
+  loop.suppressed = undefined;
+  loop.waiting = undefined;
+  const { spec, state } = loop;
+  if (loop.acting || state.counters.status !== 'unhealthy' || state.gaveUp || !spec.ladder.length) return;
+  const input = decisionInput(spec, state, now);
+  const decision = decide({ ...input, unhealthyDependencies: state.paused ? [] : await unhealthyDependencies(spec) });
+  if (decision.kind === 'suppressed') loop.suppressed = decision.reason;
+  else if (decision.kind === 'wait') loop.waiting = { until: decision.until, reason: decision.reason };
+  else if (decision.kind === 'give-up') await giveUp(loop, decision.reason);
+  else if (decision.kind === 'act') {
+    loop.state.ladderIndex = decision.step + 1;
+    await act(loop, spec.ladder[decision.step], 'vigil', failingDetails(loop.spec, loop.state).join('; ') || 'unhealthy');
+  }
+}
+
+/** Runs one ladder step exactly once (keyed by workflow id + decision number). */
+export async function act(loop: HealthLoop, step: LadderStep, decidedBy: string, reason: string): Promise<RemediationView> {
+  loop.acting = true;
+  try {
+    const { state, spec } = loop;
+    state.decisions += 1;
+    const key = `${workflowInfo().workflowId}/${state.decisions}`;
+    const at = Date.now();
+    state.actionTimes = [...withinWindow(state.actionTimes, at, spec.limits.windowMs), at];
+    const { runAction } = actions('timeoutMs' in step.action ? step.action.timeoutMs : 10_000);
+    const result = await runAction({ key, service: spec.service, step: step.name, action: step.action, decidedBy, reason });
+    state.lastAction = { key, step: step.name, status: result.status, detail: result.detail, at, decidedBy };
+    state.settleUntil = Date.now() + step.settleMs;
+    return state.lastAction;
+  } finally {
+    loop.acting = false;
+  }
+}
+
+async function giveUp(loop: HealthLoop, reason: string): Promise<void> {
+  const at = Date.now();
+  const service = loop.spec.service;
+  // The hand-off goes into the audit trail (and to the notifiers) like any action.
+  const notice = await act(loop, { name: 'give-up', action: { type: 'notify', message: `gave up on ${service}: ${reason}` }, settleMs: 0 }, 'vigil', reason);
+  // Shown once the triage has started, so the view never has a hand-off without its triage.
+  const triageId = await startTriage(loop, reason, notice.key);
+  loop.state.gaveUp = { at, reason, ...(triageId ? { triageId } : {}) };
+}
+
+/** Hands the service to an alert triage; keyed by the give-up decision, so a retry never starts two. */
+async function startTriage(loop: HealthLoop, reason: string, key: string): Promise<string | undefined> {
+  const service = loop.spec.service;
+  try {
+    return (await handOff().startServiceTriage({ service, reason, details: failingDetails(loop.spec, loop.state), key })).triageId;
+  } catch (error) {
+    log.warn('could not start a triage', { service, error: String(error) });
+    return undefined;
+  }
+}
+
+async function unhealthyDependencies(spec: HealthSpec): Promise<string[]> {
+  if (!spec.dependsOn.length) return [];
+  const statuses = await storage().dependencyStatuses({ services: spec.dependsOn });
+  return spec.dependsOn.filter((name) => statuses[name] === 'unhealthy');
+}
