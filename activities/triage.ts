@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { FAILURES } from '../lib/core/failures';
 import { ApplicationFailure } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { startTriage } from '../lib/client/triage';
 import type { BudgetUse } from '../lib/core/triage/budget';
 import { manualWorkflowId, triageIdOf } from '../lib/core/triage/ids';
 import { offlineReport } from '../lib/core/triage/offline';
@@ -153,17 +154,9 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
         annotations: { summary: `Vigil gave up remediating ${input.service}: ${input.reason}`.slice(0, 1000), ...(input.details?.length ? { details: input.details.join('\n').slice(0, 8000) } : {}) },
         startsAt: new Date().toISOString(),
       };
-      try {
-        await temporal.client.workflow.start('triageWorkflow', {
-          taskQueue: temporal.workflowTaskQueue,
-          workflowId,
-          // Never a second triage under the same key, running or finished.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [{ alert, source: 'vigil', settings: triageSettings(config, { namespace: temporal.client.options.namespace, machineName: hostname() }) }],
-        });
-      } catch (error) {
-        if (!(input.key && error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      }
+      // Never a second triage under the same key, running or finished (an infinite repeat window).
+      const settings = triageSettings(config, { namespace: temporal.client.options.namespace, machineName: hostname() });
+      await startTriage({ client: temporal.client, taskQueue: temporal.workflowTaskQueue, settings, repeatWindowMs: Infinity }, workflowId, { alert, source: 'vigil' });
       return { triageId: triageIdOf(workflowId), workflowId };
     },
   };

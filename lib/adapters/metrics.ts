@@ -57,6 +57,11 @@ export function createMetrics() {
       registers: [registry],
     }),
     // Alert triage.
+    alertsTruncated: new Counter({
+      name: 'vigil_alerts_truncated_total',
+      help: 'Alerts Alertmanager left out of the webhook payloads Vigil received (truncatedAlerts, over its max_alerts): not triaged from those payloads.',
+      registers: [registry],
+    }),
     triages: new Counter({
       name: 'vigil_triages_total',
       help: 'Finished triages by outcome (completed, refused, skipped, cancelled, failed).',

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Definition } from '../../lib/core/config/definitions';
 import { ServiceDefinition } from '../../lib/core/config/services';
 import { validateDocument } from '../../lib/core/config/validate';
-import { applyServices } from '../../lib/client/health';
+import { applyServices } from '../../lib/client/apply';
 import type { Overview } from '../../api/views/overview';
 import { workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, TOKENS, type TestApi } from '../helpers/api';

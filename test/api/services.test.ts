@@ -10,7 +10,7 @@ import type { Definition } from '../../lib/core/config/definitions';
 import { configFromObject } from '../../lib/adapters/config/load';
 import { ServiceDefinition } from '../../lib/core/config/services';
 import { validateDocument } from '../../lib/core/config/validate';
-import { applyServices } from '../../lib/client/health';
+import { applyServices } from '../../lib/client/apply';
 import { healthStatusQuery, workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';

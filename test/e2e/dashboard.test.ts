@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ServiceDefinition } from '../../lib/core/config/services';
 import { validateDocument } from '../../lib/core/config/validate';
-import { applyServices } from '../../lib/client/health';
+import { applyServices } from '../../lib/client/apply';
 import { workflowIds } from '../../workflows/messages';
 import { TOKENS, buildTestApi, type TestApi } from '../helpers/api';
 import { launchBrowser, type TestBrowser } from '../helpers/browser';

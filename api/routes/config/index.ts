@@ -5,8 +5,7 @@ import Type from 'typebox';
 import { ConfigError, formatProblem } from '../../../lib/core/config/errors';
 import { loadConfig } from '../../../lib/adapters/config/load';
 import { redactConfig } from '../../../lib/adapters/config/redact';
-import { applyApps } from '../../../lib/client/drift';
-import { applyServices } from '../../../lib/client/health';
+import { applyApps, applyServices } from '../../../lib/client/apply';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 

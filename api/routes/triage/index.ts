@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { startTriage } from '../../../lib/client/triage';
 import { NameMap } from '../../../lib/core/name-map';
 import { alertmanagerPayloadSchema } from '../../../lib/core/triage/alertmanager';
 import { manualWorkflowId, TRIAGE_ID_PATTERN, triageIdOf, workflowIdOf } from '../../../lib/core/triage/ids';
@@ -16,7 +17,7 @@ import { ErrorBody, HttpError } from '../../errors';
 import { isWorkflowNotFound, temporalFailure } from '../../temporal-errors';
 import { Limit } from '../../validation';
 import { AWAITING_APPROVAL, listTriages, TriageStatus, TriageSummary, TRIAGES_LIMIT } from '../../views/triage';
-import { intakeAlert, startTriage, type IntakeOutcome, type StartTriage } from './intake';
+import { intakePayload, type IntakeOutcome, type StartTriage } from './intake';
 import { RecentAcks } from './recent-acks';
 
 const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 503: ErrorBody };
@@ -49,7 +50,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
     },
     async (request, reply) => {
       const outcomes: { id: string; outcome: IntakeOutcome }[] = await client
-        .withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () => Promise.all(request.body.alerts.map((alert) => intakeAlert(starter, alert))))
+        .withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () => intakePayload(starter, request.body, { log: request.log, metrics: deps.metrics }))
         .catch((error: unknown) => {
           throw unavailable(error);
         });

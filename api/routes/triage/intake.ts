@@ -1,52 +1,23 @@
-// Starting triages with Temporal's dedupe: one workflow id per alert instance,
-// USE_EXISTING so a running triage is reused, and REJECT_DUPLICATE first so a
-// closed one is found; a closed one younger than the repeat window is not
-// started again, an older one is (ALLOW_DUPLICATE). No dedupe table.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+// The Alertmanager webhook's intake: a triage started (lib/client/triage.ts) per
+// firing alert instance, a signal to its triage per resolved one. Alerts that
+// Alertmanager left out of a payload are counted, logged and noted on the
+// triages the payload starts.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../../../lib/adapters/metrics';
+import { startTriage, type StartOutcome, type TriageStarter } from '../../../lib/client/triage';
+import type { AlertmanagerPayload } from '../../../lib/core/triage/alertmanager';
 import { alertWorkflowId, triageIdOf } from '../../../lib/core/triage/ids';
-import type { TriageSettings } from '../../../lib/core/triage/settings';
+import { truncationNote, withTruncationNote } from '../../../lib/core/triage/truncation';
 import type { TriageAlert } from '../../../lib/core/triage/types';
 import { triageResolvedSignal } from '../../../workflows/messages';
-import type { TriageInput } from '../../../workflows/triage';
 import { isWorkflowNotFound } from '../../temporal-errors';
 import type { RecentAcks } from './recent-acks';
 
-export type IntakeOutcome = 'started' | 'repeat' | 'resolved' | 'resolved-unknown';
+export type IntakeOutcome = StartOutcome | 'resolved' | 'resolved-unknown';
 
-export interface StartTriage {
-  client: Client;
-  taskQueue: string;
-  settings: TriageSettings;
-  repeatWindowMs: number;
+export interface StartTriage extends TriageStarter {
   /** Answers Temporal gave lately for firing alerts; absent: always ask. */
   recentAcks?: RecentAcks;
-}
-
-const isAlreadyStarted = (error: unknown) => error instanceof WorkflowExecutionAlreadyStartedError || (error as Error)?.name === 'WorkflowExecutionAlreadyStartedError';
-
-/** Starts the triage (or finds it running); resolves once Temporal has acknowledged. */
-export async function startTriage(options: StartTriage, workflowId: string, input: Omit<TriageInput, 'settings'>): Promise<IntakeOutcome> {
-  const start = (reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') =>
-    options.client.workflow.start('triageWorkflow', {
-      taskQueue: options.taskQueue,
-      workflowId,
-      args: [{ ...input, settings: options.settings } satisfies TriageInput],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: reuse,
-      staticSummary: `Triage of ${input.alert.labels.alertname ?? 'an alert'}${input.alert.labels.service ? ` on ${input.alert.labels.service}` : ''}`,
-    });
-  try {
-    await start('REJECT_DUPLICATE');
-    return 'started';
-  } catch (error) {
-    if (!isAlreadyStarted(error)) throw error;
-  }
-  // A closed run of this alert instance exists: a repeat within the window starts nothing.
-  const description = await options.client.workflow.getHandle(workflowId).describe();
-  const closedAt = description.closeTime?.getTime() ?? Date.now();
-  if (Date.now() - closedAt < options.repeatWindowMs) return 'repeat';
-  await start('ALLOW_DUPLICATE');
-  return 'started';
 }
 
 export async function intakeAlert(options: StartTriage, alert: { status: 'firing' | 'resolved' } & Required<Pick<TriageAlert, 'labels' | 'annotations' | 'startsAt' | 'fingerprint'>> & TriageAlert): Promise<{ id: string; outcome: IntakeOutcome }> {
@@ -65,4 +36,14 @@ export async function intakeAlert(options: StartTriage, alert: { status: 'firing
   const { status: _status, ...rest } = alert;
   const start = () => startTriage(options, workflowId, { alert: rest, source: 'alertmanager' });
   return { id, outcome: await (options.recentAcks ? options.recentAcks.answer(workflowId, start) : start()) };
+}
+
+/** Every alert of one webhook payload; resolves once Temporal has acknowledged each. */
+export async function intakePayload(options: StartTriage, payload: AlertmanagerPayload, report: { log: FastifyBaseLogger; metrics: Metrics }): Promise<{ id: string; outcome: IntakeOutcome }[]> {
+  const note = truncationNote(payload);
+  if (note) {
+    report.metrics.alertsTruncated.inc(payload.truncatedAlerts);
+    report.log.warn({ truncatedAlerts: payload.truncatedAlerts, received: payload.alerts.length, groupKey: payload.groupKey }, 'Alertmanager left alerts out of the webhook payload (max_alerts); they are not triaged from it');
+  }
+  return Promise.all(payload.alerts.map((alert) => intakeAlert(options, withTruncationNote(alert, note))));
 }

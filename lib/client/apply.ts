@@ -1,0 +1,105 @@
+// Applying definitions to their loops in Temporal, the same way for services
+// (health loops) and apps (drift loops): a workflow for each new definition, a
+// `configure` update for each existing one (a no-op when nothing changed), and
+// the loops of definitions no longer there are terminated.
+import type { Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { AppDefinitionSpec } from '../core/config/apps';
+import type { Definition } from '../core/config/definitions';
+import type { ServiceDefinitionSpec } from '../core/config/services';
+import { driftSpec, type DriftSpec } from '../core/drift/spec';
+import { healthSpec, type HealthSpec } from '../core/health/spec';
+import { configureUpdate, driftConfigureUpdate, taskQueues, workflowIds } from '../../workflows/messages';
+
+export interface ApplyReport {
+  started: string[];
+  reconfigured: string[];
+  unchanged: string[];
+  stopped: string[];
+}
+
+/** What differs between the kinds of loop; the rest of applying is the same. */
+interface LoopKind<Spec> {
+  workflowType: string;
+  workflowId: (name: string) => string;
+  spec: (definition: Definition) => Spec;
+  nameOf: (spec: Spec) => string;
+  configure: UpdateDefinition<{ changed: boolean }, [Spec]>;
+  summary: (spec: Spec) => string;
+}
+
+const health: LoopKind<HealthSpec> = {
+  workflowType: 'healthWorkflow',
+  workflowId: workflowIds.health,
+  spec: (definition) => healthSpec(definition.spec as ServiceDefinitionSpec),
+  nameOf: (spec) => spec.service,
+  configure: configureUpdate,
+  summary: (spec) => `Health of ${spec.service}`,
+};
+
+const drift: LoopKind<DriftSpec> = {
+  workflowType: 'driftWorkflow',
+  workflowId: workflowIds.drift,
+  spec: (definition) => driftSpec(definition.spec as AppDefinitionSpec),
+  nameOf: (spec) => spec.app,
+  configure: driftConfigureUpdate,
+  summary: (spec) => `Drift of ${spec.app} (${spec.mode})`,
+};
+
+export const LOOP_KINDS = { health, drift };
+/** The loop kind, as its VigilKind search attribute and its workflow-id prefix say it. */
+export type LoopKindName = keyof typeof LOOP_KINDS;
+
+export interface ApplyOptions {
+  client: Client;
+  taskQueuePrefix: string;
+  definitions: Definition[];
+}
+
+export async function applyLoops(kindName: LoopKindName, options: ApplyOptions): Promise<ApplyReport> {
+  return applyKind(kindName, LOOP_KINDS[kindName] as LoopKind<unknown>, options);
+}
+
+async function applyKind<Spec>(kindName: LoopKindName, kind: LoopKind<Spec>, { client, taskQueuePrefix, definitions }: ApplyOptions): Promise<ApplyReport> {
+  const report: ApplyReport = { started: [], reconfigured: [], unchanged: [], stopped: [] };
+  const taskQueue = taskQueues(taskQueuePrefix).workflows;
+  for (const definition of definitions) {
+    const spec = kind.spec(definition);
+    const name = kind.nameOf(spec);
+    const workflowId = kind.workflowId(name);
+    const running = await client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .then((description) => description.status.name === 'RUNNING', () => false);
+    if (running) {
+      const { changed } = await client.workflow.getHandle(workflowId).executeUpdate(kind.configure, { args: [spec] });
+      report[changed ? 'reconfigured' : 'unchanged'].push(name);
+      continue;
+    }
+    // USE_EXISTING: if another apply started it a moment ago, this is a no-op.
+    await client.workflow.start(kind.workflowType, {
+      taskQueue,
+      workflowId,
+      args: [{ spec }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: kind.summary(spec),
+      staticDetails: `Defined in ${definition.source}`,
+    });
+    report.started.push(name);
+  }
+  const wanted = new Set(definitions.map((definition) => kind.workflowId(definition.name)));
+  const prefix = kind.workflowId('');
+  const running = client.workflow.list({ query: `VigilKind = '${kindName}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'` });
+  for await (const execution of running) {
+    if (wanted.has(execution.workflowId)) continue;
+    await client.workflow.getHandle(execution.workflowId).terminate('removed from the configuration');
+    report.stopped.push(execution.workflowId.slice(prefix.length));
+  }
+  return report;
+}
+
+/** Health loops for service definitions. */
+export const applyServices = (options: { client: Client; taskQueuePrefix: string; services: Definition[] }) => applyLoops('health', { ...options, definitions: options.services });
+
+/** Drift loops for app definitions. */
+export const applyApps = (options: { client: Client; taskQueuePrefix: string; apps: Definition[] }) => applyLoops('drift', { ...options, definitions: options.apps });
