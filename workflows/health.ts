@@ -12,7 +12,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { manualStep, newHealthLoop, pauseOver, reconfigure, remediationRefusal, shownPause, statusView, afterTransition, type HealthCarried, type HealthLoop } from '../lib/core/health/loop';
+import { afterTransition, manualStep, newHealthLoop, pauseOver, reconfigure, remediationRefusal, shownPause, statusView, type HealthCarried, type HealthLoop } from '../lib/core/health/loop';
 import { currentVerdict, dueSources, nextDueAt, quietWatchUntil } from '../lib/core/health/sources';
 import type { HealthSpec } from '../lib/core/health/spec';
 import { applyRound, type Transition } from '../lib/core/health/state';
@@ -20,8 +20,6 @@ import { evaluateDueMetrics, runDueChecks, scanDueLogs, watchQuietly } from './h
 import { act, remediate, report } from './health-remediation';
 import { configureUpdate, healthStatusQuery, pauseSignal, remediateUpdate, resumeSignal, SEARCH_ATTRIBUTES } from './messages';
 import { storage } from './proxies';
-
-export type { HealthCarried } from '../lib/core/health/loop';
 
 export interface HealthInput {
   spec: HealthSpec;
