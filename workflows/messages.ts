@@ -4,7 +4,7 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DriftSpec } from '../lib/core/drift/spec';
-import type { CheckSummary, DriftStatus, SyncResult } from '../lib/core/drift/types';
+import type { DriftStatusView, DriftSyncView } from '../lib/core/drift/views';
 import type { HealthSpec } from '../lib/core/health/spec';
 import type { CheckView, HealthStatusView, PauseInput, RemediationView } from '../lib/core/health/views';
 import type { BudgetUse, Budgets } from '../lib/core/triage/budget';
@@ -79,30 +79,9 @@ export const driftSyncUpdate = defineUpdate<DriftSyncView, [DriftSyncInput]>('sy
 export const driftConfigureUpdate = defineUpdate<{ changed: boolean }, [DriftSpec]>('configure');
 export const driftStatusQuery = defineQuery<DriftStatusView>('status');
 
-export interface DriftSyncView extends SyncResult {
-  at: number;
-  trigger: 'self-heal' | 'manual';
-  by: string;
-}
+// The drift loop's views are built by the core (lib/core/drift/loop.ts).
+export type { DriftStatusView, DriftSyncView } from '../lib/core/drift/views';
 
-export interface DriftStatusView {
-  app: string;
-  mode: 'detect' | 'self-heal';
-  status: DriftStatus;
-  since?: number;
-  /** The desired revision of the last check: a commit, or sha256:… of a directory's content. */
-  revision?: string;
-  /** The revision last seen in sync or applied. */
-  syncedRevision?: string;
-  checks: number;
-  lastCheck?: CheckSummary & { at: number };
-  nextCheckAt?: number;
-  paused?: PauseInput;
-  /** Why drift is not being applied now (sync window, paused, detect mode), if it is not. */
-  held?: string;
-  selfHeal: { attempts: number; maxAttempts: number; redrifts: number; waitingUntil?: number; gaveUp?: { at: number; reason: string; contested: boolean } };
-  lastSync?: DriftSyncView;
-}
 // Alert triage (triage/<fingerprint>/<startsAt> or triage/manual/<id>): signals and the progress query.
 export const triageResolvedSignal = defineSignal<[{ at: number; endsAt?: string }]>('resolved');
 export const triageCancelSignal = defineSignal<[{ by?: string; reason?: string }?]>('cancel');
