@@ -92,6 +92,11 @@ export function errorBody(request: FastifyRequest, error: FastifyError | HttpErr
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
     return { status: 400, body: { error: 'invalid_request', message: 'body: empty, but the content-type is application/json', field: 'body' } };
   }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    // Every route reads JSON only (api/app.ts): say so, whatever was sent.
+    const sent = request.headers['content-type']?.split(';')[0].trim();
+    return { status: 415, body: { error: CODES[415], message: `body: ${sent ? `content-type ${sent} is not read here` : 'no content-type'}; send application/json`, field: 'body' } };
+  }
   if (status === 413) return { status, body: { error: CODES[413], message: `body: larger than the limit of ${request.routeOptions.bodyLimit} bytes`, field: 'body' } };
   return { status, body: { error: CODES[status] ?? 'error', message: error.message } };
 }
