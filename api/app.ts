@@ -12,7 +12,7 @@ import { ErrorBody, HttpError, installErrorHandlers } from './errors';
 import { trackAllowedMethods } from './method-not-allowed';
 import metrics from './plugins/metrics';
 import v1 from './routes/v1';
-import { findNulCharacter, validatorCompiler } from './validation';
+import { inspectRequestPart, validatorCompiler } from './validation';
 
 /**
  * The dashboard shows alert text and model output: nothing it loads may run
@@ -29,6 +29,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
     bodyLimit: deps.config.server.bodyLimitBytes,
     requestTimeout: deps.config.server.requestTimeoutMs,
+    http: {
+      // Headers are bounded by the same time as the whole request, and Node looks at
+      // open requests every second instead of every 30 s: otherwise a client sending a
+      // byte a second holds a connection for up to a minute past the limit.
+      headersTimeout: deps.config.server.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, deps.config.server.requestTimeoutMs),
+    },
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
@@ -40,8 +47,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   installErrorHandlers(app, trackAllowedMethods(app), () => deps.metrics.dependencyErrors.inc({ dependency: 'postgres' }));
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
-      const field = findNulCharacter(value, part);
-      if (field) throw new HttpError(400, 'invalid_request', `${field}: must not contain the NUL character (\\u0000)`, field);
+      const found = inspectRequestPart(value, part);
+      if (found) throw new HttpError(400, 'invalid_request', `${found.field}: ${found.problem}`, found.field);
     }
   });
   app.addSchema(ErrorBody);

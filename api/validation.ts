@@ -35,25 +35,32 @@ export interface LimitRange {
  */
 export const Limit = (range: LimitRange) => Type.Optional(Type.Integer({ minimum: 1, maximum: range.maximum, default: range.default }));
 
+/** Deeper JSON than any route takes; a deeper body is refused before anything walks it. */
+export const MAX_JSON_DEPTH = 32;
+
 /**
- * PostgreSQL's text and jsonb cannot hold U+0000. The pool would store it as
- * U+FFFD (lib/db/pool.ts), silently changing what the client sent: a request
- * is told instead. Returns the path of the first string or name holding one.
+ * What is wrong with a request's parsed body, query or params, if anything, with the
+ * path of the first offending field. PostgreSQL's text and jsonb cannot hold U+0000:
+ * the pool would store it as U+FFFD (lib/adapters/db/pool.ts), silently changing
+ * what the client sent, so the client is told instead. Nesting beyond
+ * MAX_JSON_DEPTH is refused too. The walk keeps its own stack: a body of ten
+ * thousand nested arrays is a 400, not a stack overflow.
  */
-export function findNulCharacter(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findNulCharacter(item, `${path}.${index}`);
-      if (found) return found;
+export function inspectRequestPart(value: unknown, path: string): { field: string; problem: string } | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path, depth: 0 }];
+  while (stack.length) {
+    const next = stack.pop()!;
+    if (typeof next.value === 'string') {
+      if (next.value.includes('\u0000')) return { field: next.path, problem: 'must not contain the NUL character (\\u0000)' };
+      continue;
     }
-    return undefined;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (key.includes('\u0000')) return `${path}.${key.replaceAll('\u0000', '\\u0000')}`;
-      const found = findNulCharacter(item, `${path}.${key}`);
-      if (found) return found;
+    if (!next.value || typeof next.value !== 'object') continue;
+    if (next.depth >= MAX_JSON_DEPTH) return { field: next.path, problem: `is nested too deeply (at most ${MAX_JSON_DEPTH} levels of objects and arrays)` };
+    const entries: [string, unknown][] = Array.isArray(next.value) ? next.value.map((item, index) => [String(index), item]) : Object.entries(next.value);
+    // Pushed in reverse so the first field is looked at first, as a reader would.
+    for (const [key, item] of entries.reverse()) {
+      if (key.includes('\u0000')) return { field: `${next.path}.${key.replaceAll('\u0000', '\\u0000')}`, problem: 'must not contain the NUL character (\\u0000)' };
+      stack.push({ value: item, path: `${next.path}.${key}`, depth: next.depth + 1 });
     }
   }
   return undefined;
