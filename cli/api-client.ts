@@ -27,15 +27,19 @@ export interface ApiTarget {
   tokenOrigin: string;
 }
 
-/** Resolves URL and token; `load` (the config) is only called when the env does not already say both. */
-export function resolveApiTarget(options: { api?: string; env: NodeJS.ProcessEnv; load: () => LoadedConfig }): ApiTarget {
+/**
+ * Resolves URL and token; `load` (the config) is only called when the env does not
+ * already say both. It is async so that the CLI imports the config loader (and its
+ * schema builder, most of a command's start-up) only then.
+ */
+export async function resolveApiTarget(options: { api?: string; env: NodeJS.ProcessEnv; load: () => Promise<LoadedConfig> }): Promise<ApiTarget> {
   const { env } = options;
-  let loaded: LoadedConfig | undefined;
-  const config = () => (loaded ??= options.load()).config;
-  const baseUrl = (options.api || env.VIGIL_API_URL || urlFromConfig(config().server)).replace(/\/+$/, '');
+  let loaded: Promise<LoadedConfig> | undefined;
+  const config = async () => (await (loaded ??= options.load())).config;
+  const baseUrl = (options.api || env.VIGIL_API_URL || urlFromConfig((await config()).server)).replace(/\/+$/, '');
   if (env.VIGIL_TOKEN) return { baseUrl, token: env.VIGIL_TOKEN, tokenOrigin: 'VIGIL_TOKEN' };
   if (env.VIGIL_ADMIN_TOKEN) return { baseUrl, token: env.VIGIL_ADMIN_TOKEN, tokenOrigin: 'VIGIL_ADMIN_TOKEN' };
-  const file = join(resolve(config().dataDir), 'admin-token');
+  const file = join(resolve((await config()).dataDir), 'admin-token');
   if (existsSync(file)) return { baseUrl, token: readFileSync(file, 'utf8').trim(), tokenOrigin: file };
   return { baseUrl, tokenOrigin: 'none' };
 }

@@ -1,19 +1,19 @@
 // The `vigil` command. Exit codes: 0 ok, 1 runtime failure, 2 invalid
-// configuration or usage, 3 a port `vigil up` needs is taken.
+// configuration or usage, 3 a port the command needs is taken.
+//
+// Each command loads its own modules when it runs: the worker, the bundler and
+// the API take seconds to load, and `vigil --help` or `vigil service list` must
+// not wait for them. `require` rather than `import()`: these files compile to
+// CommonJS (module node20), where `import()` would need file extensions and
+// tsx's ESM hooks; `require` is lazy all the same and keeps the types.
 import { parseArgs } from 'node:util';
+import { ApiError } from './api-client';
 import { ConfigError } from '../lib/core/config/errors';
-import { loadConfig } from '../lib/adapters/config/load';
+import type { LoadedConfig } from '../lib/adapters/config/load';
 import { DataDirInUse } from '../lib/adapters/process/data-dir-lock';
 import { TemporalCliNotFound } from '../lib/adapters/temporal/cli-binary';
-import { writeWorkflowBundle } from '../workers/workflow-code';
-import { ApiError } from './api-client';
-import { api } from './commands/api';
-import { configCheck } from './commands/config-check';
-import { migrate } from './commands/migrate';
-import { apiCommand, isApiCommand } from './operator-commands';
+import { PortsTaken } from './ports';
 import { UsageError } from './usage-error';
-import { PortsTaken, up } from './commands/up';
-import { worker } from './commands/worker';
 
 const USAGE = `Usage: vigil <command> [--config DIR]
 
@@ -67,7 +67,8 @@ the one \`vigil up\` stored in <dataDir>/admin-token.
 `;
 
 async function main(argv: string[]): Promise<number> {
-  if (isApiCommand(argv)) return apiCommand(argv);
+  const operator = require('./operator-commands') as typeof import('./operator-commands');
+  if (operator.isApiCommand(argv)) return operator.apiCommand(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -78,26 +79,26 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
-  const load = () => loadConfig({ dir: values.config });
+  const load = (): LoadedConfig => (require('../lib/adapters/config/load') as typeof import('../lib/adapters/config/load')).loadConfig({ dir: values.config });
   switch (command) {
     case 'up':
-      await up(load());
+      await (require('./commands/up') as typeof import('./commands/up')).up(load());
       return -1;
     case 'worker':
-      await worker(load());
+      await (require('./commands/worker') as typeof import('./commands/worker')).worker(load());
       return -1;
     case 'api':
-      await api(load());
+      await (require('./commands/api') as typeof import('./commands/api')).api(load());
       return -1;
     case 'migrate':
-      await migrate(load());
+      await (require('./commands/migrate') as typeof import('./commands/migrate')).migrate(load());
       return 0;
     case 'config':
       if (rest[0] !== 'check') break;
-      return configCheck(rest[1] ?? values.config);
+      return (require('./commands/config-check') as typeof import('./commands/config-check')).configCheck(rest[1] ?? values.config);
     case 'bundle':
       if (!values.out) break;
-      await writeWorkflowBundle(values.out);
+      await (require('../workers/workflow-code') as typeof import('../workers/workflow-code')).writeWorkflowBundle(values.out);
       return 0;
   }
   process.stderr.write(`vigil: unknown command "${positionals.join(' ')}"\n\n${USAGE}`);

@@ -4,8 +4,7 @@
 // prints the API's answer as is. Exit codes: 0 ok, 1 the API said no (or could
 // not be reached), 2 usage.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { toMs } from '../lib/core/config/duration';
-import { loadConfig } from '../lib/adapters/config/load';
+import { toMs } from '../lib/core/duration';
 import { createApiClient, resolveApiTarget, type ApiClient } from './api-client';
 import { UsageError } from './usage-error';
 
@@ -69,7 +68,9 @@ export async function runOperatorCommand(commands: Record<string, OperatorComman
   }
   const args = positionals.slice(commandWords);
   if (args.length !== found.args) throw new UsageError(`usage: vigil ${found.usage}`);
-  const target = resolveApiTarget({ api: values.api as string | undefined, env, load: () => loadConfig({ dir: values.config as string | undefined, env }) });
+  // Loaded only when the env does not give both URL and token (the schema builder is most of a command's start-up; see cli/main.ts on `require`).
+  const load = async () => (require('../lib/adapters/config/load') as typeof import('../lib/adapters/config/load')).loadConfig({ dir: values.config as string | undefined, env });
+  const target = await resolveApiTarget({ api: values.api as string | undefined, env, load });
   return found.run({ api: createApiClient(target), values, args, out: (text) => process.stdout.write(text) });
 }
 

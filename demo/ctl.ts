@@ -1,10 +1,13 @@
 // `vigil-demo`: runs the demo service in the background and tells it to fail.
-// Vigil's default config restarts it with `node bin/vigil-demo.js restart`.
+// Vigil's default config restarts it with `node bin/vigil-demo.js restart --port
+// … --dir …`. Port and directory default to Vigil's own settings (demo.port,
+// <dataDir>/demo), so `npm run demo:fail` reaches the demo this Vigil runs.
 // Exit codes: 0 ok, 1 failure, 2 usage. Every command prints one line.
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { toMs } from '../lib/core/config/duration';
+import { toMs } from '../lib/core/duration';
 import { projectRoot } from '../lib/adapters/paths';
 import { spawnOwned, waitUntilReady } from '../lib/adapters/process/child';
 import { isRunning, runningDemo } from './process';
@@ -23,9 +26,12 @@ Commands:
 
 Options (and environment):
   --host HOST   listen address (DEMO_HOST, default 127.0.0.1)
-  --port PORT   port (DEMO_PORT, default 9400)
-  --dir DIR     pid file and default log directory (DEMO_DIR, default .vigil/demo)
+  --port PORT   port (DEMO_PORT, default demo.port of Vigil's configuration)
+  --dir DIR     pid file and default log directory (DEMO_DIR, default <dataDir>/demo
+                of Vigil's configuration)
   --log FILE    log file (DEMO_LOG, default DIR/demo.log)
+  --config DIR  Vigil's configuration directory (VIGIL_CONFIG_DIR, default configs);
+                its VIGIL_ env overrides apply (VIGIL_DEMO__PORT, VIGIL_DATA_DIR)
 `;
 
 const START_TIMEOUT_MS = 15_000;
@@ -42,16 +48,31 @@ interface Settings {
   url: string;
 }
 
-function settings(values: { host?: string; port?: string; dir?: string; log?: string }): Settings {
+function settings(values: { host?: string; port?: string; dir?: string; log?: string; config?: string }): Settings {
   const env = (name: string) => process.env[name] || undefined; // set but empty counts as unset
+  let vigil: { port: number; dir: string } | undefined;
+  const fromVigil = () => (vigil ??= vigilSettings(values.config));
   const host = values.host ?? env('DEMO_HOST') ?? '127.0.0.1';
-  const portText = values.port ?? env('DEMO_PORT') ?? '9400';
+  const portText = values.port ?? env('DEMO_PORT') ?? String(fromVigil().port);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65_535) throw new UsageError(`not a port: ${portText}`);
-  const dir = resolve(values.dir ?? env('DEMO_DIR') ?? join(projectRoot(), '.vigil', 'demo'));
+  const dir = resolve(values.dir ?? env('DEMO_DIR') ?? fromVigil().dir);
   const logFile = resolve(values.log ?? env('DEMO_LOG') ?? join(dir, 'demo.log'));
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return { host, port, pidFile: join(dir, 'demo.pid'), logFile, url };
+}
+
+/**
+ * demo.port and <dataDir>/demo as the Vigil started from here sees them (vigil.yaml
+ * and its VIGIL_ env overrides). Loaded only when an option does not say, and
+ * with `require`: the config schema takes most of a second to load. Without a
+ * config directory (a container running the demo alone), the settings' defaults.
+ */
+function vigilSettings(configDir: string | undefined): { port: number; dir: string } {
+  const load = require('../lib/adapters/config/load') as typeof import('../lib/adapters/config/load');
+  const dir = configDir ?? load.defaultConfigDir();
+  const config = configDir === undefined && !existsSync(dir) ? load.configFromObject() : load.loadConfig({ dir }).config;
+  return { port: config.demo.port, dir: join(resolve(config.dataDir), 'demo') };
 }
 
 /** GET /healthz: the status and the pid that answered, or why there was no answer. */
@@ -160,6 +181,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       dir: { type: 'string' },
       log: { type: 'string' },
+      config: { type: 'string' },
       duration: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

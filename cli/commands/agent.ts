@@ -1,7 +1,7 @@
 // `vigil agent --service NAME`: pushes this host's CPU, memory, disk and load to
 // POST /api/v1/metrics every --interval, until stopped. --once pushes one batch.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toMs } from '../../lib/core/config/duration';
+import { toMs } from '../../lib/core/duration';
 import { cpuTimes, hostSamples } from '../../lib/adapters/agent/host-metrics';
 import { UsageError } from '../usage-error';
 import type { Subcommand } from '../operator';

@@ -4,13 +4,17 @@ import type { LoadedConfig } from '../../lib/adapters/config/load';
 import { ConfigError } from '../../lib/core/config/errors';
 import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } from '../../lib/adapters/metrics';
 import { adminTokenFromEnv } from '../admin-token';
+import { assertPortsFree, portTakenAtListen } from '../ports';
 import { onShutdownSignal } from '../process-signals';
 import { apiTokens, openDatabase, processLogger, startApiServer, temporalClient } from '../stack';
 import { taskQueues } from '../../workflows/messages';
-import { requireExternal } from './worker';
+import { opsPortClaim, requireExternal } from './worker';
 
 export async function api({ config, dir }: LoadedConfig): Promise<void> {
   requireExternal(config.temporal.address, config.database.url, 'api');
+  // Before connecting anything: a taken port is a setting to change, not a stack trace.
+  const ports = [{ host: config.server.host, port: config.server.port, setting: 'server.port', envName: 'VIGIL_SERVER__PORT' }, opsPortClaim(config, 'api')];
+  await assertPortsFree(ports);
   const log = processLogger(config);
   const admin = adminTokenFromEnv(process.env);
   const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
@@ -22,7 +26,11 @@ export async function api({ config, dir }: LoadedConfig): Promise<void> {
   registerServiceStatusGauge(metrics, pool);
   const temporal = temporalClient(config, config.temporal.address);
   registerDriftStatusGauge(metrics, pool, { client: temporal.client, workflowTaskQueue: taskQueues(config.temporal.taskQueuePrefix).workflows });
-  const running = await startApiServer({ config, pool, temporal, tokens, metrics, log, configDir: dir });
+  const running = await portTakenAtListen(ports, () => startApiServer({ config, pool, temporal, tokens, metrics, log, configDir: dir })).catch(async (error: unknown) => {
+    await pool.end();
+    await temporal.connection.close();
+    throw error;
+  });
   onShutdownSignal(async (signal) => {
     log.info({ signal }, 'stopping: draining requests');
     await running.close();

@@ -20,12 +20,10 @@ import { applyApps, applyServices, type ApplyReport } from '../../lib/client/app
 import type { Logger } from '../../lib/adapters/log';
 import { loadWorkflowCode } from '../../workers/workflow-code';
 import { adminTokenFromEnv, loadOrCreateAdminToken, type AdminToken } from '../admin-token';
-import { startDemo, stopDemo } from '../demo-process';
-import { takenPorts, type PortClaim } from '../ports';
+import { demoSettings, startDemo, stopDemo } from '../demo-process';
+import { assertPortsFree, type PortClaim } from '../ports';
 import { onShutdownSignal } from '../process-signals';
 import { apiTokens, ensureSearchAttributes, openDatabase, processLogger, startApiServer, startWorkerSet, temporalClient, type RunningWorkers, type TemporalClientHandle } from '../stack';
-
-export class PortsTaken extends Error {}
 
 const say = (line: string) => process.stdout.write(`vigil: ${line}\n`);
 
@@ -57,17 +55,24 @@ export async function up(loaded: LoadedConfig): Promise<void> {
   let api: RunningApi | undefined;
   let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
 
+  const demo = demoSettings(config);
   let demoStarted = false;
   let stopping = false;
-  const stopAll = async () => {
+  /** In reverse order of start; `progress` says each step (the user waits for it after Ctrl-C). */
+  const stopAll = async (progress = false) => {
     stopping = true;
-    await api?.close();
-    await workers?.stop();
-    if (demoStarted) await stopDemo(config.demo.port);
+    const step = async (what: string, stop: (() => Promise<unknown>) | undefined) => {
+      if (!stop) return;
+      if (progress) say(`stopping ${what} ...`);
+      await stop();
+    };
+    await step(`the API (draining requests, up to ${config.server.drainMs} ms)`, api && (() => api!.close()));
+    await step('the workers (finishing in-flight activities)', workers && (() => workers!.stop()));
+    await step('the demo service', demoStarted ? () => stopDemo(demo) : undefined);
     await pool?.end();
     await temporal?.connection.close();
-    await postgres?.stop();
-    await devServer?.stop();
+    await step('PostgreSQL', postgres && (() => postgres!.stop()));
+    await step('the Temporal dev server', devServer && (() => devServer!.stop()));
     lock.release();
     log.flush?.();
   };
@@ -83,9 +88,9 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     if (!ownTemporal) await ensureSearchAttributes(temporal.connection, temporal.namespace, log);
     // The demo first: the loops of the last run resume with the workers and must find it up.
     if (config.demo.enabled) {
-      const demo = await startDemo(config.demo.port);
-      demoStarted = demo.ok;
-      if (!demo.ok) say(`the demo service did not start (${demo.output}); set demo.enabled: false to skip it`);
+      const started = await startDemo(demo);
+      demoStarted = started.ok;
+      if (!started.ok) say(`the demo service did not start (${started.output}); set demo.enabled: false to skip it`);
     }
     workers = await startWorkerSet({ config, address: temporalAddress, pool, log, workflowCode, metrics });
     registerServiceStatusGauge(metrics, pool);
@@ -103,8 +108,8 @@ export async function up(loaded: LoadedConfig): Promise<void> {
 
   const running = workers;
   onShutdownSignal(async (signal) => {
-    say(`${signal}: stopping (API drains, workers finish in-flight activities, then Temporal and PostgreSQL stop) ...`);
-    await stopAll();
+    say(`${signal}: stopping; this takes a few seconds (press Ctrl-C again to exit without waiting)`);
+    await stopAll(true);
     say('stopped');
   });
   // A worker that dies on its own takes the rest down with it: half a Vigil is worse than none.
@@ -141,8 +146,7 @@ async function checkPorts(loaded: LoadedConfig, ownTemporal: boolean, ownPostgre
   if (ownPostgres) {
     claims.push({ host: '127.0.0.1', port: database.embedded.port, setting: 'database.embedded.port', envName: 'VIGIL_DATABASE__EMBEDDED__PORT' });
   }
-  const taken = await takenPorts(claims);
-  if (taken.length) throw new PortsTaken(taken.join('\n'));
+  await assertPortsFree(claims);
 }
 
 async function startOwnTemporal(loaded: LoadedConfig, dataDir: string): Promise<DevServer> {

@@ -7,6 +7,7 @@ import YAML, { LineCounter } from 'yaml';
 import { applyEnvOverrides } from '../../core/config/env';
 import { ConfigError, type ConfigProblem } from '../../core/config/errors';
 import { DEFINITION_KINDS, emptyDefinitions, type DefinitionKind, type Definitions } from '../../core/config/definitions';
+import { expandSettingReferences, positionOf } from '../../core/config/references';
 import { VigilConfigSchema, type VigilConfig } from '../../core/config/schema';
 import { suggest, validateDocument } from '../../core/config/validate';
 
@@ -38,7 +39,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     throw new ConfigError([{ source: display(dir), path: '', message: 'config directory not found' }]);
   }
   const config = loadMainFile(join(dir, MAIN_FILE), env);
-  const { definitions, rejected } = loadDefinitions(dir);
+  const { definitions, rejected } = loadDefinitions(dir, config);
   return { dir, config, definitions, rejected };
 }
 
@@ -65,7 +66,7 @@ function toPointerish(path: string): string {
   return `/${path.replace(/\[(\d+)\]/g, '.$1').split('.').join('/')}`;
 }
 
-function loadDefinitions(dir: string): { definitions: Definitions; rejected: ConfigProblem[] } {
+function loadDefinitions(dir: string, settings: VigilConfig): { definitions: Definitions; rejected: ConfigProblem[] } {
   const definitions = emptyDefinitions();
   const rejected: ConfigProblem[] = [];
   const kinds = Object.keys(DEFINITION_KINDS) as DefinitionKind[];
@@ -73,7 +74,7 @@ function loadDefinitions(dir: string): { definitions: Definitions; rejected: Con
     const source = display(file);
     let document: unknown;
     try {
-      document = parseYaml(file);
+      document = parseYaml(file, settings);
     } catch (error) {
       if (error instanceof ConfigError) rejected.push(...error.problems);
       else rejected.push({ source, path: '', message: `cannot read: ${(error as Error).message}` });
@@ -121,11 +122,21 @@ function yamlFiles(dir: string): string[] {
     .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile());
 }
 
-function parseYaml(file: string): unknown {
+/** With `settings`, a definition file: its `${setting}` references are expanded first (lib/core/config/references.ts). */
+function parseYaml(file: string, settings?: VigilConfig): unknown {
   const source = display(file);
+  let text = readFileSync(file, 'utf8');
+  if (settings) {
+    const expanded = expandSettingReferences(text, settings);
+    if (expanded.problems.length) {
+      const where = (offset: number) => `${source}:${positionOf(text, offset).line}:${positionOf(text, offset).col}`;
+      throw new ConfigError(expanded.problems.map(({ offset, message }) => ({ source: where(offset), path: '', message })));
+    }
+    text = expanded.text;
+  }
   // Without prettyErrors the errors carry no line/column; the LineCounter gives them.
   const lineCounter = new LineCounter();
-  const document = YAML.parseDocument(readFileSync(file, 'utf8'), { prettyErrors: false, lineCounter });
+  const document = YAML.parseDocument(text, { prettyErrors: false, lineCounter });
   if (document.errors.length) {
     throw new ConfigError(
       document.errors.map((error) => {
