@@ -7,25 +7,19 @@ import Type from 'typebox';
 import { pauseSignal, resumeSignal } from '../../workflows/messages';
 import type { ApiDeps } from '../deps';
 import { ErrorBody, HttpError } from '../errors';
-import { temporalFailure } from '../temporal-errors';
+import { callTemporal, type RpcOptions } from '../rpc';
+import { PauseAnswer, ResumeAnswer } from '../schemas/common';
 
 type App = Parameters<FastifyPluginAsyncTypebox>[0];
 
 export const LoopName = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' });
 export const LoopErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody };
 
-export type OnLoop = <T>(name: string, call: () => Promise<T>, withDeadline?: boolean) => Promise<T>;
+export type OnLoop = <T>(name: string, call: () => Promise<T>, options?: Pick<RpcOptions, 'deadline'>) => Promise<T>;
 
 /** Runs `call` against one loop; `missing` says what a 404 is ("no service "x" is being watched"). */
 export function loopCaller(deps: ApiDeps, missing: (name: string) => string): OnLoop {
-  const { client } = deps.temporal;
-  return async (name, call, withDeadline = true) => {
-    try {
-      return withDeadline ? await client.withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, call) : await call();
-    } catch (error) {
-      throw temporalFailure(deps, error, () => new HttpError(404, 'not_found', missing(name)));
-    }
-  };
+  return (name, call, options) => callTemporal(deps, call, { ...options, missing: () => new HttpError(404, 'not_found', missing(name)) });
 }
 
 export interface PauseResumeOptions {
@@ -57,7 +51,7 @@ export function pauseResumeRoutes(app: App, deps: ApiDeps, options: PauseResumeO
         security: [{ bearer: [] }],
         params,
         body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }), until: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }),
-        response: { 202: Type.Object({ paused: Type.Boolean(), until: Type.Optional(Type.String()) }), ...LoopErrors },
+        response: { 202: PauseAnswer, ...LoopErrors },
       },
     },
     async (request, reply) => {
@@ -79,7 +73,7 @@ export function pauseResumeRoutes(app: App, deps: ApiDeps, options: PauseResumeO
         tags: [options.tag],
         security: [{ bearer: [] }],
         params,
-        response: { 202: Type.Object({ paused: Type.Boolean() }), ...LoopErrors },
+        response: { 202: ResumeAnswer, ...LoopErrors },
       },
     },
     async (request, reply) => {

@@ -1,26 +1,8 @@
 // The remediation audit trail as a list, newest first. Targets were redacted
 // when stored; output is an excerpt.
 import type pg from 'pg';
+import type { ActionRecord } from '../schemas/services';
 import { utcOrNull } from '../validation';
-import Type, { type Static } from 'typebox';
-
-export const ActionRecord = Type.Object({
-  idempotencyKey: Type.String(),
-  service: Type.String(),
-  step: Type.String(),
-  type: Type.String(),
-  target: Type.String(),
-  decidedBy: Type.String(),
-  reason: Type.String(),
-  status: Type.String(),
-  exitCode: Type.Union([Type.Integer(), Type.Null()]),
-  httpStatus: Type.Union([Type.Integer(), Type.Null()]),
-  output: Type.String(),
-  startedAt: Type.String(),
-  finishedAt: Type.Union([Type.String(), Type.Null()]),
-  durationMs: Type.Union([Type.Number(), Type.Null()]),
-});
-export type ActionRecord = Static<typeof ActionRecord>;
 
 export const ACTIONS_LIMIT = { default: 100, maximum: 1000 };
 

@@ -1,21 +1,11 @@
 // The reconciled apps as a list: each running drift loop from Temporal's
-// visibility (status), joined with the app's last check in PostgreSQL.
-import Type, { type Static } from 'typebox';
+// visibility (status), joined with the app's last check in PostgreSQL. And an
+// app's stored diff and history (PostgreSQL).
+import type pg from 'pg';
 import { executionUrl } from '../../lib/core/ui-links';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import type { ApiDeps } from '../deps';
-
-export const DriftAppSummary = Type.Object({
-  app: Type.String(),
-  mode: Type.Optional(Type.String()),
-  status: Type.String({ description: 'unknown, in-sync, drifted, contested, error or paused' }),
-  revision: Type.Optional(Type.String()),
-  lastCheck: Type.Optional(Type.String({ format: 'date-time' })),
-  fields: Type.Optional(Type.Integer()),
-  workflowId: Type.String(),
-  temporalUiUrl: Type.Optional(Type.String()),
-});
-export type DriftAppSummary = Static<typeof DriftAppSummary>;
+import type { DriftAppSummary, DriftDiff, DriftHistory } from '../schemas/drift';
 
 /** Sorted by app name. Throws what the Temporal client throws; a PostgreSQL failure throws too. */
 export async function listDriftApps(deps: ApiDeps, readLoops: <T>(call: () => Promise<T>) => Promise<T> = (call) => call()): Promise<DriftAppSummary[]> {
@@ -44,4 +34,33 @@ export async function listDriftApps(deps: ApiDeps, readLoops: <T>(call: () => Pr
       };
     })
     .sort((a, b) => a.app.localeCompare(b.app));
+}
+
+/** The redacted diff of the app's last check; null before its first. */
+export async function readDriftDiff(pool: pg.Pool, app: string): Promise<DriftDiff | null> {
+  const { rows } = await pool.query<Omit<DriftDiff, 'checkedAt' | 'error'> & { checked_at: Date; error: string }>(
+    'SELECT checked_at, revision, status, objects, drifted, fields, error FROM drift_state WHERE app = $1',
+    [app],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return { checkedAt: row.checked_at.toISOString(), revision: row.revision, status: row.status, objects: row.objects, fields: row.fields, error: row.error || undefined, drifted: row.drifted };
+}
+
+type Dated<T extends { at: string }> = Omit<T, 'at'> & { at: Date };
+
+/** Syncs and drift events, newest first, at most `limit` of each. */
+export async function readDriftHistory(pool: pg.Pool, app: string, limit: number): Promise<DriftHistory> {
+  const [syncs, events] = await Promise.all([
+    pool.query<Dated<Omit<DriftHistory['syncs'][number], 'finishedAt'>> & { finishedAt: Date | null }>(
+      `SELECT started_at AS at, finished_at AS "finishedAt", revision, kind, trigger, decided_by AS by, status AS outcome, objects, changes, detail, idempotency_key AS key
+         FROM drift_syncs WHERE app = $1 ORDER BY started_at DESC LIMIT $2`,
+      [app, limit],
+    ),
+    pool.query<Dated<DriftHistory['events'][number]>>(`SELECT at, revision, status, fields, changes, error FROM drift_events WHERE app = $1 ORDER BY at DESC LIMIT $2`, [app, limit]),
+  ]);
+  return {
+    syncs: syncs.rows.map((row) => ({ ...row, at: row.at.toISOString(), finishedAt: row.finishedAt?.toISOString() ?? null })),
+    events: events.rows.map((row) => ({ ...row, at: row.at.toISOString() })),
+  };
 }

@@ -1,21 +1,11 @@
 // The watched services as a list: each running health loop, found through
 // Temporal's visibility, with the status its search attribute carries and the
-// pause its memo carries.
-import Type, { type Static } from 'typebox';
+// pause its memo carries. And a service's stored history (PostgreSQL).
+import type pg from 'pg';
 import { executionUrl } from '../../lib/core/ui-links';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import type { ApiDeps } from '../deps';
-
-export const ServiceSummary = Type.Object({
-  name: Type.String(),
-  status: Type.String({ description: 'What the checks say: unknown, healthy, degraded or unhealthy' }),
-  paused: Type.Optional(
-    Type.Object({ reason: Type.String(), by: Type.Optional(Type.String()), until: Type.Optional(Type.String({ format: 'date-time' })) }, { description: 'Remediation is paused (checks go on)' }),
-  ),
-  workflowId: Type.String(),
-  temporalUiUrl: Type.Optional(Type.String()),
-});
-export type ServiceSummary = Static<typeof ServiceSummary>;
+import type { ServiceHistory, ServiceSummary } from '../schemas/services';
 
 /** Sorted by name. Throws what the Temporal client throws. */
 export async function listServices(deps: ApiDeps): Promise<ServiceSummary[]> {
@@ -36,4 +26,23 @@ function pauseOf(memo: unknown): ServiceSummary['paused'] {
   const { reason, by, until } = memo as { reason?: unknown; by?: unknown; until?: unknown };
   if (typeof reason !== 'string') return undefined;
   return { reason, ...(typeof by === 'string' ? { by } : {}), ...(typeof until === 'number' ? { until: new Date(until).toISOString() } : {}) };
+}
+
+type Stored<T extends { round: number; at: string }> = Omit<T, 'round' | 'at'> & { round: string; at: Date };
+
+/** Status transitions and check results, newest first, at most `limit` of each. */
+export async function readServiceHistory(pool: pg.Pool, service: string, limit: number): Promise<ServiceHistory> {
+  const [transitions, checks] = await Promise.all([
+    pool.query<Stored<ServiceHistory['transitions'][number]>>(
+      `SELECT round, from_status AS "from", to_status AS "to", at, reason FROM health_transitions WHERE service = $1 ORDER BY at DESC, round DESC LIMIT $2`,
+      [service, limit],
+    ),
+    pool.query<Stored<ServiceHistory['checks'][number]>>(
+      `SELECT round, check_name AS "check", checked_at AS at, up, latency_ms AS "latencyMs", attempts, detail FROM check_results WHERE service = $1 ORDER BY checked_at DESC, check_name LIMIT $2`,
+      [service, limit],
+    ),
+  ]);
+  // round is a bigint column, which pg hands over as text.
+  const shown = <T extends { round: string; at: Date }>(row: T) => ({ ...row, round: Number(row.round), at: row.at.toISOString() });
+  return { transitions: transitions.rows.map(shown), checks: checks.rows.map(shown) };
 }

@@ -1,27 +1,8 @@
-// Triages as a list, newest first, from PostgreSQL (triage_runs).
+// Triages from PostgreSQL: the list (triage_runs, newest first) and one
+// triage's stored row with its transcript and tool calls.
 import type pg from 'pg';
+import type { TriageDetail, TriageSummary } from '../schemas/triage';
 import { utcOrNull } from '../validation';
-import Type, { type Static } from 'typebox';
-
-export const TriageStatus = Type.Union(['running', 'skipped', 'completed', 'refused', 'cancelled', 'failed'].map((value) => Type.Literal(value)));
-
-export const TriageSummary = Type.Object({
-  id: Type.String(),
-  workflowId: Type.String(),
-  source: Type.String(),
-  alertname: Type.String(),
-  service: Type.String(),
-  status: Type.String(),
-  gate: Type.Unknown(),
-  budget: Type.Unknown(),
-  summary: Type.Union([Type.String(), Type.Null()]),
-  /** The report proposes a remediation that nobody has approved or rejected yet (and its window has not ended). */
-  awaitingApproval: Type.Boolean(),
-  startedAt: Type.String({ format: 'date-time' }),
-  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  resolvedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
-export type TriageSummary = Static<typeof TriageSummary>;
 
 /** SQL over triage_runs: a proposed remediation nobody has approved or rejected yet, whose window has not ended. */
 export const AWAITING_APPROVAL = "status = 'completed' AND report ? 'remediation' AND approval IS NULL";
@@ -35,8 +16,12 @@ export interface TriageFilter {
   limit?: number;
 }
 
+/** pg hands timestamptz columns over as Date; the API shows them as RFC 3339 text. */
+type Stored<T, Times extends keyof T> = Omit<T, Times> & { [K in Times]: null extends T[K] ? Date | null : Date };
+const shown = (time: Date | null | undefined) => time?.toISOString() ?? null;
+
 export async function listTriages(pool: pg.Pool, { status, alertname, since, limit = TRIAGES_LIMIT.default }: TriageFilter): Promise<TriageSummary[]> {
-  const { rows } = await pool.query<Omit<TriageSummary, 'startedAt' | 'finishedAt' | 'resolvedAt'> & { startedAt: Date; finishedAt: Date | null; resolvedAt: Date | null }>(
+  const { rows } = await pool.query<Stored<TriageSummary, 'startedAt' | 'finishedAt' | 'resolvedAt'>>(
     `SELECT id, workflow_id AS "workflowId", source, alertname, service, status, gate, budget, report->>'summary' AS summary,
             (${AWAITING_APPROVAL}) AS "awaitingApproval",
             started_at AS "startedAt", finished_at AS "finishedAt", resolved_at AS "resolvedAt"
@@ -45,5 +30,44 @@ export async function listTriages(pool: pg.Pool, { status, alertname, since, lim
       ORDER BY started_at DESC LIMIT $4`,
     [status ?? null, alertname ?? null, utcOrNull(since), limit],
   );
-  return rows.map((row) => ({ ...row, startedAt: row.startedAt.toISOString(), finishedAt: row.finishedAt?.toISOString() ?? null, resolvedAt: row.resolvedAt?.toISOString() ?? null }));
+  return rows.map((row) => ({ ...row, startedAt: row.startedAt.toISOString(), finishedAt: shown(row.finishedAt), resolvedAt: shown(row.resolvedAt) }));
+}
+
+type StoredTriage = Omit<TriageDetail, 'progress' | 'temporalUiUrl' | 'transcript' | 'toolCalls'>;
+type Turn = TriageDetail['transcript'][number];
+type ToolCall = TriageDetail['toolCalls'][number];
+
+/** The triage's row, transcript and tool calls; undefined until the triage has written its row (its first step). */
+export async function readTriage(pool: pg.Pool, id: string): Promise<(StoredTriage & Pick<TriageDetail, 'transcript' | 'toolCalls'>) | undefined> {
+  const [runs, messages, tools] = await Promise.all([
+    pool.query<Stored<Required<StoredTriage>, 'startedAt' | 'finishedAt' | 'resolvedAt'>>(
+      `SELECT id, workflow_id AS "workflowId", source, alertname, service, fingerprint, labels, annotations, question, status, gate, budget, report, approval,
+              (${AWAITING_APPROVAL}) AS "awaitingApproval", started_at AS "startedAt", finished_at AS "finishedAt", resolved_at AS "resolvedAt" FROM triage_runs WHERE id = $1`,
+      [id],
+    ),
+    pool.query<Stored<Turn, 'at'>>(
+      `SELECT turn, role, content, model, stop_reason AS "stopReason", usage, duration_ms AS "durationMs", created_at AS "at" FROM triage_messages WHERE triage_id = $1 ORDER BY turn, role DESC`,
+      [id],
+    ),
+    pool.query<Stored<ToolCall, 'at'>>(
+      `SELECT tool_use_id AS "toolUseId", turn, name, input, status, output, full_output AS "fullOutput", truncated, duration_ms AS "durationMs", created_at AS "at" FROM triage_tool_calls WHERE triage_id = $1 ORDER BY created_at`,
+      [id],
+    ),
+  ]);
+  const run = runs.rows[0];
+  if (!run) return undefined;
+  return {
+    ...run,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: shown(run.finishedAt),
+    resolvedAt: shown(run.resolvedAt),
+    transcript: messages.rows.map((row) => ({ ...row, at: row.at.toISOString() })),
+    toolCalls: tools.rows.map((row) => ({ ...row, at: row.at.toISOString() })),
+  };
+}
+
+/** What became of a triage whose workflow has closed: its status and the fate of its proposal; undefined when it has no row. */
+export async function readTriageFate(pool: pg.Pool, id: string): Promise<Pick<StoredTriage, 'status' | 'approval'> | undefined> {
+  const { rows } = await pool.query<Pick<StoredTriage, 'status' | 'approval'>>('SELECT status, approval FROM triage_runs WHERE id = $1', [id]);
+  return rows[0];
 }

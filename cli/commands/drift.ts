@@ -1,38 +1,18 @@
 // `vigil drift …`: the drift loops over the HTTP API: list, show (state and the
 // redacted diff), history, sync (exit 1 when refused or failed), pause, resume.
-import type { DriftStatusView, DriftSyncView } from '../../workflows/messages';
+import type { PauseAnswer, ResumeAnswer } from '../../api/schemas/common';
+import type { DriftAppDetail, DriftAppSummary, DriftHistory, DriftSync } from '../../api/schemas/drift';
 import { fields, iso, isoOf, limitOf, print, required, table, untilOf, type Subcommand } from '../operator';
 
 /** An apply may take minutes; the API waits for its result. */
 const SYNC_TIMEOUT_MS = 10 * 60_000;
-
-interface AppRow {
-  app: string;
-  mode?: string;
-  status: string;
-  revision?: string;
-  lastCheck?: string;
-}
-interface Diff {
-  checkedAt: string;
-  status: string;
-  objects: number;
-  fields: number;
-  error?: string;
-  drifted: { target: string; status: string; changes?: { path: string; kind: string }[]; error?: string }[] | null;
-}
-type AppDetail = DriftStatusView & { diff: Diff | null; workflowId: string; temporalUiUrl?: string };
-interface History {
-  syncs: { at: string; revision: string; kind: string | null; trigger: string; by: string; outcome: string; objects: string[] | null; detail: string }[];
-  events: { at: string; revision: string | null; status: string; fields: number; error: string | null }[];
-}
 
 export const DRIFT: Record<string, Subcommand> = {
   list: {
     usage: 'drift list',
     args: 0,
     async run(context) {
-      const apps = await context.api.get<AppRow[]>('/drift');
+      const apps = await context.api.get<DriftAppSummary[]>('/drift');
       return print(context, apps, () =>
         apps.length
           ? table(['APP', 'MODE', 'STATUS', 'REVISION', 'LAST CHECK'], apps.map((row) => [row.app, row.mode ?? '-', row.status, row.revision ?? '-', isoOf(row.lastCheck)]))
@@ -44,7 +24,7 @@ export const DRIFT: Record<string, Subcommand> = {
     usage: 'drift show APP',
     args: 1,
     async run(context) {
-      const detail = await context.api.get<AppDetail>(appPath(context.args[0]));
+      const detail = await context.api.get<DriftAppDetail>(appPath(context.args[0]));
       return print(context, detail, () => formatApp(detail));
     },
   },
@@ -53,7 +33,7 @@ export const DRIFT: Record<string, Subcommand> = {
     options: { limit: { type: 'string' } },
     args: 1,
     async run(context) {
-      const history = await context.api.get<History>(`${appPath(context.args[0])}/history`, { query: { limit: limitOf(context.values) } });
+      const history = await context.api.get<DriftHistory>(`${appPath(context.args[0])}/history`, { query: { limit: limitOf(context.values) } });
       return print(context, history, () => {
         const syncs = history.syncs.map((row) => [isoOf(row.at), row.outcome, row.kind ?? '-', row.trigger, row.by, row.revision, (row.objects ?? []).join(', ') || row.detail]);
         const events = history.events.map((row) => [isoOf(row.at), row.status, row.revision ?? '-', String(row.fields), row.error ?? '']);
@@ -67,7 +47,7 @@ export const DRIFT: Record<string, Subcommand> = {
     args: 1,
     async run(context) {
       const body = { ...(context.values.force ? { force: true } : {}), ...(context.values['dry-run'] ? { dryRun: true } : {}) };
-      const result = await context.api.post<DriftSyncView>(`${appPath(context.args[0])}/sync`, { body, timeoutMs: SYNC_TIMEOUT_MS });
+      const result = await context.api.post<DriftSync>(`${appPath(context.args[0])}/sync`, { body, timeoutMs: SYNC_TIMEOUT_MS });
       print(context, result, () => {
         const objects = result.objects.length ? `: ${result.objects.join(', ')}` : '';
         return `${result.outcome} ${result.revision}${result.kind ? ` (${result.kind})` : ''}${objects}${result.detail ? `\n${result.detail}` : ''}\n`;
@@ -83,7 +63,7 @@ export const DRIFT: Record<string, Subcommand> = {
       const [app] = context.args;
       const reason = required(context.values, 'reason', 'drift pause');
       const until = context.values.until === undefined ? undefined : untilOf(String(context.values.until));
-      const answer = await context.api.post(`${appPath(app)}/pause`, { body: { reason, until } });
+      const answer = await context.api.post<PauseAnswer>(`${appPath(app)}/pause`, { body: { reason, until } });
       return print(context, answer, () => `paused applying to ${app} ${until ? `until ${until}` : 'until resumed'} (checks go on)\n`);
     },
   },
@@ -92,7 +72,7 @@ export const DRIFT: Record<string, Subcommand> = {
     args: 1,
     async run(context) {
       const [app] = context.args;
-      const answer = await context.api.post(`${appPath(app)}/resume`, { body: {} });
+      const answer = await context.api.post<ResumeAnswer>(`${appPath(app)}/resume`, { body: {} });
       return print(context, answer, () => `resumed applying to ${app}\n`);
     },
   },
@@ -100,7 +80,7 @@ export const DRIFT: Record<string, Subcommand> = {
 
 const appPath = (app: string) => `/drift/${encodeURIComponent(app)}`;
 
-function formatApp(detail: AppDetail): string {
+function formatApp(detail: DriftAppDetail): string {
   const { paused, selfHeal, lastSync, diff } = detail;
   const summary = fields([
     ['app', detail.app],

@@ -1,6 +1,8 @@
 // `vigil service …` (the health loops), `vigil actions` (the audit trail) and
 // `vigil apply` (re-read the service definitions), over the HTTP API.
-import type { HealthStatusView, RemediationView } from '../../workflows/messages';
+import type { PauseAnswer, ResumeAnswer } from '../../api/schemas/common';
+import type { ActionRecord, Remediation, ServiceDetail, ServiceHistory, ServiceSummary } from '../../api/schemas/services';
+import type { ApplyReport } from '../../api/schemas/system';
 import { iso, isoOf, limitOf, print, required, table, untilOf, type Subcommand } from '../operator';
 
 /** A remediation may run an action for minutes; the API waits for its result. */
@@ -11,7 +13,7 @@ export const SERVICE: Record<string, Subcommand> = {
     usage: 'service list',
     args: 0,
     async run(context) {
-      const services = await context.api.get<{ name: string; status: string; paused?: { reason: string; by?: string; until?: string } }[]>('/services');
+      const services = await context.api.get<ServiceSummary[]>('/services');
       const pausedOf = ({ paused }: (typeof services)[number]) => (paused ? `${paused.until ? `until ${isoOf(paused.until)}` : 'until resumed'}${paused.by ? ` by ${paused.by}` : ''}: ${paused.reason}` : '-');
       return print(context, services, () =>
         services.length ? table(['NAME', 'STATUS', 'REMEDIATION PAUSED'], services.map((service) => [service.name, service.status, pausedOf(service)])) : 'no services are being watched\n',
@@ -31,7 +33,7 @@ export const SERVICE: Record<string, Subcommand> = {
     options: { limit: { type: 'string' } },
     args: 1,
     async run(context) {
-      const history = await context.api.get<History>(`${servicePath(context.args[0])}/history`, { query: { limit: limitOf(context.values) } });
+      const history = await context.api.get<ServiceHistory>(`${servicePath(context.args[0])}/history`, { query: { limit: limitOf(context.values) } });
       return print(context, history, () => formatHistory(history));
     },
   },
@@ -43,7 +45,7 @@ export const SERVICE: Record<string, Subcommand> = {
       const [name] = context.args;
       const reason = required(context.values, 'reason', 'service pause');
       const until = context.values.until === undefined ? undefined : untilOf(String(context.values.until));
-      const answer = await context.api.post<{ paused: boolean; until?: string }>(`${servicePath(name)}/pause`, { body: { reason, until } });
+      const answer = await context.api.post<PauseAnswer>(`${servicePath(name)}/pause`, { body: { reason, until } });
       return print(context, answer, () => `paused remediation of ${name} ${until ? `until ${until}` : 'until resumed'} (checks go on)\n`);
     },
   },
@@ -52,7 +54,7 @@ export const SERVICE: Record<string, Subcommand> = {
     args: 1,
     async run(context) {
       const [name] = context.args;
-      const answer = await context.api.post<{ paused: boolean }>(`${servicePath(name)}/resume`, { body: {} });
+      const answer = await context.api.post<ResumeAnswer>(`${servicePath(name)}/resume`, { body: {} });
       return print(context, answer, () => `resumed remediation of ${name}\n`);
     },
   },
@@ -63,7 +65,7 @@ export const SERVICE: Record<string, Subcommand> = {
     async run(context) {
       const reason = required(context.values, 'reason', 'service remediate');
       const action = context.values.action as string | undefined;
-      const result = await context.api.post<RemediationView>(`${servicePath(context.args[0])}/remediate`, {
+      const result = await context.api.post<Remediation>(`${servicePath(context.args[0])}/remediate`, {
         body: { reason, action },
         timeoutMs: REMEDIATE_TIMEOUT_MS,
       });
@@ -79,7 +81,7 @@ export const ACTIONS: Subcommand = {
   options: { service: { type: 'string' }, limit: { type: 'string' } },
   args: 0,
   async run(context) {
-    const actions = await context.api.get<ActionRow[]>('/actions', { query: { service: context.values.service as string | undefined, limit: limitOf(context.values) } });
+    const actions = await context.api.get<ActionRecord[]>('/actions', { query: { service: context.values.service as string | undefined, limit: limitOf(context.values) } });
     return print(context, actions, () =>
       actions.length
         ? table(
@@ -108,28 +110,6 @@ const servicePath = (name: string) => `/services/${encodeURIComponent(name)}`;
 
 // ---- human-readable output ----
 
-type ServiceDetail = HealthStatusView & { workflowId: string; temporalUiUrl?: string };
-interface History {
-  transitions: { round: number; from: string; to: string; at: string; reason: string | null }[];
-  checks: { round: number; check: string; at: string; up: boolean; latencyMs: number; attempts: number; detail: string }[];
-}
-interface ActionRow {
-  service: string;
-  step: string;
-  status: string;
-  decidedBy: string;
-  reason: string;
-  startedAt: string;
-  durationMs: number | null;
-}
-interface ApplyReport {
-  started: string[];
-  reconfigured: string[];
-  unchanged: string[];
-  stopped: string[];
-  rejected: string[];
-}
-
 function formatService(status: ServiceDetail): string {
   const { paused, remediation } = status;
   const pausedLine = paused
@@ -156,7 +136,7 @@ function formatService(status: ServiceDetail): string {
   return `${fields.map(([key, value]) => `${key.padEnd(12)}${value}\n`).join('')}\n${table(['CHECK', 'UP', 'LATENCY', 'AT', 'DETAIL'], checks)}`;
 }
 
-function formatHistory(history: History): string {
+function formatHistory(history: ServiceHistory): string {
   const transitions = history.transitions.map((row) => [isoOf(row.at), row.from, row.to, row.reason ?? '']);
   const checks = history.checks.map((row) => [isoOf(row.at), row.check, row.up ? 'up' : 'down', `${row.latencyMs} ms`, String(row.attempts), row.detail]);
   return `Transitions\n${table(['AT', 'FROM', 'TO', 'REASON'], transitions)}\nChecks\n${table(['AT', 'CHECK', 'UP', 'LATENCY', 'ATTEMPTS', 'DETAIL'], checks)}`;

@@ -1,34 +1,13 @@
 // `vigil triage …`: alert triage over the HTTP API: list, show (the report, the
 // proposal and the tool calls), start a manual one, cancel, and a human's
 // approve or reject of a proposed remediation (exit 1 when refused).
-import type { TriageReport } from '../../lib/core/triage/types';
+import type { Remediation } from '../../api/schemas/services';
+import type { TriageDecision, TriageDetail, TriageStarted, TriageSummary } from '../../api/schemas/triage';
 import { UsageError } from '../usage-error';
 import { fields, isoOf, limitOf, print, table, type Subcommand, type Values } from '../operator';
 
 /** An approved remediation runs now; the API waits for its result. */
 const APPROVE_TIMEOUT_MS = 10 * 60_000;
-
-interface TriageRow {
-  id: string;
-  alertname: string;
-  service: string;
-  status: string;
-  summary: string | null;
-  awaitingApproval: boolean;
-  startedAt: string;
-}
-interface TriageDetail extends TriageRow {
-  workflowId: string;
-  source: string;
-  question: string | null;
-  report: TriageReport | null;
-  approval: { kind: string; by?: string; reason?: string } | null;
-  budget: { turns: number; toolCalls: number; inputTokens: number; cacheCreationTokens: number; cacheReadTokens: number; outputTokens: number } | null;
-  finishedAt: string | null;
-  resolvedAt: string | null;
-  temporalUiUrl?: string;
-  toolCalls: { toolUseId: string; name: string; status: string; input: unknown; durationMs: number | null }[];
-}
 
 export const TRIAGE: Record<string, Subcommand> = {
   list: {
@@ -37,7 +16,7 @@ export const TRIAGE: Record<string, Subcommand> = {
     args: 0,
     async run(context) {
       const query = { status: context.values.status as string | undefined, alertname: context.values.alertname as string | undefined, limit: limitOf(context.values) };
-      const triages = await context.api.get<TriageRow[]>('/triage', { query });
+      const triages = await context.api.get<TriageSummary[]>('/triage', { query });
       return print(context, triages, () =>
         triages.length
           ? table(
@@ -64,7 +43,7 @@ export const TRIAGE: Record<string, Subcommand> = {
       const labels = pairsOf(context.values, 'label');
       if (!Object.keys(labels).length) throw new UsageError('triage start needs at least one --label KEY=VALUE (alertname=…, service=…)');
       const body = { labels, annotations: pairsOf(context.values, 'annotation'), ...(context.values.question ? { question: context.values.question } : {}) };
-      const started = await context.api.post<{ id: string; workflowId: string; temporalUiUrl?: string }>('/triage', { body });
+      const started = await context.api.post<TriageStarted>('/triage', { body });
       return print(context, started, () => `started triage ${started.id}${started.temporalUiUrl ? `  ${started.temporalUiUrl}` : ''}\n`);
     },
   },
@@ -81,7 +60,7 @@ export const TRIAGE: Record<string, Subcommand> = {
     usage: 'triage approve ID',
     args: 1,
     async run(context) {
-      const result = await context.api.post<{ step: string; status: string; detail: string; decidedBy: string }>(`${triagePath(context.args[0])}/approve`, { timeoutMs: APPROVE_TIMEOUT_MS });
+      const result = await context.api.post<Remediation>(`${triagePath(context.args[0])}/approve`, { timeoutMs: APPROVE_TIMEOUT_MS });
       print(context, result, () => `approved: ${result.step} ${result.status} (decided by ${result.decidedBy})${result.detail ? `: ${result.detail}` : ''}\n`);
       return result.status === 'succeeded' ? 0 : 1;
     },
@@ -91,7 +70,7 @@ export const TRIAGE: Record<string, Subcommand> = {
     options: { reason: { type: 'string' } },
     args: 1,
     async run(context) {
-      const answer = await context.api.post<{ kind: string; by?: string }>(`${triagePath(context.args[0])}/reject`, { body: reasonOf(context.values) });
+      const answer = await context.api.post<TriageDecision>(`${triagePath(context.args[0])}/reject`, { body: reasonOf(context.values) });
       return print(context, answer, () => `rejected the proposed remediation of triage ${context.args[0]}\n`);
     },
   },
@@ -119,8 +98,15 @@ function pairsOf(values: Values, option: string): Record<string, string> {
   );
 }
 
+/** A triage's token and tool use; its stored budget is empty ({}) until it finishes. */
+export function budgetLine(budget: TriageDetail['budget']): string {
+  if (budget?.turns === undefined) return '-';
+  const { turns, toolCalls = 0, inputTokens = 0, cacheCreationTokens = 0, cacheReadTokens = 0, outputTokens = 0 } = budget;
+  return `${turns} turns, ${toolCalls} tool calls, ${inputTokens + cacheCreationTokens + cacheReadTokens} input and ${outputTokens} output tokens`;
+}
+
 function formatTriage(triage: TriageDetail): string {
-  const { report, budget, approval } = triage;
+  const { report, approval } = triage;
   const summary = fields([
     ['triage', triage.id],
     ['alert', `${triage.alertname || '-'}${triage.service ? ` on ${triage.service}` : ''} (${triage.source})`],
@@ -128,7 +114,7 @@ function formatTriage(triage: TriageDetail): string {
     ['started', isoOf(triage.startedAt)],
     ['finished', isoOf(triage.finishedAt)],
     ['resolved', isoOf(triage.resolvedAt)],
-    ['budget', budget ? `${budget.turns} turns, ${budget.toolCalls} tool calls, ${budget.inputTokens + budget.cacheCreationTokens + budget.cacheReadTokens} input and ${budget.outputTokens} output tokens` : '-'],
+    ['budget', budgetLine(triage.budget)],
     ['workflow', triage.temporalUiUrl ? `${triage.workflowId}  ${triage.temporalUiUrl}` : triage.workflowId],
   ]);
   const sections = [summary];

@@ -3,14 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { authenticate, apiToken, resolveTokens } from '../../api/auth-tokens';
 import { bearer, buildTestApi, TOKENS, type TestApi } from '../helpers/api';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../helpers/harness';
+import { watchSerialization, type SerializationWatch } from '../helpers/serialization';
 
 describe('API auth: bearer tokens and roles', () => {
   let db: TestDatabase;
   let api: TestApi;
+  let served: SerializationWatch;
 
   before(async () => {
     db = await createTestDatabase('auth');
     api = await buildTestApi({ db, taskQueuePrefix: uniqueName('auth') });
+    served = watchSerialization(api.app);
   });
   after(async () => {
     await api.close();
@@ -62,11 +65,13 @@ describe('API auth: bearer tokens and roles', () => {
       taskQueuePrefix: uniqueName('auth'),
       config: { auth: { tokens: [{ name: 'ci', role: 'read', value: 'super-secret-value-123456' }] } },
     });
+    const secretServed = watchSerialization(withSecret.app);
     try {
       const response = await withSecret.app.inject({ method: 'GET', url: '/api/v1/config', headers: bearer('admin') });
       assert.equal(response.statusCode, 200);
       assert.doesNotMatch(response.body, /super-secret-value/);
       assert.equal(response.json().auth.tokens[0].value, '[redacted]');
+      secretServed.assertFaithful();
     } finally {
       await withSecret.close();
     }
@@ -88,6 +93,11 @@ describe('API auth: bearer tokens and roles', () => {
     const script = sources.find((source) => source.endsWith('.js'))!;
     const asset = await api.app.inject({ method: 'GET', url: new URL(script, 'http://x/docs/').pathname });
     assert.equal(asset.statusCode, 200);
+  });
+
+  it('answers every request above with what its handler returned, in the shape its schema documents', () => {
+    assert.ok(served.seen.length > 0);
+    served.assertFaithful();
   });
 });
 

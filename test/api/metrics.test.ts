@@ -3,14 +3,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../helpers/harness';
+import { watchSerialization, type SerializationWatch } from '../helpers/serialization';
 
 describe('pushed metrics API', () => {
   let db: TestDatabase;
   let api: TestApi;
+  let served: SerializationWatch;
 
   before(async () => {
     db = await createTestDatabase('metrics');
     api = await buildTestApi({ db, taskQueuePrefix: uniqueName('metrics') });
+    served = watchSerialization(api.app);
   });
   after(async () => {
     await api.close();
@@ -61,5 +64,10 @@ describe('pushed metrics API', () => {
     assert.equal(empty.statusCode, 400);
     assert.equal((await push({ service: 'web', metrics: [{ name: 'x', value: 1 }] }, 'read')).statusCode, 403);
     assert.equal((await read('name=cpu')).json().field, 'querystring.service');
+  });
+
+  it('answers every request above with what its handler returned, in the shape its schema documents', () => {
+    assert.ok(served.seen.length > 0);
+    served.assertFaithful();
   });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { OverviewFeed } from '../../api/routes/overview/feed';
-import type { Overview } from '../../api/views/overview';
+import type { Overview } from '../../api/schemas/overview';
 import { createLogger } from '../../lib/adapters/log';
 import { eventually } from '../helpers/eventually';
 

@@ -9,7 +9,7 @@ import type { Definition } from '../../lib/core/config/definitions';
 import { ServiceDefinition } from '../../lib/core/config/services';
 import { validateDocument } from '../../lib/core/config/validate';
 import { applyServices } from '../../lib/client/apply';
-import type { Overview } from '../../api/views/overview';
+import type { Overview } from '../../api/schemas/overview';
 import { workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, TOKENS, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
@@ -17,6 +17,7 @@ import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, 
 import { startOkServer, type OkServer } from '../helpers/ok-server';
 import { freePort } from '../helpers/ports';
 import { openEventStream } from '../helpers/event-stream';
+import { watchSerialization, type SerializationWatch } from '../helpers/serialization';
 
 describe('overview and live events', () => {
   let db: TestDatabase;
@@ -25,6 +26,7 @@ describe('overview and live events', () => {
   let apiUrl: string;
   let checked: OkServer;
   let workers: { stop(): Promise<void> } | undefined;
+  let served: SerializationWatch;
   const service = uniqueName('shop').replace('_', '-');
 
   const post = (url: string, payload: unknown) =>
@@ -41,6 +43,7 @@ describe('overview and live events', () => {
     checked = await startOkServer();
     workers = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool });
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, config: { server: { events: { pollMs: 200 } } } });
+    served = watchSerialization(api.app);
     const apiPort = await freePort();
     await api.app.listen({ host: '127.0.0.1', port: apiPort });
     apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -89,6 +92,11 @@ describe('overview and live events', () => {
     // The list route says the same about approval.
     const listed = await api.app.inject({ method: 'GET', url: '/api/v1/triage?alertname=ShopSlow', headers: bearer('read') });
     assert.equal(listed.json()[0].awaitingApproval, false);
+    // And the whole triage: the offline investigator's report and the tool calls it made.
+    const detail = await api.app.inject({ method: 'GET', url: `/api/v1/triage/${encodeURIComponent(triage.id)}`, headers: bearer('read') });
+    assert.equal(detail.statusCode, 200, detail.body);
+    assert.deepEqual([detail.json().report.offline, detail.json().labels, detail.json().source], [true, { alertname: 'ShopSlow', service }, 'manual']);
+    assert.ok(detail.json().toolCalls.length > 0, 'the offline investigator ran its tools');
   });
 
   it('GET /events sends the overview at once, then again when a service is paused', async () => {
@@ -173,5 +181,10 @@ describe('overview and live events', () => {
     assert.match(policy, /script-src 'self';/);
     assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval/);
     assert.equal(page.headers['x-content-type-options'], 'nosniff');
+  });
+
+  it('answers every request above with what its handler returned, in the shape its schema documents', () => {
+    assert.ok(served.seen.length > 0);
+    served.assertFaithful();
   });
 });

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, taskQueues, workflowIds, type HealthStatusView } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
+import { watchSerialization, type SerializationWatch } from '../helpers/serialization';
 import { eventually } from '../helpers/eventually';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { testHealthSpec } from '../helpers/health-spec';
@@ -18,6 +19,7 @@ describe('service detail', () => {
   let api: TestApi;
   let target: SwitchableServer;
   let stopWorkers: () => Promise<void>;
+  let served: SerializationWatch;
 
   before(async () => {
     db = await createTestDatabase('service_detail');
@@ -25,6 +27,7 @@ describe('service detail', () => {
     target = await startSwitchableServer();
     ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool }));
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix });
+    served = watchSerialization(api.app);
   });
   after(async () => {
     await api.close();
@@ -60,5 +63,10 @@ describe('service detail', () => {
     } finally {
       await handle.terminate('test done').catch(() => {});
     }
+  });
+
+  it('answers every request above with what its handler returned, in the shape its schema documents', () => {
+    assert.ok(served.seen.length > 0);
+    served.assertFaithful();
   });
 });

@@ -16,6 +16,7 @@ import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { startOkServer, type OkServer } from '../helpers/ok-server';
+import { watchSerialization, type SerializationWatch } from '../helpers/serialization';
 
 describe('services API and config apply', () => {
   let db: TestDatabase;
@@ -24,6 +25,7 @@ describe('services API and config apply', () => {
   let server: OkServer;
   let port: number;
   let stopWorkers: () => Promise<void>;
+  let served: SerializationWatch;
   const web = uniqueName('web').replace('_', '-');
   const cache = uniqueName('cache').replace('_', '-');
 
@@ -45,6 +47,7 @@ describe('services API and config apply', () => {
     port = server.port;
     ({ stop: stopWorkers } = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool }));
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, config: configFromObject({ log: { level: 'silent' } }) });
+    served = watchSerialization(api.app);
   });
   after(async () => {
     for (const name of [web, cache]) await temporal.client.workflow.getHandle(workflowIds.health(name)).terminate().catch(() => {});
@@ -77,6 +80,9 @@ describe('services API and config apply', () => {
     }, 'one transition');
     assert.deepEqual({ from: history.transitions[0].from, to: history.transitions[0].to }, { from: 'unknown', to: 'healthy' });
     assert.ok(history.checks.length >= 1 && history.checks.length <= 5);
+    // A round is a number, as in the service's own view (its column is a bigint, which pg reads as text).
+    assert.deepEqual([typeof history.transitions[0].round, typeof history.checks[0].round], ['number', 'number']);
+    assert.ok(history.transitions[0].round <= body.round);
   });
 
   it('reconfigures a changed service, leaves an unchanged one, and stops a removed one', async () => {
@@ -146,6 +152,7 @@ describe('services API and config apply', () => {
     writeFileSync(join(dir, 'vigil.yaml'), '');
     writeFileSync(join(dir, 'services.yaml'), `services:\n  - name: ${fresh}\n    checks: [{ name: up, type: tcp, host: 127.0.0.1, port: ${port} }]\n  - name: Bad Name\n`);
     const applier = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, configDir: dir });
+    const applierServed = watchSerialization(applier.app);
     try {
       const adminPost = (url: string) => applier.app.inject({ method: 'POST', url, headers: bearer('admin') });
       const applied = await adminPost('/api/v1/config/apply');
@@ -159,10 +166,16 @@ describe('services API and config apply', () => {
       const invalid = await adminPost('/api/v1/config/apply');
       assert.deepEqual([invalid.statusCode, invalid.json().error], [400, 'invalid_config']);
       assert.match(invalid.json().message, /server\.prot: unknown key "prot"; did you mean "port"\?/);
+      applierServed.assertFaithful();
     } finally {
       await temporal.client.workflow.getHandle(workflowIds.health(fresh)).terminate().catch(() => {});
       await applier.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('answers every request above with what its handler returned, in the shape its schema documents', () => {
+    assert.ok(served.seen.some((what) => what.startsWith(`GET /api/v1/services/${web}/history`)), served.seen.join('\n'));
+    served.assertFaithful();
   });
 });

@@ -12,6 +12,7 @@ import { taskQueues, workflowIds } from '../../workflows/messages';
 import { buildTestApi, TOKENS, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { uniqueName } from '../helpers/harness';
+import { watchSerialization, type SerializationWatch } from '../helpers/serialization';
 import { runOperator } from '../helpers/vigil-process';
 import { fileAppSpec } from '../drift/specs';
 import { countingRestartSpec, proposingRestart, startTriageRig, type TriageRig } from '../triage/setup';
@@ -21,6 +22,7 @@ describe('vigil drift and vigil triage against a running API', () => {
   let api: TestApi;
   let apiUrl: string;
   let root: string;
+  let served: SerializationWatch;
   const app = uniqueName('site').replace('_', '-');
   const service = uniqueName('wedged').replace('_', '-');
   const vigil = (args: string[], token: string = TOKENS.operate) => runOperator(args, { apiUrl, token });
@@ -28,6 +30,7 @@ describe('vigil drift and vigil triage against a running API', () => {
   before(async () => {
     rig = await startTriageRig();
     api = await buildTestApi({ db: rig.db, taskQueuePrefix: rig.temporal.taskQueuePrefix, config: { llm: rig.config.llm } });
+    served = watchSerialization(api.app);
     await api.app.listen({ host: '127.0.0.1', port: 0 });
     apiUrl = `http://127.0.0.1:${(api.app.server.address() as { port: number }).port}`;
     root = mkdtempSync(join(tmpdir(), 'vigil-cli-drift-'));
@@ -106,5 +109,10 @@ describe('vigil drift and vigil triage against a running API', () => {
     assert.match(again.stderr, /already approved by operate-user/);
     assert.equal(readFileSync(restarts, 'utf8'), 'x\n', 'the remediation ran exactly once');
     assert.match((await vigil(['triage', 'show', id])).stdout, /^ {2}approved by operate-user$/m);
+  });
+
+  it('answers every request above with what its handler returned, in the shape its schema documents', () => {
+    assert.ok(served.seen.length > 0);
+    served.assertFaithful();
   });
 });

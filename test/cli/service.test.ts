@@ -17,6 +17,7 @@ import { eventually } from '../helpers/eventually';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { startOkServer, type OkServer } from '../helpers/ok-server';
 import { freePort } from '../helpers/ports';
+import { watchSerialization, type SerializationWatch } from '../helpers/serialization';
 import { runOperator } from '../helpers/vigil-process';
 
 describe('vigil service, actions and apply against a running API', () => {
@@ -28,6 +29,7 @@ describe('vigil service, actions and apply against a running API', () => {
   let apiUrl: string;
   let configDir: string;
   let stopWorkers: () => Promise<void>;
+  let served: SerializationWatch;
   const web = uniqueName('web').replace('_', '-');
   const fixer = uniqueName('fixer').replace('_', '-');
 
@@ -54,6 +56,7 @@ describe('vigil service, actions and apply against a running API', () => {
     writeFileSync(join(configDir, 'vigil.yaml'), '');
     writeFileSync(join(configDir, 'services.yaml'), JSON.stringify({ services: services().map((service) => service.spec) }));
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, config: configFromObject({ log: { level: 'silent' } }), configDir });
+    served = watchSerialization(api.app);
     await api.app.listen({ host: '127.0.0.1', port: 0 });
     apiUrl = `http://127.0.0.1:${(api.app.server.address() as { port: number }).port}`;
     await applyServices({ client: temporal.client, taskQueuePrefix: temporal.taskQueuePrefix, services: services() });
@@ -200,5 +203,10 @@ describe('vigil service, actions and apply against a running API', () => {
       assert.equal(ran.code, 2, `${args.join(' ')}: ${ran.stderr}`);
       assert.match(ran.stderr, /^vigil: /);
     }
+  });
+
+  it('answers every request above with what its handler returned, in the shape its schema documents', () => {
+    assert.ok(served.seen.length > 0);
+    served.assertFaithful();
   });
 });

@@ -4,7 +4,8 @@ import Type from 'typebox';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody } from '../../errors';
 import { Limit } from '../../validation';
-import { ACTIONS_LIMIT, ActionRecord, listActions } from '../../views/actions';
+import { ActionRecord } from '../../schemas/services';
+import { ACTIONS_LIMIT, listActions } from '../../views/actions';
 
 const actions: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get(

@@ -1,13 +1,13 @@
 // GET /api/v1/config: the effective configuration (after env overrides), secrets
 // redacted. POST /api/v1/config/apply: re-read the definitions and apply them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
 import { ConfigError, formatProblem } from '../../../lib/core/config/errors';
 import { loadConfig } from '../../../lib/adapters/config/load';
 import { redactConfig } from '../../../lib/adapters/config/redact';
 import { applyApps, applyServices } from '../../../lib/client/apply';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
+import { ApplyReport, ConfigView } from '../../schemas/system';
 
 const config: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get(
@@ -18,7 +18,7 @@ const config: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         summary: 'The effective configuration, secrets redacted',
         tags: ['system'],
         security: [{ bearer: [] }],
-        response: { 200: Type.Record(Type.String(), Type.Unknown()), 401: ErrorBody, 403: ErrorBody },
+        response: { 200: ConfigView, 401: ErrorBody, 403: ErrorBody },
       },
     },
     async () => redactConfig(deps.config),
@@ -32,25 +32,7 @@ const config: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         summary: 'Re-read the service definitions from the config directory and apply them (start, reconfigure, stop loops)',
         tags: ['system'],
         security: [{ bearer: [] }],
-        response: {
-          200: Type.Object({
-            started: Type.Array(Type.String()),
-            reconfigured: Type.Array(Type.String()),
-            unchanged: Type.Array(Type.String()),
-            stopped: Type.Array(Type.String()),
-            rejected: Type.Array(Type.String({ description: 'file:path: problem, for each definition that was not applied' })),
-            apps: Type.Optional(
-              Type.Object(
-                { started: Type.Array(Type.String()), reconfigured: Type.Array(Type.String()), unchanged: Type.Array(Type.String()), stopped: Type.Array(Type.String()) },
-                { description: 'The same for drift apps' },
-              ),
-            ),
-          }),
-          400: ErrorBody,
-          401: ErrorBody,
-          403: ErrorBody,
-          503: ErrorBody,
-        },
+        response: { 200: ApplyReport, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
       },
     },
     async () => {

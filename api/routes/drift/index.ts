@@ -9,27 +9,13 @@ import { driftStatusQuery, driftSyncUpdate, workflowIds } from '../../../workflo
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 import { Limit } from '../../validation';
-import { DriftAppSummary, listDriftApps } from '../../views/drift';
+import { DriftAppDetail, DriftAppSummary, DriftHistory, DriftSync } from '../../schemas/drift';
+import { listDriftApps, readDriftDiff, readDriftHistory } from '../../views/drift';
 import { LoopErrors, loopCaller, LoopName, pauseResumeRoutes } from '../loop-routes';
 
 const AppParams = Type.Object({ app: LoopName });
 const Errors = LoopErrors;
 const HISTORY_LIMIT = { default: 100, maximum: 1000 };
-const Json = Type.Record(Type.String(), Type.Unknown());
-
-const SyncView = Type.Object({
-  outcome: Type.String(),
-  key: Type.Optional(Type.String()),
-  revision: Type.String(),
-  kind: Type.Optional(Type.String()),
-  objects: Type.Array(Type.String()),
-  fields: Type.Array(Type.String()),
-  detail: Type.String(),
-  replayed: Type.Optional(Type.Boolean()),
-  at: Type.Number(),
-  trigger: Type.String(),
-  by: Type.String(),
-});
 
 const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   const { client, namespace, uiUrl } = deps.temporal;
@@ -55,7 +41,7 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
         tags: ['drift'],
         security: [{ bearer: [] }],
         params: AppParams,
-        response: { 200: Json, ...Errors },
+        response: { 200: DriftAppDetail, ...Errors },
       },
     },
     async (request) => {
@@ -67,9 +53,7 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
         if (execution.name !== 'RUNNING') throw new HttpError(404, 'not_found', `no app "${name}" is being reconciled (its loop is ${execution.name.toLowerCase()})`);
         return handle.query(driftStatusQuery);
       });
-      const { rows } = await deps.pool.query('SELECT checked_at, revision, status, objects, drifted, fields, error FROM drift_state WHERE app = $1', [name]);
-      const row = rows[0];
-      const diff = row ? { checkedAt: row.checked_at, revision: row.revision, status: row.status, objects: row.objects, fields: row.fields, error: row.error || undefined, drifted: row.drifted } : null;
+      const diff = await readDriftDiff(deps.pool, name);
       return { ...status, diff, workflowId, temporalUiUrl: executionUrl(uiUrl, namespace, workflowId) };
     },
   );
@@ -84,21 +68,13 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
         security: [{ bearer: [] }],
         params: AppParams,
         querystring: Type.Object({ limit: Limit(HISTORY_LIMIT) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ syncs: Type.Array(Type.Unknown()), events: Type.Array(Type.Unknown()) }), ...Errors },
+        response: { 200: DriftHistory, ...Errors },
       },
     },
     async (request) => {
       const { app: name } = request.params;
       const { limit = HISTORY_LIMIT.default } = request.query;
-      const [syncs, events] = await Promise.all([
-        deps.pool.query(
-          `SELECT started_at AS at, finished_at AS "finishedAt", revision, kind, trigger, decided_by AS by, status AS outcome, objects, changes, detail, idempotency_key AS key
-             FROM drift_syncs WHERE app = $1 ORDER BY started_at DESC LIMIT $2`,
-          [name, limit],
-        ),
-        deps.pool.query(`SELECT at, revision, status, fields, changes, error FROM drift_events WHERE app = $1 ORDER BY at DESC LIMIT $2`, [name, limit]),
-      ]);
-      return { syncs: syncs.rows, events: events.rows };
+      return readDriftHistory(deps.pool, name, limit);
     },
   );
 
@@ -118,7 +94,7 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
           },
           { additionalProperties: false },
         ),
-        response: { 200: SyncView, 409: ErrorBody, ...Errors },
+        response: { 200: DriftSync, 409: ErrorBody, ...Errors },
       },
     },
     async (request) => {
@@ -127,7 +103,7 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
       const result = await onApp(
         name,
         () => client.workflow.getHandle(workflowIds.drift(name)).executeUpdate(driftSyncUpdate, { args: [{ ...request.body, by: request.principal!.name }] }),
-        false,
+        { deadline: false },
       );
       if (result.outcome === 'refused') throw new HttpError(409, 'refused', result.detail);
       return result;

@@ -5,7 +5,7 @@
 // Polling, because the sources (Temporal's visibility and PostgreSQL) cannot
 // push; sharing it keeps the cost flat however many dashboards are open.
 import type { Logger } from '../../../lib/adapters/log';
-import type { Overview } from '../../views/overview';
+import type { Overview } from '../../schemas/overview';
 
 export type OverviewListener = (overview: Overview) => void;
 

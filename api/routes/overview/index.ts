@@ -7,7 +7,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
-import { buildOverview, Overview } from '../../views/overview';
+import { Overview } from '../../schemas/overview';
+import { buildOverview } from '../../views/overview';
 import { OverviewFeed } from './feed';
 
 /** A client that has this much unsent is not reading: drop it rather than buffer without end. */

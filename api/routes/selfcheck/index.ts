@@ -9,20 +9,13 @@ import { selfCheckWorkflow } from '../../../workflows';
 import { workflowIds } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
+import { withRpcDeadline } from '../../rpc';
+import { SelfCheckResult } from '../../schemas/system';
 
 const SelfCheckRequest = Type.Object(
   { note: Type.Optional(Type.String({ maxLength: 200, description: 'Free text stored with the check.' })) },
   { additionalProperties: false },
 );
-
-const SelfCheckResponse = Type.Object({
-  workflowId: Type.String(),
-  runId: Type.String(),
-  worker: Type.String(),
-  databaseTime: Type.String(),
-  attempts: Type.Integer(),
-  temporalUiUrl: Type.Optional(Type.String()),
-});
 
 const selfcheck: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.post(
@@ -34,14 +27,14 @@ const selfcheck: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { de
         tags: ['system'],
         security: [{ bearer: [] }],
         body: Type.Optional(SelfCheckRequest),
-        response: { 200: SelfCheckResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
+        response: { 200: SelfCheckResult, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
       },
     },
     async (request) => {
       const workflowId = workflowIds.selfCheck(randomUUID());
       const { client, namespace, taskQueues, uiUrl } = deps.temporal;
       try {
-        const handle = await client.withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () =>
+        const handle = await withRpcDeadline(deps, () =>
           client.workflow.start(selfCheckWorkflow, {
             taskQueue: taskQueues.workflows,
             workflowId,

@@ -7,8 +7,9 @@ import { healthStatusQuery, remediateUpdate, workflowIds } from '../../../workfl
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
 import { Limit } from '../../validation';
+import { Remediation, ServiceDetail, ServiceHistory, ServiceSummary } from '../../schemas/services';
 import { withLatestResults } from '../../views/latest-checks';
-import { listServices, ServiceSummary } from '../../views/services';
+import { listServices, readServiceHistory } from '../../views/services';
 import { LoopErrors, loopCaller, LoopName, pauseResumeRoutes } from '../loop-routes';
 
 const NameParams = Type.Object({ name: LoopName });
@@ -39,7 +40,7 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
         tags: ['services'],
         security: [{ bearer: [] }],
         params: NameParams,
-        response: { 200: Type.Record(Type.String(), Type.Unknown()), ...Errors },
+        response: { 200: ServiceDetail, ...Errors },
       },
     },
     async (request) => {
@@ -66,23 +67,13 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
         security: [{ bearer: [] }],
         params: NameParams,
         querystring: Type.Object({ limit: Limit(HISTORY_LIMIT) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ transitions: Type.Array(Type.Unknown()), checks: Type.Array(Type.Unknown()) }), ...Errors },
+        response: { 200: ServiceHistory, ...Errors },
       },
     },
     async (request) => {
       const { name } = request.params;
       const { limit = HISTORY_LIMIT.default } = request.query;
-      const [transitions, checks] = await Promise.all([
-        deps.pool.query(
-          `SELECT round, from_status AS "from", to_status AS "to", at, reason FROM health_transitions WHERE service = $1 ORDER BY at DESC, round DESC LIMIT $2`,
-          [name, limit],
-        ),
-        deps.pool.query(
-          `SELECT round, check_name AS "check", checked_at AS at, up, latency_ms AS "latencyMs", attempts, detail FROM check_results WHERE service = $1 ORDER BY checked_at DESC, check_name LIMIT $2`,
-          [name, limit],
-        ),
-      ]);
-      return { transitions: transitions.rows, checks: checks.rows };
+      return readServiceHistory(deps.pool, name, limit);
     },
   );
 
@@ -102,17 +93,15 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
           },
           { additionalProperties: false },
         ),
-        response: {
-          200: Type.Object({ key: Type.String(), step: Type.String(), status: Type.String(), detail: Type.String(), at: Type.Number(), decidedBy: Type.String() }),
-          409: ErrorBody,
-          ...Errors,
-        },
+        response: { 200: Remediation, 409: ErrorBody, ...Errors },
       },
     },
     async (request) => {
       const { name } = request.params;
       // Actions may take minutes: no RPC deadline here, the action's own timeout bounds it.
-      return onService(name, () => client.workflow.getHandle(workflowIds.health(name)).executeUpdate(remediateUpdate, { args: [{ ...request.body, by: request.principal!.name }] }), false);
+      return onService(name, () => client.workflow.getHandle(workflowIds.health(name)).executeUpdate(remediateUpdate, { args: [{ ...request.body, by: request.principal!.name }] }), {
+        deadline: false,
+      });
     },
   );
 

@@ -1,19 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
-import { ErrorBody } from '../../errors';
 import type { ApiDeps } from '../../deps';
-
-const StatusBody = Type.Object({
-  version: Type.String(),
-  uptimeSeconds: Type.Number(),
-  you: Type.Object({ name: Type.String(), role: Type.String() }),
-  temporal: Type.Object({
-    address: Type.String(),
-    namespace: Type.String(),
-    uiUrl: Type.Optional(Type.String()),
-    taskQueues: Type.Record(Type.String(), Type.String()),
-  }),
-});
+import { ErrorBody } from '../../errors';
+import { StatusBody } from '../../schemas/system';
 
 const status: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   const startedAt = Date.now();

@@ -14,9 +14,12 @@ import { executionUrl } from '../../../lib/core/ui-links';
 import { triageApproveUpdate, triageCancelSignal, triageProgressQuery, triageRejectUpdate } from '../../../workflows/messages';
 import type { ApiDeps } from '../../deps';
 import { ErrorBody, HttpError } from '../../errors';
+import { callTemporal, withRpcDeadline } from '../../rpc';
+import { Remediation } from '../../schemas/services';
+import { AlertsAccepted, TriageCancelled, TriageDecision, TriageDetail, TriageStarted, TriageStatus, TriageSummary } from '../../schemas/triage';
 import { isWorkflowNotFound, temporalFailure } from '../../temporal-errors';
 import { Limit } from '../../validation';
-import { AWAITING_APPROVAL, listTriages, TriageStatus, TriageSummary, TRIAGES_LIMIT } from '../../views/triage';
+import { listTriages, readTriage, readTriageFate, TRIAGES_LIMIT } from '../../views/triage';
 import { intakePayload, type IntakeOutcome, type StartTriage } from './intake';
 import { RecentAcks } from './recent-acks';
 
@@ -34,7 +37,6 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
     repeatWindowMs: intake.repeatWindowMs,
     recentAcks: new RecentAcks(intake.rememberAcksMs),
   };
-  const unavailable = (error: unknown) => temporalFailure(deps, error);
 
   app.post(
     '/alerts',
@@ -45,15 +47,11 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         tags: ['triage'],
         security: [{ bearer: [] }],
         body: alertmanagerPayloadSchema(intake),
-        response: { 202: Type.Object({ accepted: Type.Integer(), started: Type.Array(Type.String()), repeats: Type.Array(Type.String()), resolved: Type.Array(Type.String()) }), ...Errors },
+        response: { 202: AlertsAccepted, ...Errors },
       },
     },
     async (request, reply) => {
-      const outcomes: { id: string; outcome: IntakeOutcome }[] = await client
-        .withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () => intakePayload(starter, request.body, { log: request.log, metrics: deps.metrics }))
-        .catch((error: unknown) => {
-          throw unavailable(error);
-        });
+      const outcomes: { id: string; outcome: IntakeOutcome }[] = await callTemporal(deps, () => intakePayload(starter, request.body, { log: request.log, metrics: deps.metrics }));
       const ids = (kind: IntakeOutcome[]) => [...new Set(outcomes.filter((item) => kind.includes(item.outcome)).map((item) => item.id))];
       return reply.status(202).send({ accepted: outcomes.length, started: ids(['started']), repeats: ids(['repeat']), resolved: ids(['resolved']) });
     },
@@ -71,17 +69,13 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
           { labels: StringMap(intake.maxLabelValueChars), annotations: Type.Optional(StringMap(16 * intake.maxLabelValueChars)), question: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) },
           { additionalProperties: false },
         ),
-        response: { 202: Type.Object({ id: Type.String(), workflowId: Type.String(), temporalUiUrl: Type.Optional(Type.String()) }), ...Errors },
+        response: { 202: TriageStarted, ...Errors },
       },
     },
     async (request, reply) => {
       const workflowId = manualWorkflowId(crypto.randomUUID());
       const { labels, annotations = {}, question } = request.body;
-      await client
-        .withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () => startTriage(starter, workflowId, { alert: { labels, annotations, startsAt: new Date().toISOString() }, question, source: 'manual' }))
-        .catch((error: unknown) => {
-          throw unavailable(error);
-        });
+      await callTemporal(deps, () => startTriage(starter, workflowId, { alert: { labels, annotations, startsAt: new Date().toISOString() }, question, source: 'manual' }));
       return reply.status(202).send({ id: triageIdOf(workflowId), workflowId, temporalUiUrl: executionUrl(uiUrl, namespace, workflowId) });
     },
   );
@@ -118,32 +112,16 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         tags: ['triage'],
         security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: Type.Record(Type.String(), Type.Unknown()), ...Errors },
+        response: { 200: TriageDetail, ...Errors },
       },
     },
-    async (request) => {
+    async (request): Promise<TriageDetail> => {
       const { id } = request.params;
-      const [runs, messages, tools] = await Promise.all([
-        deps.pool.query(
-          `SELECT id, workflow_id AS "workflowId", source, alertname, service, fingerprint, labels, annotations, question, status, gate, budget, report, approval,
-                  (${AWAITING_APPROVAL}) AS "awaitingApproval", started_at AS "startedAt", finished_at AS "finishedAt", resolved_at AS "resolvedAt" FROM triage_runs WHERE id = $1`,
-          [id],
-        ),
-        deps.pool.query(`SELECT turn, role, content, model, stop_reason AS "stopReason", usage, duration_ms AS "durationMs", created_at AS "at" FROM triage_messages WHERE triage_id = $1 ORDER BY turn, role DESC`, [id]),
-        deps.pool.query(
-          `SELECT tool_use_id AS "toolUseId", turn, name, input, status, output, full_output AS "fullOutput", truncated, duration_ms AS "durationMs", created_at AS "at" FROM triage_tool_calls WHERE triage_id = $1 ORDER BY created_at`,
-          [id],
-        ),
-      ]);
-      const run = runs.rows[0];
-      if (!run) return justStarted(id);
-      let progress: unknown;
-      if (run.status === 'running') {
-        progress = await client
-          .withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () => client.workflow.getHandle(workflowIdOf(id)).query(triageProgressQuery))
-          .catch(() => undefined);
-      }
-      return { ...run, progress, temporalUiUrl: executionUrl(uiUrl, namespace, run.workflowId), transcript: messages.rows, toolCalls: tools.rows };
+      const triage = await readTriage(deps.pool, id);
+      if (!triage) return justStarted(id);
+      // Only a running triage has progress to show; without an answer from Temporal the stored row still does.
+      const progress = triage.status === 'running' ? await withRpcDeadline(deps, () => client.workflow.getHandle(workflowIdOf(id)).query(triageProgressQuery)).catch(() => undefined) : undefined;
+      return { ...triage, progress, temporalUiUrl: executionUrl(uiUrl, namespace, triage.workflowId) };
     },
   );
 
@@ -152,13 +130,9 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
    * acknowledged: until then Temporal is the one to ask, so that a GET right
    * after POST /triage finds it.
    */
-  async function justStarted(id: string) {
+  async function justStarted(id: string): Promise<TriageDetail> {
     const workflowId = workflowIdOf(id);
-    const described = await client
-      .withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () => client.workflow.getHandle(workflowId).describe())
-      .catch((error: unknown) => {
-        throw temporalFailure(deps, error, () => new HttpError(404, 'not_found', `no triage "${id}"`));
-      });
+    const described = await callTemporal(deps, () => client.workflow.getHandle(workflowId).describe(), { missing: () => new HttpError(404, 'not_found', `no triage "${id}"`) });
     const status = described.status.name === 'RUNNING' ? 'running' : described.status.name === 'COMPLETED' ? 'completed' : described.status.name === 'CANCELLED' || described.status.name === 'TERMINATED' ? 'cancelled' : 'failed';
     return {
       id,
@@ -183,20 +157,18 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         security: [{ bearer: [] }],
         params: IdParams,
         body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
-        response: { 202: Type.Object({ id: Type.String(), cancelled: Type.Boolean() }), 409: ErrorBody, ...Errors },
+        response: { 202: TriageCancelled, 409: ErrorBody, ...Errors },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
       try {
-        await client.withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () =>
-          client.workflow.getHandle(workflowIdOf(id)).signal(triageCancelSignal, { by: request.principal!.name, reason: request.body?.reason }),
-        );
+        await withRpcDeadline(deps, () => client.workflow.getHandle(workflowIdOf(id)).signal(triageCancelSignal, { by: request.principal!.name, reason: request.body?.reason }));
       } catch (error) {
         if (!isWorkflowNotFound(error)) throw temporalFailure(deps, error);
         // Its workflow has closed: a triage that has finished cannot be cancelled (409); one never started is not there (404).
-        const { rows } = await deps.pool.query<{ status: string }>('SELECT status FROM triage_runs WHERE id = $1', [id]);
-        if (rows[0]) throw new HttpError(409, 'refused', `triage "${id}" has already finished (${rows[0].status})`);
+        const fate = await readTriageFate(deps.pool, id);
+        if (fate) throw new HttpError(409, 'refused', `triage "${id}" has already finished (${fate.status})`);
         throw new HttpError(404, 'not_found', `no triage "${id}"`);
       }
       return reply.status(202).send({ id, cancelled: true });
@@ -210,13 +182,12 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
     } catch (error) {
       if (isWorkflowNotFound(error)) {
         // The triage has finished: say what became of its proposal, if it had one.
-        const { rows } = await deps.pool.query<{ approval: { kind: string; by?: string } | null }>('SELECT approval FROM triage_runs WHERE id = $1', [id]);
-        const approval = rows[0]?.approval;
-        if (approval) throw new HttpError(409, 'refused', `already ${approval.kind}${approval.by ? ` by ${approval.by}` : ''}`);
-        if (rows[0]) throw new HttpError(409, 'refused', `triage "${id}" has finished and proposes nothing to decide`);
+        const fate = await readTriageFate(deps.pool, id);
+        if (fate?.approval) throw new HttpError(409, 'refused', `already ${fate.approval.kind}${fate.approval.by ? ` by ${fate.approval.by}` : ''}`);
+        if (fate) throw new HttpError(409, 'refused', `triage "${id}" has finished and proposes nothing to decide`);
         throw new HttpError(404, 'not_found', `no triage "${id}"`);
       }
-      throw unavailable(error);
+      throw temporalFailure(deps, error);
     }
   }
 
@@ -229,7 +200,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         tags: ['triage'],
         security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: Type.Object({ key: Type.String(), step: Type.String(), status: Type.String(), detail: Type.String(), at: Type.Number(), decidedBy: Type.String() }), 409: ErrorBody, ...Errors },
+        response: { 200: Remediation, 409: ErrorBody, ...Errors },
       },
     },
     // Actions may take minutes: no RPC deadline here, the action's own timeout bounds it.
@@ -246,18 +217,12 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         security: [{ bearer: [] }],
         params: IdParams,
         body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
-        response: {
-          200: Type.Object({ kind: Type.String(), by: Type.Optional(Type.String()), at: Type.Number(), reason: Type.Optional(Type.String()) }),
-          409: ErrorBody,
-          ...Errors,
-        },
+        response: { 200: TriageDecision, 409: ErrorBody, ...Errors },
       },
     },
     async (request) =>
       decide(request.params.id, () =>
-        client.withDeadline(Date.now() + deps.config.temporal.rpcTimeoutMs, () =>
-          client.workflow.getHandle(workflowIdOf(request.params.id)).executeUpdate(triageRejectUpdate, { args: [{ by: request.principal!.name, reason: request.body?.reason }] }),
-        ),
+        withRpcDeadline(deps, () => client.workflow.getHandle(workflowIdOf(request.params.id)).executeUpdate(triageRejectUpdate, { args: [{ by: request.principal!.name, reason: request.body?.reason }] })),
       ),
   );
 };
