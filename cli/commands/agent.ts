@@ -1,6 +1,7 @@
 // `vigil agent --service NAME`: pushes this host's CPU, memory, disk and load to
 // POST /api/v1/metrics every --interval, until stopped. --once pushes one batch.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { SamplesAccepted } from '../../api/schemas/system';
 import { toMs } from '../../lib/core/duration';
 import { cpuTimes, hostSamples } from '../../lib/adapters/agent/host-metrics';
 import { UsageError } from '../usage-error';
@@ -26,7 +27,7 @@ export const AGENT: Subcommand = {
       cpu = reading.cpu;
       const ts = Date.now();
       try {
-        const result = await context.api.post<{ accepted: number; stored: number }>('/metrics', { body: { service, metrics: reading.samples.map((sample) => ({ ...sample, ts })) } });
+        const result = await context.api.post<SamplesAccepted>('/metrics', { body: { service, metrics: reading.samples.map((sample) => ({ ...sample, ts })) } });
         context.out(`pushed ${result.accepted} samples for ${service}\n`);
       } catch (error) {
         if (context.values.once) throw error;

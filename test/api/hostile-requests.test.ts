@@ -35,7 +35,7 @@ describe('hostile requests', { timeout: 120_000 }, () => {
       for (const payload of [body, object]) {
         const response = await fetch(`http://127.0.0.1:${port}${url}`, { method: 'POST', headers: { ...bearer('admin'), 'content-type': 'application/json' }, body: payload });
         assert.equal(response.status, 400, `${url}: ${response.status} ${await response.clone().text()}\n${routes}`);
-        assert.match((await response.json()).message, /nested too deeply \(at most \d+ levels/, url);
+        assert.match(((await response.json()) as { message: string }).message, /nested too deeply \(at most \d+ levels/, url);
       }
     }
   });
