@@ -12,6 +12,7 @@ import { webhookNotifier } from '../../lib/adapters/notify';
 import { driftStatusQuery, workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
+import { watchSerialization, type SerializationWatch } from '../helpers/serialization';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, testConfig, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { startReceiver, type Receiver } from '../notify/receiver';
 
@@ -19,6 +20,7 @@ describe('drift API and config apply', () => {
   let db: TestDatabase;
   let temporal: TestTemporal;
   let api: TestApi;
+  let served: SerializationWatch;
   let server: Server;
   let receiver: Receiver;
   let baseUrl: string;
@@ -83,6 +85,7 @@ ${entry.extra ?? ''}`,
       notifiers: [webhookNotifier({ name: 'test', url: receiver.url('/hooks/drift') })],
     }));
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, configDir: join(root, 'config') });
+    served = watchSerialization(api.app);
   });
   after(async () => {
     await temporal.client.workflow.getHandle(workflowIds.drift(web)).terminate().catch(() => {});
@@ -198,5 +201,10 @@ ${entry.extra ?? ''}`,
     const applied = await post('/api/v1/config/apply', undefined, 'admin');
     assert.deepEqual(applied.json().apps.stopped, [web]);
     assert.equal((await get(`/api/v1/drift/${web}`)).statusCode, 404);
+  });
+
+  it('answers every request above with what its handler returned, in the shape its schema documents', () => {
+    assert.ok(served.seen.length > 0);
+    served.assertFaithful();
   });
 });

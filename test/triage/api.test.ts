@@ -10,6 +10,7 @@ import { triageWorkflow } from '../../workflows/triage';
 import type { Reply } from '../fixtures/anthropic';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
+import { watchSerialization, type SerializationWatch } from '../helpers/serialization';
 import { saveHistory } from '../helpers/histories';
 import { uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
@@ -43,9 +44,11 @@ function payload(alerts: { scenario: string; fingerprint: string; status?: 'firi
 describe('triage API', () => {
   let rig: TriageRig;
   let api: TestApi;
+  let served: SerializationWatch;
   before(async () => {
     rig = await startTriageRig();
     api = await buildTestApi({ db: rig.db, taskQueuePrefix: rig.temporal.taskQueuePrefix, config: { llm: { ...rig.config.llm, intake: { ...rig.config.llm.intake, maxAlerts: 5, maxLabelValueChars: 100, repeatWindowMs: 3_600_000, rememberAcksMs: 0 } } } });
+    served = watchSerialization(api.app);
   });
   after(async () => {
     await api?.close();
@@ -288,6 +291,7 @@ describe('triage API', () => {
   it('finds a triage right after it is started, before its first step has written its row', async () => {
     // An API on queues no worker polls: the triage is started and stays at its first step.
     const idle = await buildTestApi({ db: rig.db, taskQueuePrefix: uniqueName('idle') });
+    const idleServed = watchSerialization(idle.app);
     try {
       const created = await idle.app.inject({ method: 'POST', url: '/api/v1/triage', headers: bearer('operate'), payload: { labels: { alertname: 'JustStarted' } } });
       assert.equal(created.statusCode, 202, created.body);
@@ -295,9 +299,15 @@ describe('triage API', () => {
       const shown = await idle.app.inject({ method: 'GET', url: `/api/v1/triage/${encodeURIComponent(id)}`, headers: bearer('read') });
       assert.equal(shown.statusCode, 200, shown.body);
       assert.deepEqual([shown.json().status, shown.json().workflowId, shown.json().transcript, shown.json().report], ['running', workflowId, [], null]);
+      idleServed.assertFaithful();
       await rig.temporal.client.workflow.getHandle(workflowId).terminate('test done');
     } finally {
       await idle.close();
     }
+  });
+
+  it('answers every request above with what its handler returned, in the shape its schema documents', () => {
+    assert.ok(served.seen.length > 0);
+    served.assertFaithful();
   });
 });

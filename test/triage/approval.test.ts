@@ -11,6 +11,7 @@ import { healthWorkflow } from '../../workflows';
 import { taskQueues, triageProgressQuery, workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
+import { watchSerialization, type SerializationWatch } from '../helpers/serialization';
 import { uniqueName } from '../helpers/harness';
 import { saveHistory } from '../helpers/histories';
 import { countingRestartSpec, proposingRestart, startTriageRig, type TriageRig } from './setup';
@@ -18,10 +19,12 @@ import { countingRestartSpec, proposingRestart, startTriageRig, type TriageRig }
 describe('triage approval', () => {
   let rig: TriageRig;
   let api: TestApi;
+  let served: SerializationWatch;
   let dir: string;
   before(async () => {
     rig = await startTriageRig();
     api = await buildTestApi({ db: rig.db, taskQueuePrefix: rig.temporal.taskQueuePrefix, config: { llm: rig.config.llm } });
+    served = watchSerialization(api.app);
     dir = mkdtempSync(join(tmpdir(), 'vigil-approve-'));
   });
   after(async () => {
@@ -116,5 +119,10 @@ describe('triage approval', () => {
     const afterwards = await post(`/api/v1/triage/${encodeURIComponent(second.id)}/reject`);
     assert.deepEqual([afterwards.statusCode, afterwards.json().message], [409, `triage "${second.id}" has finished and proposes nothing to decide`]);
     assert.equal((await post('/api/v1/triage/manual~nobody/approve')).statusCode, 404);
+  });
+
+  it('answers every request above with what its handler returned, in the shape its schema documents', () => {
+    assert.ok(served.seen.length > 0);
+    served.assertFaithful();
   });
 });
