@@ -138,6 +138,7 @@ export const AlertsAccepted = Type.Object({ accepted: Type.Integer(), started: T
 export const TriageStarted = Type.Object({ id: Type.String(), workflowId: Type.String(), temporalUiUrl: Type.Optional(Type.String()) });
 export type TriageStarted = Static<typeof TriageStarted>;
 export const TriageCancelled = Type.Object({ id: Type.String(), cancelled: Type.Boolean() });
+export type TriageCancelled = Static<typeof TriageCancelled>;
 
 // The workflow's own shapes, mirrored: a field added there fails here.
 export type Checked = [

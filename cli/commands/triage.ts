@@ -2,7 +2,7 @@
 // proposal and the tool calls), start a manual one, cancel, and a human's
 // approve or reject of a proposed remediation (exit 1 when refused).
 import type { Remediation } from '../../api/schemas/services';
-import type { TriageDecision, TriageDetail, TriageStarted, TriageSummary } from '../../api/schemas/triage';
+import type { TriageCancelled, TriageDecision, TriageDetail, TriageStarted, TriageSummary } from '../../api/schemas/triage';
 import { UsageError } from '../usage-error';
 import { fields, isoOf, limitOf, print, table, type Subcommand, type Values } from '../operator';
 
@@ -52,7 +52,7 @@ export const TRIAGE: Record<string, Subcommand> = {
     options: { reason: { type: 'string' } },
     args: 1,
     async run(context) {
-      const answer = await context.api.post(`${triagePath(context.args[0])}/cancel`, { body: reasonOf(context.values) });
+      const answer = await context.api.post<TriageCancelled>(`${triagePath(context.args[0])}/cancel`, { body: reasonOf(context.values) });
       return print(context, answer, () => `cancelling triage ${context.args[0]}\n`);
     },
   },
