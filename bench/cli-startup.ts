@@ -3,11 +3,11 @@
 // or the compiled dist/ with --dist). `service list` asks a stub API that
 // answers at once, so the figures are the CLI's own cost: once with URL and
 // token in the env (VIGIL_API_URL, VIGIL_TOKEN), once found in the configuration
-// as after `vigil up` (server.port, <dataDir>/admin-token), which loads the
-// config schema. Target: ≤ 300 ms for the first two.
+// as after `vigil up` (server.port of the shipped configs/, <dataDir>/admin-token),
+// which loads vigil.yaml and so the config schema. Target: ≤ 300 ms.
 //   npm run bench:cli-startup -- [--runs N] [--dist]
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -54,16 +54,13 @@ void runBench({
     cleanup.defer('stop the stub API', () => new Promise((resolveClose) => stub.close(resolveClose)));
     const { port } = stub.address() as { port: number };
 
-    // A configuration like the one `vigil up` leaves: the API's port, and the admin token under dataDir.
-    const configDir = mkdtempSync(join(tmpdir(), 'vigil-bench-cli-'));
-    cleanup.defer('remove the config dir', () => rmSync(configDir, { recursive: true, force: true }));
-    const dataDir = join(configDir, 'data');
-    mkdirSync(dataDir);
-    writeFileSync(join(configDir, 'vigil.yaml'), `dataDir: ${dataDir}\nserver:\n  port: ${port}\n`);
+    // What `vigil up` leaves behind: the shipped configs/ (the API on server.port) and the admin token under dataDir.
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-cli-'));
+    cleanup.defer('remove the data dir', () => rmSync(dataDir, { recursive: true, force: true }));
     writeFileSync(join(dataDir, 'admin-token'), `${TOKEN}\n`);
 
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
-    const base = { ...inherited, VIGIL_CONFIG_DIR: configDir };
+    const base = { ...inherited, VIGIL_SERVER__PORT: String(port), VIGIL_DATA_DIR: dataDir };
     const cases: Case[] = [
       { name: 'vigil --help', args: ['--help'], env: base },
       { name: 'vigil service list (URL, token in env)', args: ['service', 'list'], env: { ...base, VIGIL_API_URL: `http://127.0.0.1:${port}`, VIGIL_TOKEN: TOKEN } },

@@ -69,7 +69,7 @@ export async function runOperatorCommand(commands: Record<string, OperatorComman
   const args = positionals.slice(commandWords);
   if (args.length !== found.args) throw new UsageError(`usage: vigil ${found.usage}`);
   // Loaded only when the env does not give both URL and token (the schema builder is most of a command's start-up; see cli/main.ts on `require`).
-  const load = async () => (require('../lib/adapters/config/load') as typeof import('../lib/adapters/config/load')).loadConfig({ dir: values.config as string | undefined, env });
+  const load = async () => (require('../lib/adapters/config/load') as typeof import('../lib/adapters/config/load')).loadConfig({ dir: values.config as string | undefined, env, settingsOnly: true });
   const target = await resolveApiTarget({ api: values.api as string | undefined, env, load });
   return found.run({ api: createApiClient(target), values, args, out: (text) => process.stdout.write(text) });
 }

@@ -71,7 +71,7 @@ function settings(values: { host?: string; port?: string; dir?: string; log?: st
 function vigilSettings(configDir: string | undefined): { port: number; dir: string } {
   const load = require('../lib/adapters/config/load') as typeof import('../lib/adapters/config/load');
   const dir = configDir ?? load.defaultConfigDir();
-  const config = configDir === undefined && !existsSync(dir) ? load.configFromObject() : load.loadConfig({ dir }).config;
+  const config = configDir === undefined && !existsSync(dir) ? load.configFromObject() : load.loadConfig({ dir, settingsOnly: true }).config;
   return { port: config.demo.port, dir: join(resolve(config.dataDir), 'demo') };
 }
 

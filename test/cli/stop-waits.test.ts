@@ -36,7 +36,7 @@ async function waitForBanner(typed: Typed, timeoutMs = 150_000): Promise<void> {
   void typed.exited.then((code) => (exitCode = code));
   while (!typed.output().includes('Press Ctrl-C to stop.')) {
     if (exitCode !== undefined || Date.now() > deadline) {
-      process.kill(-typed.child.pid!, 'SIGKILL');
+      if (exitCode === undefined) process.kill(-typed.child.pid!, 'SIGKILL');
       assert.fail(`vigil up did not come up (exit ${exitCode}):\n${typed.output()}`);
     }
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
@@ -71,6 +71,8 @@ function vigilBelow(pid: number): number {
 describe('the command the user typed waits for Vigil to stop', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
+  /** Vigil processes seen; one left behind by a command that did not wait is killed at the end. */
+  const vigils: number[] = [];
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'vigil-stop-waits-'));
@@ -78,13 +80,14 @@ describe('the command the user typed waits for Vigil to stop', () => {
     env = upEnv(dataDir, await freeVigilPorts(), testEnvironment().temporalCli);
   });
   after(() => {
-    for (const pid of processesMentioning(dataDir)) process.kill(pid, 'SIGKILL');
+    for (const pid of [...vigils, ...processesMentioning(dataDir)]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function stopsInOrder(typed: Typed, signal: () => void): Promise<void> {
     await waitForBanner(typed);
     const vigil = vigilBelow(typed.child.pid!);
+    vigils.push(vigil);
     signal();
     const code = await typed.exited;
     // The moment the command returns, nothing of Vigil's may be left.

@@ -50,7 +50,7 @@ describe('setting references', () => {
       // Quoted, the reference is a string, and a tcp port must be a number: YAML's own rule.
       assert.ok(loaded.rejected.some((problem) => /a\.yaml/.test(problem.source) && /port/.test(problem.path)), JSON.stringify(loaded.rejected));
       const b = loaded.definitions.services.find((service) => service.name === 'b');
-      assert.equal((b?.spec as { checks: { port: number }[] }).checks[0].port, 19500);
+      assert.equal((b?.spec as unknown as { checks: { port: number }[] }).checks[0].port, 19500);
       assert.ok(loaded.rejected.some((problem) => /c\.yaml:3:18$/.test(problem.source) && /\$\{nope\} is not a setting/.test(problem.message)), JSON.stringify(loaded.rejected));
     });
   });

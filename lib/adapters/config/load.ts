@@ -25,6 +25,8 @@ export interface LoadedConfig {
 export interface LoadOptions {
   dir?: string;
   env?: NodeJS.ProcessEnv;
+  /** vigil.yaml only, no definitions (which cost most of the load): for the operator commands, which need the API's address and dataDir. */
+  settingsOnly?: boolean;
 }
 
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -39,7 +41,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     throw new ConfigError([{ source: display(dir), path: '', message: 'config directory not found' }]);
   }
   const config = loadMainFile(join(dir, MAIN_FILE), env);
-  const { definitions, rejected } = loadDefinitions(dir, config);
+  const { definitions, rejected } = options.settingsOnly ? { definitions: emptyDefinitions(), rejected: [] } : loadDefinitions(dir, config);
   return { dir, config, definitions, rejected };
 }
 
