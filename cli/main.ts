@@ -22,6 +22,8 @@ Commands:
                       migrations, a worker and the API (what \`npm start\` runs)
   worker              run a worker only (needs TEMPORAL_ADDRESS and DATABASE_URL)
   api                 run the API and ops listener only (same)
+                      both serve metrics and probes on server.ops.port: on one host,
+                      give one of them its own, e.g. VIGIL_SERVER__OPS__PORT=8082
   migrate             apply database migrations and exit
   config check [DIR]  validate the configuration and exit
   bundle --out FILE   write the workflow bundle (used by npm run build)
