@@ -61,13 +61,16 @@ export async function up(loaded: LoadedConfig): Promise<void> {
   /** In reverse order of start; `progress` says each step (the user waits for it after Ctrl-C). */
   const stopAll = async (progress = false) => {
     stopping = true;
+    const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
     const step = async (what: string, stop: (() => Promise<unknown>) | undefined) => {
       if (!stop) return;
+      const startedAt = Date.now();
       if (progress) say(`stopping ${what} ...`);
       await stop();
+      if (progress) say(`  done in ${seconds(Date.now() - startedAt)}`);
     };
-    await step(`the API (draining requests, up to ${config.server.drainMs} ms)`, api && (() => api!.close()));
-    await step('the workers (finishing in-flight activities)', workers && (() => workers!.stop()));
+    await step(`the API (draining requests, up to ${seconds(config.server.drainMs)})`, api && (() => api!.close()));
+    await step(`the workers (finishing in-flight activities, up to ${seconds(config.worker.shutdownGraceMs)})`, workers && (() => workers!.stop()));
     await step('the demo service', demoStarted ? () => stopDemo(demo) : undefined);
     await pool?.end();
     await temporal?.connection.close();
@@ -108,7 +111,7 @@ export async function up(loaded: LoadedConfig): Promise<void> {
 
   const running = workers;
   onShutdownSignal(async (signal) => {
-    say(`${signal}: stopping; this takes a few seconds (press Ctrl-C again to exit without waiting)`);
+    say(`${signal}: stopping everything in order (press Ctrl-C again to exit without waiting)`);
     await stopAll(true);
     say('stopped');
   });
