@@ -41,6 +41,12 @@ describe('API content types', () => {
     }
   });
 
+  it('answers 415 for a body without a content type', async () => {
+    const response = await api.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: bearer('operate'), payload: '{"version":"4"}' });
+    assert.equal(response.statusCode, 415);
+    assert.equal(response.json().message, 'body: no content-type; send application/json');
+  });
+
   it('still reads JSON, with or without a charset', async () => {
     const response = await post('/api/v1/selfcheck', 'application/json; charset=utf-8', JSON.stringify({ note: 42 }));
     assert.deepEqual([response.statusCode, response.json().field], [400, 'body.note']);
