@@ -1,9 +1,9 @@
 // `vigil up` runs the demo service through its own control command, so the
 // health loop's restart action (the same command, with the same --port and --dir
 // from configs/services/demo.yaml) manages the same process.
-import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../lib/adapters/paths';
+import { runProgram } from '../lib/adapters/process/run';
 import type { VigilConfig } from '../lib/core/config/schema';
 
 export interface DemoSettings {
@@ -14,11 +14,12 @@ export interface DemoSettings {
 
 export const demoSettings = (config: VigilConfig): DemoSettings => ({ port: config.demo.port, dir: join(resolve(config.dataDir), 'demo') });
 
-function demoCtl(command: 'start' | 'stop', demo: DemoSettings): Promise<{ ok: boolean; output: string }> {
-  return new Promise((resolveRun) => {
-    const args = [join(projectRoot(), 'bin', 'vigil-demo.js'), command, '--port', String(demo.port), '--dir', demo.dir];
-    execFile(process.execPath, args, { timeout: 60_000 }, (error, stdout, stderr) => resolveRun({ ok: !error, output: `${stdout}${stderr}`.trim() }));
-  });
+async function demoCtl(command: 'start' | 'stop', demo: DemoSettings): Promise<{ ok: boolean; output: string }> {
+  const argv = [process.execPath, join(projectRoot(), 'bin', 'vigil-demo.js'), command, '--port', String(demo.port), '--dir', demo.dir];
+  // The whole environment: this is Vigil's own command, not a definition's. The demo it starts runs in a group of its own.
+  const run = await runProgram(argv, { env: { ...process.env } as Record<string, string>, timeoutMs: 60_000, maxOutputBytes: 16 * 1024 });
+  const why = run.failed === 'timeout' ? 'timed out after 60 s' : run.error?.message;
+  return { ok: !run.failed && run.code === 0, output: [run.output.trim(), why].filter(Boolean).join('\n') };
 }
 
 export const startDemo = (demo: DemoSettings) => demoCtl('start', demo);
