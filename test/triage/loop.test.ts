@@ -264,8 +264,7 @@ describe('triage loop', () => {
     delete process.env[rig.apiKeyEnv];
     try {
       const { result, all, run: stored, handle, triageId } = await run('offline', [], {}, { job: 'shop' });
-      // triage-offline.json is the first plan's (no latency, no drift): both must replay.
-      await saveHistory(handle, 'triage-offline-latency-drift');
+      await saveHistory(handle, 'triage-offline');
       assert.equal(result.status, 'completed');
       assert.equal(all.length, 0);
       assert.equal(stored.report.offline, true);
@@ -278,6 +277,42 @@ describe('triage loop', () => {
       assert.equal(rows[4].input.query, 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="shop"}[5m])))', 'the latency');
       assert.ok(stored.report.evidence.some((item: { claim: string }) => /get_runbook \(ok\): runbook ShopDown\.md/.test(item.claim)));
       assert.ok(stored.report.evidence.some((item: { claim: string }) => /query_logs \(ok\).*connection pool exhausted/.test(item.claim)));
+    } finally {
+      process.env[rig.apiKeyEnv] = key;
+    }
+  });
+
+  it('an offline triage is decided before any model call: its history shows no failed activity, even with a gate model', async () => {
+    const key = process.env[rig.apiKeyEnv];
+    delete process.env[rig.apiKeyEnv];
+    try {
+      const { result, all, run: stored, handle, triageId } = await run('offline-quiet', [], { gateModel: 'claude-haiku-test' }, { job: 'shop' });
+      assert.equal(result.status, 'completed');
+      assert.equal(all.length, 0);
+      assert.equal(stored.report.offline, true);
+      // What the Temporal UI shows: no red activity, and no model activity at all.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const failed = events.filter((event) => event.activityTaskFailedEventAttributes || event.activityTaskTimedOutEventAttributes);
+      assert.deepEqual(failed.map((event) => event.eventId?.toString()), [], 'no failed activity');
+      const scheduled = events.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+      assert.deepEqual(scheduled.filter((name) => /^triage(Model|Gate)Turn$/.test(name)), [], 'no model activity');
+      const { rows } = await rig.db.pool.query('SELECT gate FROM triage_runs WHERE id = $1', [triageId]);
+      assert.deepEqual(rows[0].gate, { investigate: true, reason: 'rules passed; no model for the gate' });
+    } finally {
+      process.env[rig.apiKeyEnv] = key;
+    }
+  });
+
+  it('a worker without the API key the starter had still falls back to the offline investigator', async () => {
+    const key = process.env[rig.apiKeyEnv];
+    const settings = rig.settings();
+    delete process.env[rig.apiKeyEnv];
+    try {
+      assert.equal(settings.offline, false, 'the starter saw a key');
+      const { result, all, run: stored } = await run('offline-late', [], settings, { job: 'shop' });
+      assert.equal(result.status, 'completed');
+      assert.equal(all.length, 0);
+      assert.equal(stored.report.offline, true);
     } finally {
       process.env[rig.apiKeyEnv] = key;
     }

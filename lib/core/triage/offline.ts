@@ -8,7 +8,7 @@ export interface OfflineQueries {
   latency: string;
 }
 
-/** The defaults of llm.offline; the first plan's one rate query is the error rate's. */
+/** The defaults of llm.offline. */
 export const DEFAULT_OFFLINE_QUERIES: OfflineQueries = {
   errorRate: 'sum(rate(http_requests_total{$selector,code=~"5.."}[5m]))',
   latency: 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{$selector}[5m])))',
@@ -16,11 +16,10 @@ export const DEFAULT_OFFLINE_QUERIES: OfflineQueries = {
 
 /**
  * The fixed plan: is the target up, the service's status and recent actions,
- * its error rate and (with `queries`) latency around startsAt, drift, error log
- * lines, the runbook, past triages. Without `queries` (a triage started before
- * they existed) it is the first plan, unchanged, so that its history replays.
+ * its error rate and latency around startsAt, drift, error log lines, the
+ * runbook, past triages.
  */
-export function offlinePlan(alert: TriageAlert, queries?: OfflineQueries): ToolCall[] {
+export function offlinePlan(alert: TriageAlert, queries: OfflineQueries): ToolCall[] {
   const { labels } = alert;
   const service = labels.service ?? labels.job;
   const around = alert.startsAt ? Date.parse(alert.startsAt) / 1000 : undefined;
@@ -28,7 +27,6 @@ export function offlinePlan(alert: TriageAlert, queries?: OfflineQueries): ToolC
   const matcher = labels.job ? `job="${labels.job}"` : labels.instance ? `instance="${labels.instance}"` : '';
   const selector = matcher ? `{${matcher}}` : '';
   const range = (template: string): Omit<ToolCall, 'id'> => ({ name: 'query_metrics_range', input: { query: template.replaceAll('$selector', matcher), ...window } });
-  const templates = queries ? [queries.errorRate, queries.latency] : [DEFAULT_OFFLINE_QUERIES.errorRate];
   const calls: Omit<ToolCall, 'id'>[] = [
     { name: 'query_metrics', input: { query: `up${selector}` } },
     ...(service
@@ -37,8 +35,8 @@ export function offlinePlan(alert: TriageAlert, queries?: OfflineQueries): ToolC
           { name: 'vigil_recent_actions', input: { service } },
         ]
       : []),
-    ...(matcher ? templates.map(range) : []),
-    ...(queries ? [{ name: 'vigil_drift_status', input: {} }] : []),
+    ...(matcher ? [range(queries.errorRate), range(queries.latency)] : []),
+    { name: 'vigil_drift_status', input: {} },
     ...(service ? [{ name: 'query_logs', input: { query: `{service="${service}"} |~ "(?i)error|panic|fatal"`, limit: 50 } }] : []),
     { name: 'get_runbook', input: {} },
     { name: 'past_triages', input: {} },

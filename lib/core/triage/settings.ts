@@ -9,6 +9,12 @@ export interface TriageSettings {
   model: string;
   /** The cheap model that decides whether to investigate; empty: rules only. */
   gateModel: string;
+  /**
+   * No model to ask: the API key (llm.apiKeyEnv) was not set where the triage was
+   * started. The offline investigator runs and no model is called, so the history
+   * shows no failed model call for what is a choice, not a fault.
+   */
+  offline: boolean;
   maxTokensPerTurn: number;
   requestTimeoutMs: number;
   toolTimeoutMs: number;
@@ -16,23 +22,32 @@ export interface TriageSettings {
   gate: GateRules;
   continueOnResolve: boolean;
   approvalWindowMs: number;
-  /** How long an Alertmanager triage waits after its report for `resolved`, to follow up (absent in triages started before it existed: none). */
-  followUpWindowMs?: number;
+  /** How long an Alertmanager triage waits after its report for `resolved`, to follow up (0: it does not). */
+  followUpWindowMs: number;
   /** Base URL of Vigil (its dashboard) for links in the report. */
   publicUrl: string;
   /** Base URL of the Temporal UI for links (may be empty). */
   temporalUiUrl: string;
   namespace: string;
-  /** The offline investigator's PromQL templates (absent in triages started before they existed: the first plan). */
-  offlineQueries?: OfflineQueries;
+  /** The offline investigator's PromQL templates. */
+  offlineQueries: OfflineQueries;
 }
 
-/** `extra.machineName` (the host's name) stands in for a wildcard listen address in links; the core reads no OS state itself. */
-export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: string; namespace?: string; machineName?: string } = {}): TriageSettings {
+/**
+ * The core reads no OS state itself: `extra.machineName` (the host's name) stands in
+ * for a wildcard listen address in links, and `extra.env` (the starter's environment)
+ * says whether the API key is set. Without `env` a model is taken to be there; the
+ * LLM activity then finds out, and the triage still falls back to the offline investigator.
+ */
+export function triageSettings(
+  config: VigilConfig,
+  extra: { temporalUiUrl?: string; namespace?: string; machineName?: string; env?: Readonly<Record<string, string | undefined>> } = {},
+): TriageSettings {
   const { llm } = config;
   return {
     model: llm.model,
     gateModel: llm.gate.useModel ? llm.gateModel : '',
+    offline: extra.env !== undefined && !extra.env[llm.apiKeyEnv],
     maxTokensPerTurn: llm.maxTokensPerTurn,
     requestTimeoutMs: llm.requestTimeoutMs,
     toolTimeoutMs: llm.sources.toolTimeoutMs,
