@@ -81,20 +81,29 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
+  // The configuration first: a mistake in it shows at once, before seconds of loading.
   const load = (): LoadedConfig => (require('../lib/adapters/config/load') as typeof import('../lib/adapters/config/load')).loadConfig({ dir: values.config });
   switch (command) {
-    case 'up':
-      await (require('./commands/up') as typeof import('./commands/up')).up(load());
+    case 'up': {
+      const loaded = load();
+      await (require('./commands/up') as typeof import('./commands/up')).up(loaded);
       return -1;
-    case 'worker':
-      await (require('./commands/worker') as typeof import('./commands/worker')).worker(load());
+    }
+    case 'worker': {
+      const loaded = load();
+      await (require('./commands/worker') as typeof import('./commands/worker')).worker(loaded);
       return -1;
-    case 'api':
-      await (require('./commands/api') as typeof import('./commands/api')).api(load());
+    }
+    case 'api': {
+      const loaded = load();
+      await (require('./commands/api') as typeof import('./commands/api')).api(loaded);
       return -1;
-    case 'migrate':
-      await (require('./commands/migrate') as typeof import('./commands/migrate')).migrate(load());
+    }
+    case 'migrate': {
+      const loaded = load();
+      await (require('./commands/migrate') as typeof import('./commands/migrate')).migrate(loaded);
       return 0;
+    }
     case 'config':
       if (rest[0] !== 'check') break;
       return (require('./commands/config-check') as typeof import('./commands/config-check')).configCheck(rest[1] ?? values.config);
