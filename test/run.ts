@@ -4,7 +4,7 @@
 // Each test file takes its own schema and task queues (test/helpers/harness.ts).
 // The tools some files need (Prometheus, Alertmanager, Chromium) are found or
 // installed first (test/tools.ts), and every file has a time limit
-// (VIGIL_TEST_FILE_TIMEOUT_MS, default 5 minutes): a file that hangs fails and
+// (TEST_FILE_TIMEOUT_MS, default 5 minutes): a file that hangs fails and
 // the run goes on.
 //   npm test                       all tests except e2e
 //   npm test -- test/config        only files under a path
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   }
   const say = (line: string) => console.log(`[harness] ${line}`);
   provisionTestTools(root, files, say);
-  const fileTimeoutMs = Number(process.env.VIGIL_TEST_FILE_TIMEOUT_MS ?? 300_000);
+  const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 300_000);
   const temporalCli = await provisionTemporalCli({ configured: process.env.VIGIL_TEMPORAL_CLI, dataDir: join(root, '.vigil'), say });
   const tmp = mkdtempSync(join(tmpdir(), 'vigil-test-'));
   chmodSync(tmp, 0o755); // embedded PostgreSQL runs as another user when we are root

@@ -2,7 +2,7 @@
 // anything starts so that a missing one costs seconds, not a hung run. A file needs
 // a tool when it imports, directly or through other test modules, the helper that
 // runs it. A missing tool is installed with apt-get when we may (root, apt-get on
-// PATH, VIGIL_TEST_NO_INSTALL unset), saying so; otherwise the run stops at once
+// PATH, TEST_NO_INSTALL unset), saying so; otherwise the run stops at once
 // with the line that installs it.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
@@ -65,7 +65,7 @@ export function provisionTestTools(root: string, files: string[], say: (line: st
   const why = missing.map(([tool, users]) => `${tool.name} (${process.env[tool.envVar] ?? tool.defaultPath}) for ${users.length} file(s), e.g. ${users[0]}`).join('; ');
   const installLine = `apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')}`;
   // A path chosen by hand is not ours to fill; nor is a machine we are not root on.
-  const mayInstall = !process.env.VIGIL_TEST_NO_INSTALL && process.getuid?.() === 0 && onPath('apt-get') && missing.every(([tool]) => !process.env[tool.envVar]);
+  const mayInstall = !process.env.TEST_NO_INSTALL && process.getuid?.() === 0 && onPath('apt-get') && missing.every(([tool]) => !process.env[tool.envVar]);
   if (!mayInstall) throw new MissingTool(`missing: ${why}. Install with: ${installLine} (as root), or set ${missing.map(([tool]) => tool.envVar).join('/')} to its path`);
   say(`missing: ${why}; installing Debian's ${packages.join(', ')} (${installLine}) ...`);
   for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...packages]]) {

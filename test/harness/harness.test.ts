@@ -31,7 +31,7 @@ describe('npm test harness', { timeout: 240_000 }, () => {
   });
 
   it('fails a file that hangs at its time limit and finishes the run', async () => {
-    const run = await harness(['test/fixtures/harness/hangs.fixture.ts'], { VIGIL_TEST_FILE_TIMEOUT_MS: '3000' });
+    const run = await harness(['test/fixtures/harness/hangs.fixture.ts'], { TEST_FILE_TIMEOUT_MS: '3000' });
     assert.equal(run.code, 1, run.output);
     assert.match(run.output, /timed out after 3000ms/);
     assert.ok(run.ms < 180_000, `took ${run.ms} ms`);
