@@ -1,6 +1,6 @@
 // The investigation loop's decisions on the real worker set: every stop reason,
 // the budgets at their edges, repeated calls, the model API's errors, cancel,
-// resolve, the gate and the offline investigator.
+// resolve and the gate (the offline investigator: offline.test.ts).
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -257,65 +257,6 @@ describe('triage loop', () => {
     assert.equal(result.status, 'skipped');
     assert.equal(all.length, 0);
     assert.equal(stored.status, 'skipped');
-  });
-
-  it('without an API key the offline investigator writes the same report shape, marked offline', async () => {
-    const key = process.env[rig.apiKeyEnv];
-    delete process.env[rig.apiKeyEnv];
-    try {
-      const { result, all, run: stored, handle, triageId } = await run('offline', [], {}, { job: 'shop' });
-      await saveHistory(handle, 'triage-offline');
-      assert.equal(result.status, 'completed');
-      assert.equal(all.length, 0);
-      assert.equal(stored.report.offline, true);
-      const { rows } = await rig.db.pool.query('SELECT name, input FROM triage_tool_calls WHERE triage_id = $1 ORDER BY tool_use_id', [triageId]);
-      assert.deepEqual(
-        rows.map((row) => row.name),
-        ['query_metrics', 'vigil_service_status', 'vigil_recent_actions', 'query_metrics_range', 'query_metrics_range', 'vigil_drift_status', 'query_logs', 'get_runbook', 'past_triages'],
-      );
-      assert.equal(rows[3].input.query, 'sum(rate(http_requests_total{job="shop",code=~"5.."}[5m]))', 'the error rate, from llm.offline.errorRateQuery');
-      assert.equal(rows[4].input.query, 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="shop"}[5m])))', 'the latency');
-      assert.ok(stored.report.evidence.some((item: { claim: string }) => /get_runbook \(ok\): runbook ShopDown\.md/.test(item.claim)));
-      assert.ok(stored.report.evidence.some((item: { claim: string }) => /query_logs \(ok\).*connection pool exhausted/.test(item.claim)));
-    } finally {
-      process.env[rig.apiKeyEnv] = key;
-    }
-  });
-
-  it('an offline triage is decided before any model call: its history shows no failed activity, even with a gate model', async () => {
-    const key = process.env[rig.apiKeyEnv];
-    delete process.env[rig.apiKeyEnv];
-    try {
-      const { result, all, run: stored, handle, triageId } = await run('offline-quiet', [], { gateModel: 'claude-haiku-test' }, { job: 'shop' });
-      assert.equal(result.status, 'completed');
-      assert.equal(all.length, 0);
-      assert.equal(stored.report.offline, true);
-      // What the Temporal UI shows: no red activity, and no model activity at all.
-      const events = (await handle.fetchHistory()).events ?? [];
-      const failed = events.filter((event) => event.activityTaskFailedEventAttributes || event.activityTaskTimedOutEventAttributes);
-      assert.deepEqual(failed.map((event) => event.eventId?.toString()), [], 'no failed activity');
-      const scheduled = events.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-      assert.deepEqual(scheduled.filter((name) => /^triage(Model|Gate)Turn$/.test(name)), [], 'no model activity');
-      const { rows } = await rig.db.pool.query('SELECT gate FROM triage_runs WHERE id = $1', [triageId]);
-      assert.deepEqual(rows[0].gate, { investigate: true, reason: 'rules passed; no model for the gate' });
-    } finally {
-      process.env[rig.apiKeyEnv] = key;
-    }
-  });
-
-  it('a worker without the API key the starter had still falls back to the offline investigator', async () => {
-    const key = process.env[rig.apiKeyEnv];
-    const settings = rig.settings();
-    delete process.env[rig.apiKeyEnv];
-    try {
-      assert.equal(settings.offline, false, 'the starter saw a key');
-      const { result, all, run: stored } = await run('offline-late', [], settings, { job: 'shop' });
-      assert.equal(result.status, 'completed');
-      assert.equal(all.length, 0);
-      assert.equal(stored.report.offline, true);
-    } finally {
-      process.env[rig.apiKeyEnv] = key;
-    }
   });
 
   it('startServiceTriage hands a service the health loop gave up on to a manual triage', async () => {
