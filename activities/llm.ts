@@ -9,13 +9,12 @@
 // nextRetryDelay).
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { ApplicationFailureCategory } from '@temporalio/common';
 import { FAILURES, llmHttpFailure } from '../lib/core/failures';
 import type { Refusal } from '../lib/core/triage/budget';
 import { GATE_PROMPT, initialMessage, parseGateAnswer, SYSTEM_PROMPT } from '../lib/core/triage/prompt';
 import { TOOL_DEFINITIONS } from '../lib/core/triage/tools';
 import { answerContent, apiMessages, textOf, toolUses, type Block, type StoredMessage, type StoredToolResult } from '../lib/core/triage/transcript';
-import { LLM_NOT_CONFIGURED, LLM_REJECTED, type GateDecision, type StopReason, type TokenUsage, type ToolCall, type TriageAlert } from '../lib/core/triage/types';
+import { LLM_REJECTED, type GateDecision, type StopReason, type TokenUsage, type ToolCall, type TriageAlert } from '../lib/core/triage/types';
 import type { ActivityDeps } from './deps';
 
 export interface ModelTurnInput {
@@ -35,6 +34,13 @@ export interface ModelTurnInput {
 }
 
 export interface ModelTurnResult {
+  /**
+   * Set when this worker has no API key: the model was not called and the workflow
+   * runs the offline investigator. A result, not a failure, so the Temporal UI shows
+   * no red activity for what is a choice (the starter cannot know: in Kubernetes only
+   * the workers have the key).
+   */
+  noModel?: string;
   stopReason: StopReason | null;
   toolCalls: ToolCall[];
   usage: TokenUsage;
@@ -44,18 +50,16 @@ export interface ModelTurnResult {
 }
 
 const HEARTBEAT_MS = 5_000;
+const NO_USAGE: TokenUsage = { input: 0, cacheCreation: 0, cacheRead: 0, output: 0 };
 const MAX_TOOL_INPUT_CHARS = 4000;
 
 export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
   let client: Anthropic | undefined;
   let clientKey = '';
+  /** Why there is no model to ask, or undefined when the API key is set. */
+  const noModel = () => (process.env[config.llm.apiKeyEnv] ? undefined : `no API key: env var ${config.llm.apiKeyEnv} (llm.apiKeyEnv) is not set`);
   function anthropic(): Anthropic {
     const apiKey = process.env[config.llm.apiKeyEnv] ?? '';
-    // Expected without a key (the workflow switches to the offline investigator): benign keeps it out of error logs and metrics.
-    if (!apiKey) {
-      const message = `no API key: env var ${config.llm.apiKeyEnv} (llm.apiKeyEnv) is not set`;
-      throw ApplicationFailure.create({ message, type: LLM_NOT_CONFIGURED, nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
-    }
     if (!client || clientKey !== apiKey) {
       client = new Anthropic({ apiKey, baseURL: config.llm.baseUrl || undefined, maxRetries: 0, timeout: config.llm.requestTimeoutMs });
       clientKey = apiKey;
@@ -126,9 +130,11 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
      * The cheap model's gate: one call without tools, stored as turn 0 (a retry
      * that finds it returns it without calling again). Unclear answers investigate.
      */
-    async triageGateTurn(input: { triageId: string; model: string; alert: TriageAlert }): Promise<GateDecision & { usage: TokenUsage }> {
+    async triageGateTurn(input: { triageId: string; model: string; alert: TriageAlert }): Promise<GateDecision & { usage: TokenUsage; noModel?: string }> {
       const stored = await pool.query<{ content: Block[]; usage: TokenUsage }>(`SELECT content, usage FROM triage_messages WHERE triage_id = $1 AND turn = 0 AND role = 'assistant'`, [input.triageId]);
       if (stored.rows[0]) return { ...parseGateAnswer(textOf(stored.rows[0].content), input.model), usage: stored.rows[0].usage };
+      const missing = noModel();
+      if (missing) return { investigate: true, reason: 'rules passed; no model for the gate', usage: NO_USAGE, noModel: missing };
       const api = anthropic();
       const question: Block[] = [{ type: 'text', text: initialMessage(input.alert) }];
       await storeUserTurn(input.triageId, 0, question);
@@ -155,6 +161,8 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
       const [read, results] = await Promise.all([transcript(input.triageId, input.turn), toolResults(input.triageId, input.turn - 1)]);
       const already = answerOf(read, input.turn);
       if (already) return replayed(already);
+      const missing = noModel();
+      if (missing) return { noModel: missing, stopReason: null, toolCalls: [], usage: NO_USAGE, textChars: 0, replayed: false };
       const api = anthropic();
       const stored = await withFirstTurnNotes(input, read);
       const question = userTurn(input, stored, results);

@@ -114,5 +114,5 @@ export const model = (requestTimeoutMs: number, scheduleToCloseMs?: number) =>
     ...(scheduleToCloseMs !== undefined ? { scheduleToCloseTimeout: scheduleToCloseMs } : {}),
     // The activity heartbeats during the call: a dead worker is noticed in seconds, not minutes.
     heartbeatTimeout: '20 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [FAILURES.llmRejected, FAILURES.llmNotConfigured] },
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [FAILURES.llmRejected] },
   });

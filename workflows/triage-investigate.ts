@@ -6,7 +6,7 @@ import { isCancellation, log, setCurrentDetails } from '@temporalio/workflow';
 import type { ModelTurnResult } from '../activities/llm';
 import type { ToolOutcome } from '../activities/triage-tools';
 import { addUsage, maxTokensForNextCall, type ToolBatch } from '../lib/core/triage/budget';
-import { cancelledEnding, failedEnding, gateWithoutModel, modelNotConfigured, OFFLINE_ENDING, type Ending } from '../lib/core/triage/endings';
+import { cancelledEnding, failedEnding, gateWithoutModel, OFFLINE_ENDING, type Ending } from '../lib/core/triage/endings';
 import { gateDecision } from '../lib/core/triage/gate';
 import { offlinePlan } from '../lib/core/triage/offline';
 import { afterTools, afterTurn, beginTurn, failedCall, modelCallBoundMs, newTurnLoop, toolSummary, withLines, type ToolRun, type TurnLoop } from '../lib/core/triage/turns';
@@ -27,24 +27,17 @@ export async function passGate(run: TriageRun): Promise<GateDecision> {
 }
 
 async function askGateModel({ triageId, input: { settings, alert }, state }: TriageRun): Promise<GateDecision> {
-  if (settings.offline) return gateWithoutModel();
   const asked = await settled(model(settings.requestTimeoutMs).triageGateTurn({ triageId, model: settings.gateModel, alert }));
-  if (!asked.ok) return gateWithoutModel(modelNotConfigured(activityFailed(asked.failure)) ? undefined : asked.failure.message);
+  if (!asked.ok) return gateWithoutModel(asked.failure.message);
+  if (asked.value.noModel) return gateWithoutModel();
   state.use = addUsage(state.use, asked.value.usage);
   return { investigate: asked.value.investigate, reason: asked.value.reason };
 }
 
-/** The investigation: with the model, or offline when the starter found no API key. */
+/** The investigation: with the model, or offline when the LLM worker has no API key. */
 export async function investigate(run: TriageRun): Promise<Ending> {
   run.state.phase = 'investigating';
-  if (run.input.settings.offline) return investigateOffline(run);
-  try {
-    return await investigateWithModel(run);
-  } catch (error) {
-    // The starter had an API key, the LLM worker has none (their environments differ): still a report.
-    if (!modelNotConfigured(activityFailed(error))) throw error;
-    return investigateOffline(run);
-  }
+  return investigateWithModel(run);
 }
 
 /** How an investigation that threw ends: cancelled, or failed with a report of what the tools found; anything else fails the triage. */
@@ -67,6 +60,11 @@ async function investigateWithModel(run: TriageRun): Promise<Ending> {
     state.limitedBy = begun.limitedBy ?? state.limitedBy;
     if (loop.mode === 'final') state.phase = 'final-answer';
     const answer = await modelTurn(run, loop);
+    // No API key where the model is called: the turn is given back and the offline investigator takes over.
+    if (answer.noModel) {
+      state.turn -= 1;
+      return investigateOffline(run);
+    }
     state.use = addUsage(state.use, answer.usage);
     const next = afterTurn(loop, answer, { use: state.use, budgets, limitedBy: state.limitedBy });
     if (next.kind === 'finish') return next.ending;

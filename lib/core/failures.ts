@@ -9,8 +9,6 @@ export const FAILURES = {
   notifyFailed: 'NotifyFailed',
   /** The Messages API refused the request (a 4xx other than 408/409/429). */
   llmRejected: 'LlmRequestRejected',
-  /** No API key: the triage runs the offline investigator instead. */
-  llmNotConfigured: 'LlmNotConfigured',
   /** The Messages API could not be reached. */
   llmUnavailable: 'LlmUnavailable',
   /** This worker has no Temporal client, so it cannot start or update another loop. */

@@ -4,10 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FAILURES } from '../../lib/core/failures';
 import { cancelEndsWaits, closingDecision, decisionRefused, followsUp } from '../../lib/core/triage/approval';
-import { cancelledEnding, failedEnding, gateWithoutModel, modelNotConfigured, MODEL_TURN, skippedEnding } from '../../lib/core/triage/endings';
+import { cancelledEnding, failedEnding, gateWithoutModel, MODEL_TURN, skippedEnding } from '../../lib/core/triage/endings';
 import { DEFAULT_OFFLINE_QUERIES, offlinePlan } from '../../lib/core/triage/offline';
-import { triageSettings } from '../../lib/core/triage/settings';
-import { testConfig } from '../helpers/harness';
 
 describe('how an investigation ends', () => {
   it('skipped by the gate, or cancelled, with who and why', () => {
@@ -30,12 +28,6 @@ describe('how an investigation ends', () => {
 
   it('leaves a failure it does not know to fail the workflow', () => {
     assert.equal(failedEnding({ activityType: 'runTriageTool', timedOut: false, message: 'worker gone' }), undefined);
-  });
-
-  it('tells a missing API key from other failures', () => {
-    assert.equal(modelNotConfigured({ activityType: MODEL_TURN, timedOut: false, thrown: { type: FAILURES.llmNotConfigured, message: 'no API key' } }), true);
-    assert.equal(modelNotConfigured({ activityType: MODEL_TURN, timedOut: false, thrown: { type: FAILURES.llmRejected, message: '400' } }), false);
-    assert.equal(modelNotConfigured(undefined), false);
   });
 
   it('the gate investigates when its model cannot answer, saying why', () => {
@@ -76,15 +68,6 @@ describe('after the report', () => {
 });
 
 describe('an offline triage', () => {
-  it('is decided where the triage starts: no API key in its environment', () => {
-    const config = testConfig({ llm: { apiKeyEnv: 'VIGIL_TEST_NO_SUCH_KEY' } });
-    assert.equal(triageSettings(config, { env: {} }).offline, true);
-    assert.equal(triageSettings(config, { env: { VIGIL_TEST_NO_SUCH_KEY: '' } }).offline, true);
-    assert.equal(triageSettings(config, { env: { VIGIL_TEST_NO_SUCH_KEY: 'sk-ant-x' } }).offline, false);
-    // Without an environment to look at, the LLM activity finds out (and the triage still falls back).
-    assert.equal(triageSettings(config).offline, false);
-  });
-
   it("runs the fixed plan with the configured queries around the alert's start", () => {
     const plan = offlinePlan({ labels: { alertname: 'ShopDown', job: 'shop', service: 'shop' }, annotations: {}, startsAt: '2026-12-04T10:00:00Z' }, DEFAULT_OFFLINE_QUERIES);
     assert.deepEqual(

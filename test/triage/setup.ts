@@ -90,7 +90,7 @@ export async function startTriageRig(options: { prometheus?: boolean; webhook?: 
     metrics,
     apiKeyEnv,
     // Read when a test starts its triage: a test that deletes the API key gets an offline triage, as the API would start it.
-    settings: (overrides = {}) => ({ ...triageSettings(config, { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', env: process.env }), publicUrl: 'http://vigil.test', ...overrides }),
+    settings: (overrides = {}) => ({ ...triageSettings(config, { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }), publicUrl: 'http://vigil.test', ...overrides }),
     async close() {
       await workers.stop();
       await Promise.all([anthropic.close(), loki.close(), slack.close(), prometheus?.stop()]);

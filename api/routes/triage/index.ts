@@ -33,7 +33,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
   const starter: StartTriage = {
     client,
     taskQueue: taskQueues.workflows,
-    settings: triageSettings(deps.config, { temporalUiUrl: uiUrl, namespace, machineName: hostname(), env: process.env }),
+    settings: triageSettings(deps.config, { temporalUiUrl: uiUrl, namespace, machineName: hostname() }),
     repeatWindowMs: intake.repeatWindowMs,
     recentAcks: new RecentAcks(intake.rememberAcksMs),
   };

@@ -36,9 +36,6 @@ export interface ActivityFailed {
   message?: string;
 }
 
-/** The LLM worker has no API key: the offline investigator answers instead. */
-export const modelNotConfigured = (failure: ActivityFailed | undefined) => failure?.thrown?.type === FAILURES.llmNotConfigured;
-
 /**
  * How an investigation that an activity's failure cut short ends: failed, with a
  * report of what the tools found. Undefined for a failure this does not know (the

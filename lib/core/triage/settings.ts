@@ -9,12 +9,6 @@ export interface TriageSettings {
   model: string;
   /** The cheap model that decides whether to investigate; empty: rules only. */
   gateModel: string;
-  /**
-   * No model to ask: the API key (llm.apiKeyEnv) was not set where the triage was
-   * started. The offline investigator runs and no model is called, so the history
-   * shows no failed model call for what is a choice, not a fault.
-   */
-  offline: boolean;
   maxTokensPerTurn: number;
   requestTimeoutMs: number;
   toolTimeoutMs: number;
@@ -35,19 +29,14 @@ export interface TriageSettings {
 
 /**
  * The core reads no OS state itself: `extra.machineName` (the host's name) stands in
- * for a wildcard listen address in links, and `extra.env` (the starter's environment)
- * says whether the API key is set. Without `env` a model is taken to be there; the
- * LLM activity then finds out, and the triage still falls back to the offline investigator.
+ * for a wildcard listen address in links. Whether there is a model to ask is found
+ * where it is called (the LLM worker's environment), not here.
  */
-export function triageSettings(
-  config: VigilConfig,
-  extra: { temporalUiUrl?: string; namespace?: string; machineName?: string; env?: Readonly<Record<string, string | undefined>> } = {},
-): TriageSettings {
+export function triageSettings(config: VigilConfig, extra: { temporalUiUrl?: string; namespace?: string; machineName?: string } = {}): TriageSettings {
   const { llm } = config;
   return {
     model: llm.model,
     gateModel: llm.gate.useModel ? llm.gateModel : '',
-    offline: extra.env !== undefined && !extra.env[llm.apiKeyEnv],
     maxTokensPerTurn: llm.maxTokensPerTurn,
     requestTimeoutMs: llm.requestTimeoutMs,
     toolTimeoutMs: llm.sources.toolTimeoutMs,

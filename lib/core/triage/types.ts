@@ -58,4 +58,3 @@ export interface GateDecision {
 
 /** Failure types of the LLM activity that retrying cannot fix (listed in the workflow's retry policy). */
 export const LLM_REJECTED = FAILURES.llmRejected;
-export const LLM_NOT_CONFIGURED = FAILURES.llmNotConfigured;
