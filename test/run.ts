@@ -6,7 +6,8 @@
 // installed first (test/tools.ts), and every file has a time limit
 // (TEST_FILE_TIMEOUT_MS, default 5 minutes): a file that hangs fails and
 // the run goes on.
-//   npm test                       all tests except e2e
+//   npm test                       all tests except e2e and chaos
+//   npm run test:e2e / test:chaos  those suites
 //   npm test -- test/config        only files under a path
 //   npm test -- path/to/file.ts    that file, whatever its name
 import { spawn } from 'node:child_process';
@@ -22,11 +23,15 @@ import { MissingTool, provisionTestTools } from './tools';
 
 const root = resolve(__dirname, '..');
 
-function testFiles(filters: string[], e2e: boolean): string[] {
+/** Suites of their own, run with their flag: `--e2e` (browser, Alertmanager), `--chaos` (outages of real processes). */
+const SUITES = ['e2e', 'chaos'] as const;
+
+function testFiles(filters: string[], suite: (typeof SUITES)[number] | undefined): string[] {
+  const suiteOf = (file: string) => SUITES.find((name) => file.startsWith(join('test', name)));
   const all = readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.test.ts'))
     .map((file) => join('test', file))
-    .filter((file) => e2e === file.startsWith(join('test', 'e2e')))
+    .filter((file) => suiteOf(file) === suite)
     // Validations of the packaging files, with their own tools: `npm run test:packaging`.
     .filter((file) => !file.startsWith(join('test', 'packaging')))
     .sort();
@@ -38,8 +43,11 @@ function testFiles(filters: string[], e2e: boolean): string[] {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const e2e = args.includes('--e2e');
-  const files = testFiles(args.filter((arg) => !arg.startsWith('--')), e2e);
+  const filters = args.filter((arg) => !arg.startsWith('--'));
+  // `npm test -- test/chaos` means the chaos suite, as `npm run test:chaos` does.
+  const named = filters.length ? SUITES.find((name) => filters.every((filter) => relative(root, resolve(filter)).startsWith(join('test', name)))) : undefined;
+  const suite = SUITES.find((name) => args.includes(`--${name}`)) ?? named;
+  const files = testFiles(filters, suite);
   if (!files.length) {
     console.error('no test files matched');
     return 1;
