@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { Logger } from '../lib/adapters/log';
+import type { Definitions } from '../lib/core/config/definitions';
 import type { VigilConfig } from '../lib/core/config/schema';
 import type { Metrics } from '../lib/adapters/metrics';
 import type { Notifier } from '../lib/adapters/notify';
@@ -18,4 +19,6 @@ export interface ActivityDeps {
   metrics?: Metrics;
   /** A client for activities that start workflows (the hand-off to triage); the worker set passes one. */
   temporal?: { client: Client; workflowTaskQueue: string };
+  /** The definitions the supervisor keeps running (the worker reads its config directory); none: it reconciles nothing. */
+  definitions?: () => Pick<Definitions, 'services' | 'apps'>;
 }

@@ -2,11 +2,13 @@
 // record a change of status. Both are upserts keyed by (service, round), so a
 // retried activity writes the same rows again, never a second set.
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { runCheck } from '../lib/adapters/checks';
 import type { CheckSpec } from '../lib/core/checks/types';
 import type { HealthStatus } from '../lib/core/health/state';
 import { scanLog } from '../lib/adapters/logwatch';
 import type { LogCursor, LogWatchSpec } from '../lib/core/logwatch/types';
+import { healthStatusQuery, workflowIds } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 
 export interface ChecksInput {
@@ -77,7 +79,28 @@ export async function probeAndStore({ pool, metrics }: Pick<ActivityDeps, 'pool'
   }));
 }
 
-export function createHealthActivities({ pool, metrics, config }: ActivityDeps) {
+/** How long a dependency's loop may take to answer before its stored status is used. */
+const DEPENDENCY_QUERY_MS = 3_000;
+
+async function liveStatus(client: Client | undefined, service: string): Promise<HealthStatus | undefined> {
+  if (!client) return undefined;
+  try {
+    return (await client.withDeadline(Date.now() + DEPENDENCY_QUERY_MS, () => client.workflow.getHandle(workflowIds.health(service)).query(healthStatusQuery))).status;
+  } catch {
+    return undefined;
+  }
+}
+
+async function storedStatuses(pool: ActivityDeps['pool'], services: string[]): Promise<Record<string, HealthStatus>> {
+  const { rows } = await pool.query<{ service: string; to_status: HealthStatus }>(
+    `SELECT DISTINCT ON (service) service, to_status FROM health_transitions
+      WHERE service = ANY($1) ORDER BY service, at DESC, round DESC`,
+    [services],
+  );
+  return Object.fromEntries(rows.map((row) => [row.service, row.to_status]));
+}
+
+export function createHealthActivities({ temporal, pool, metrics, config }: ActivityDeps) {
   return {
     async runChecks(input: ChecksInput): Promise<CheckOutcome[]> {
       return probeAndStore({ pool, metrics }, input, Context.current().cancellationSignal);
@@ -110,15 +133,19 @@ export function createHealthActivities({ pool, metrics, config }: ActivityDeps) 
       return removed.reduce((sum, result) => sum + (result.rowCount ?? 0), 0);
     },
 
-    /** The last recorded status of each named service ('unknown' when it has none). */
+    /**
+     * The live status of each named service: its own loop's answer to the status query,
+     * which holds from the moment that loop judged a round (a transition row is written
+     * beside the remediation, so it can come after a dependent has acted). A loop that
+     * does not answer in time (not running, being replayed, Temporal away) is taken from
+     * its last stored transition; 'unknown' when neither says. Never fails: the dependent
+     * decides with what there is (decide.ts, dependencyHold).
+     */
     async dependencyStatuses(input: { services: string[] }): Promise<Record<string, HealthStatus>> {
-      const { rows } = await pool.query<{ service: string; to_status: HealthStatus }>(
-        `SELECT DISTINCT ON (service) service, to_status FROM health_transitions
-          WHERE service = ANY($1) ORDER BY service, at DESC, round DESC`,
-        [input.services],
-      );
-      const found = Object.fromEntries(rows.map((row) => [row.service, row.to_status]));
-      return Object.fromEntries(input.services.map((name) => [name, found[name] ?? 'unknown']));
+      const live = await Promise.all(input.services.map((name) => liveStatus(temporal?.client, name)));
+      const missing = input.services.filter((_, index) => live[index] === undefined);
+      const stored = missing.length ? await storedStatuses(pool, missing).catch((): Record<string, HealthStatus> => ({})) : {};
+      return Object.fromEntries(input.services.map((name, index) => [name, live[index] ?? stored[name] ?? 'unknown']));
     },
 
     async recordTransition(input: { service: string; round: number; from: HealthStatus; to: HealthStatus; at: number; reason: string }): Promise<void> {

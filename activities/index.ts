@@ -7,6 +7,7 @@ import { createHealthActivities } from './health';
 import { createMetricPolicyActivities } from './metric-policies';
 import { createNotifyActivities } from './notify';
 import { createSelfCheckActivities } from './self-check';
+import { createSupervisorActivities } from './supervisor';
 import { createWatchActivities } from './watch';
 import { createLlmActivities } from './llm';
 import { createTriageActivities } from './triage';
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLlmActivities(deps),
     ...createTriageToolActivities(deps),
     ...createTriageActivities(deps),
+    ...createSupervisorActivities(deps),
   };
 }
 

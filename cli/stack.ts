@@ -18,6 +18,7 @@ import { projectRoot } from '../lib/adapters/paths';
 import { temporalTarget } from '../lib/adapters/temporal/connection';
 import { buildNotifiers } from '../lib/adapters/notify';
 import { installTemporalRuntime } from '../lib/adapters/temporal/runtime';
+import type { ActivityDeps } from '../activities';
 import { createWorkers, runWorkers, shutdownWorkers } from '../workers/create-workers';
 import { loadWorkflowCode, type WorkflowCode } from '../workers/workflow-code';
 import { SEARCH_ATTRIBUTE_NAMES, taskQueues } from '../workflows/messages';
@@ -86,6 +87,8 @@ export async function startWorkerSet(options: {
   log: Logger;
   workflowCode?: WorkflowCode;
   metrics?: Metrics;
+  /** What the supervisor's reconcile keeps running (the process's config directory, read each time). */
+  definitions?: ActivityDeps['definitions'];
 }): Promise<RunningWorkers> {
   const { config, log } = options;
   installTemporalRuntime(log);
@@ -99,7 +102,7 @@ export async function startWorkerSet(options: {
     taskQueuePrefix: config.temporal.taskQueuePrefix,
     workflowCode: options.workflowCode ?? (await loadWorkflowCode()),
     workerConfig: config.worker,
-    deps: { pool: options.pool, config, log: log.child({ component: 'activity' }), notifiers, metrics: options.metrics },
+    deps: { pool: options.pool, config, log: log.child({ component: 'activity' }), notifiers, metrics: options.metrics, definitions: options.definitions },
   });
   const done = runWorkers(workers).finally(() => connection.close());
   log.info({ taskQueues: taskQueues(config.temporal.taskQueuePrefix) }, 'workers polling');

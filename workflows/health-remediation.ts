@@ -2,13 +2,13 @@
 // change, climb the remediation ladder (or give up and hand the service to a
 // triage), and run one ladder step exactly once. What to do is decided by pure
 // code in lib/core/health (decide.ts, loop.ts); these functions only carry it out.
-import { log, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import { decide } from '../lib/core/health/decide';
-import { withinWindow } from '../lib/core/health/limits';
-import { announcement, decisionInput, type HealthLoop } from '../lib/core/health/loop';
+import { actionTimeoutMs, withinWindow } from '../lib/core/health/limits';
+import { afterAction, announcement, decisionInput, type HealthLoop } from '../lib/core/health/loop';
 import { failingDetails } from '../lib/core/health/sources';
 import type { HealthSpec, LadderStep } from '../lib/core/health/spec';
-import type { Transition } from '../lib/core/health/state';
+import type { HealthStatus, Transition } from '../lib/core/health/state';
 import type { RemediationView } from '../lib/core/health/views';
 import { actions, handOff, notifier, storage } from './proxies';
 
@@ -35,7 +35,8 @@ export async function remediate(loop: HealthLoop): Promise<void> {
   const { spec, state } = loop;
   if (loop.acting || state.counters.status !== 'unhealthy' || state.gaveUp || !spec.ladder.length) return;
   const input = decisionInput(spec, state, now);
-  const decision = decide({ ...input, unhealthyDependencies: state.paused ? [] : await unhealthyDependencies(spec) });
+  // Paused: suppressed anyway, no need to ask about the dependencies.
+  const decision = decide({ ...input, dependencies: state.paused ? {} : await dependencyStatuses(spec) });
   if (decision.kind === 'suppressed') loop.suppressed = decision.reason;
   else if (decision.kind === 'wait') loop.waiting = { until: decision.until, reason: decision.reason };
   else if (decision.kind === 'give-up') await giveUp(loop, decision.reason);
@@ -54,11 +55,18 @@ export async function act(loop: HealthLoop, step: LadderStep, decidedBy: string,
     const key = `${workflowInfo().workflowId}/${state.decisions}`;
     const at = Date.now();
     state.actionTimes = [...withinWindow(state.actionTimes, at, spec.limits.windowMs), at];
-    const { runAction } = actions('timeoutMs' in step.action ? step.action.timeoutMs : 10_000);
-    const result = await runAction({ key, service: spec.service, step: step.name, action: step.action, decidedBy, reason });
-    state.lastAction = { key, step: step.name, status: result.status, detail: result.detail, at, decidedBy };
-    state.settleUntil = Date.now() + step.settleMs;
-    return state.lastAction;
+    const { runAction } = actions(actionTimeoutMs(step.action));
+    let outcome: Pick<RemediationView, 'status' | 'detail'>;
+    try {
+      outcome = await runAction({ key, service: spec.service, step: step.name, action: step.action, decidedBy, reason });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      // Every attempt failed (PostgreSQL away for minutes, say): whether the action ran is unknown.
+      log.warn('remediation action has no known outcome', { service: spec.service, key, error: String(error) });
+      outcome = { status: 'in-doubt', detail: `no outcome: ${String(error).slice(0, 200)}` };
+    }
+    Object.assign(state, afterAction(step, { key, step: step.name, status: outcome.status, detail: outcome.detail, at, decidedBy }, Date.now()));
+    return state.lastAction!;
   } finally {
     loop.acting = false;
   }
@@ -85,8 +93,8 @@ async function startTriage(loop: HealthLoop, reason: string, key: string): Promi
   }
 }
 
-async function unhealthyDependencies(spec: HealthSpec): Promise<string[]> {
-  if (!spec.dependsOn.length) return [];
-  const statuses = await storage().dependencyStatuses({ services: spec.dependsOn });
-  return spec.dependsOn.filter((name) => statuses[name] === 'unhealthy');
+/** Each dependency's live status: its own loop's answer, or its last stored transition (activities/health.ts). */
+async function dependencyStatuses(spec: HealthSpec): Promise<Record<string, HealthStatus>> {
+  if (!spec.dependsOn.length) return {};
+  return storage().dependencyStatuses({ services: spec.dependsOn });
 }

@@ -7,6 +7,7 @@ import type { DriftSpec } from '../lib/core/drift/spec';
 import type { DriftStatusView, DriftSyncView } from '../lib/core/drift/views';
 import type { HealthSpec } from '../lib/core/health/spec';
 import type { CheckView, HealthStatusView, PauseInput, RemediationView } from '../lib/core/health/views';
+import type { SupervisorState } from '../lib/core/supervisor';
 import type { BudgetUse, Budgets } from '../lib/core/triage/budget';
 import type { TriageStatus } from '../lib/core/triage/types';
 
@@ -45,6 +46,8 @@ export const workflowIds = {
   selfCheck: (id: string) => `selfcheck/${id}`,
   health: (service: string) => `health/${service}`,
   drift: (app: string) => `drift/${app}`,
+  /** One supervisor per installation (task-queue prefix) in a namespace. */
+  supervisor: (taskQueuePrefix: string) => `supervisor/${taskQueuePrefix}`,
 };
 
 // Service health workflow (health/<service>): signals, queries, updates.
@@ -114,3 +117,9 @@ export interface TriageDecision {
 /** Runs the proposed remediation (the service's remediate update) and records who approved it; rejected with the reason when there is nothing to approve. */
 export const triageApproveUpdate = defineUpdate<RemediationView, [{ by: string }]>('approve');
 export const triageRejectUpdate = defineUpdate<TriageDecision, [{ by: string; reason?: string }]>('reject');
+
+// The supervisor (supervisor/<taskQueuePrefix>): keeps the running loops equal to the definitions.
+/** Reconcile now instead of at the end of the period (sent by each process that starts it). */
+export const superviseSignal = defineSignal('supervise');
+/** Last reconcile time, what it restarted, what it could not. */
+export const supervisorStatusQuery = defineQuery<SupervisorState>('status');

@@ -55,6 +55,14 @@ export const selfCheck = () =>
 export const triageTools = (toolTimeoutMs: number) =>
   proxyLocalActivities<Activities>({ startToCloseTimeout: toolTimeoutMs + 5_000, retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 } });
 
+/**
+ * The supervisor's reconcile: a few Temporal calls per loop that is not running. A
+ * failure is caught by the supervisor, shown in its status and tried again next
+ * period, so a handful of attempts is enough.
+ */
+export const supervision = () =>
+  proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout: '2 minutes', retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 } });
+
 // ---- watch queue: a quiet watch runs many rounds in one activity ----
 
 export const watcher = (startToCloseTimeoutMs: number, heartbeatTimeoutMs: number) =>

@@ -37,6 +37,13 @@ function withControls(row, ctx, resource, name) {
   row.append(el('td', { className: 'operate-only' }, controls.node));
 }
 
+/** A defined loop that is not running (the supervisor starts it again within its period): said beside its status. */
+function loopMark(cell, entity) {
+  if (!entity.loop || entity.loop === 'running') return;
+  const since = entity.loopSince ? ` since ${entity.loopSince}` : '';
+  cell.append(' ', el('span', { className: 'badge badge-bad', 'data-testid': 'loop', 'data-loop': entity.loop, title: `its loop is not running${since}`, text: `loop ${entity.loop}` }));
+}
+
 export function renderServices(table, emptyNote, services, ctx) {
   controlColumn(table, ctx.canOperate);
   showEmpty(table, emptyNote, services);
@@ -56,6 +63,7 @@ export function renderServices(table, emptyNote, services, ctx) {
       else delete row.dataset.paused;
       statusCell(row.cells[1], service.status);
       if (paused) row.cells[1].append(' ', badge('paused', 'paused'), pauseNote(paused));
+      loopMark(row.cells[1], service);
       fill(row.cells[2], historyLink(service, service.name));
       controlsOf.get(row)?.update(Boolean(paused));
     },
@@ -78,6 +86,7 @@ export function renderDrift(table, emptyNote, apps, ctx) {
       row.cells[1].textContent = app.mode ?? '—';
       statusCell(row.cells[2], app.status);
       if (app.status === 'drifted' && app.fields) row.cells[2].append(' ', el('span', { className: 'muted', text: `${app.fields} field${app.fields === 1 ? '' : 's'}` }));
+      loopMark(row.cells[2], app);
       fill(row.cells[3], app.revision ? el('code', { text: app.revision }) : '—');
       fill(row.cells[4], time(app.lastCheck));
       fill(row.cells[5], historyLink(app, app.app));

@@ -4,6 +4,7 @@ import type { ObjectDrift as StoredObjectDrift } from '../../lib/core/drift/comp
 import { DRIFT_STATUSES } from '../../lib/core/drift/types';
 import type { DriftStatusView, DriftSyncView } from '../../workflows/messages';
 import { EpochMs, Nullable, PauseView, Timestamp, type Assert, type Same } from './common';
+import { LoopMarker } from './services';
 
 export const DriftAppSummary = Type.Object({
   app: Type.String(),
@@ -12,6 +13,7 @@ export const DriftAppSummary = Type.Object({
   revision: Type.Optional(Type.String()),
   lastCheck: Type.Optional(Timestamp()),
   fields: Type.Optional(Type.Integer()),
+  ...LoopMarker,
   workflowId: Type.String(),
   temporalUiUrl: Type.Optional(Type.String()),
 });

@@ -1,8 +1,17 @@
 // Response schemas of /api/v1/services (the health loops) and /api/v1/actions
 // (the remediation audit trail).
 import Type, { type Static } from 'typebox';
+import { LOOP_STATES } from '../../lib/core/supervisor';
 import type { CheckView as LoopCheckView, HealthStatusView, RemediationView } from '../../workflows/messages';
 import { EpochMs, Nullable, PauseView, Timestamp, type Assert, type Same } from './common';
+
+/** Whether a defined loop runs (lists mark the ones that do not; the supervisor starts them again within supervisor.intervalMs). */
+export const LoopMarker = {
+  loop: Type.Enum([...LOOP_STATES], {
+    description: 'running, or why not: missing (never started), failed, terminated, timed-out, cancelled or completed (how its last run ended)',
+  }),
+  loopSince: Type.Optional(Timestamp('When the last run ended (not running only)')),
+};
 
 export const ServiceSummary = Type.Object({
   name: Type.String(),
@@ -10,6 +19,7 @@ export const ServiceSummary = Type.Object({
   paused: Type.Optional(
     Type.Object({ reason: Type.String(), by: Type.Optional(Type.String()), until: Type.Optional(Timestamp()) }, { description: 'Remediation is paused (checks go on)' }),
   ),
+  ...LoopMarker,
   workflowId: Type.String(),
   temporalUiUrl: Type.Optional(Type.String()),
 });

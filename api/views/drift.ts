@@ -1,21 +1,26 @@
 // The reconciled apps as a list: each running drift loop from Temporal's
-// visibility (status), joined with the app's last check in PostgreSQL. And an
+// visibility (status) and each defined app whose loop is not running (marked), joined with the app's last check in PostgreSQL. And an
 // app's stored diff and history (PostgreSQL).
 import type pg from 'pg';
 import { executionUrl } from '../../lib/core/ui-links';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import type { ApiDeps } from '../deps';
+import { marker, notListed } from './loops';
 import type { DriftAppSummary, DriftDiff, DriftHistory } from '../schemas/drift';
 
 /** Sorted by app name. Throws what the Temporal client throws; a PostgreSQL failure throws too. */
 export async function listDriftApps(deps: ApiDeps, readLoops: <T>(call: () => Promise<T>) => Promise<T> = (call) => call()): Promise<DriftAppSummary[]> {
   const { client, namespace, taskQueues, uiUrl } = deps.temporal;
   const loops = await readLoops(async () => {
-    const found: { app: string; status: string; workflowId: string }[] = [];
+    const found: ({ app: string; status: string; workflowId: string } & ReturnType<typeof marker>)[] = [];
     const query = `VigilKind = 'drift' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueues.workflows}'`;
     for await (const execution of client.workflow.list({ query })) {
       const app = execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.app) ?? execution.workflowId.replace(/^drift\//, '');
-      found.push({ app, status: execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status) ?? 'unknown', workflowId: execution.workflowId });
+      found.push({ app, status: execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status) ?? 'unknown', loop: 'running', workflowId: execution.workflowId });
+    }
+    // Defined apps whose loop is not running are listed too, marked.
+    for (const absent of await notListed(deps, 'drift', new Set(found.map((loop) => loop.workflowId)))) {
+      found.push({ app: absent.name, status: 'unknown', ...marker(absent), workflowId: absent.workflowId });
     }
     return found;
   });

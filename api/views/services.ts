@@ -1,13 +1,18 @@
 // The watched services as a list: each running health loop, found through
 // Temporal's visibility, with the status its search attribute carries and the
-// pause its memo carries. And a service's stored history (PostgreSQL).
+// pause its memo carries, and each defined service whose loop is not running. And a service's stored history (PostgreSQL).
 import type pg from 'pg';
 import { executionUrl } from '../../lib/core/ui-links';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import type { ApiDeps } from '../deps';
+import { marker, notListed } from './loops';
 import type { ServiceHistory, ServiceSummary } from '../schemas/services';
 
-/** Sorted by name. Throws what the Temporal client throws. */
+/**
+ * Sorted by name: every running loop, and every defined service whose loop is not
+ * running, marked (loop: missing, failed, terminated …, since when) with status
+ * unknown. Throws what the Temporal client throws.
+ */
 export async function listServices(deps: ApiDeps): Promise<ServiceSummary[]> {
   const { client, namespace, taskQueues, uiUrl } = deps.temporal;
   const found: ServiceSummary[] = [];
@@ -15,7 +20,10 @@ export async function listServices(deps: ApiDeps): Promise<ServiceSummary[]> {
   for await (const execution of client.workflow.list({ query })) {
     const name = execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.service) ?? execution.workflowId.replace(/^health\//, '');
     const status = execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status) ?? 'unknown';
-    found.push({ name, status, paused: pauseOf(execution.memo?.paused), workflowId: execution.workflowId, temporalUiUrl: executionUrl(uiUrl, namespace, execution.workflowId) });
+    found.push({ name, status, paused: pauseOf(execution.memo?.paused), loop: 'running', workflowId: execution.workflowId, temporalUiUrl: executionUrl(uiUrl, namespace, execution.workflowId) });
+  }
+  for (const absent of await notListed(deps, 'health', new Set(found.map((service) => service.workflowId)))) {
+    found.push({ name: absent.name, status: 'unknown', ...marker(absent), workflowId: absent.workflowId, temporalUiUrl: executionUrl(uiUrl, namespace, absent.workflowId) });
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -2,6 +2,7 @@
 import { apiToken } from '../../api/auth-tokens';
 import type { LoadedConfig } from '../../lib/adapters/config/load';
 import { ConfigError } from '../../lib/core/config/errors';
+import { startSupervisor } from '../../lib/client/supervise';
 import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } from '../../lib/adapters/metrics';
 import { adminTokenFromEnv } from '../admin-token';
 import { assertPortsFree, portTakenAtListen } from '../ports';
@@ -31,6 +32,8 @@ export async function api({ config, dir }: LoadedConfig): Promise<void> {
     await temporal.connection.close();
     throw error;
   });
+  // The loops of the definitions start with no apply: the supervisor (run by the workers) starts what is not running.
+  await startSupervisor(temporal.client, config.temporal.taskQueuePrefix).then((id) => log.info({ workflowId: id }, 'supervisor started'), (error: unknown) => log.error({ err: error }, 'supervisor not started'));
   onShutdownSignal(async (signal) => {
     log.info({ signal }, 'stopping: draining requests');
     await running.close();

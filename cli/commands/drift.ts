@@ -15,7 +15,7 @@ export const DRIFT: Record<string, Subcommand> = {
       const apps = await context.api.get<DriftAppSummary[]>('/drift');
       return print(context, apps, () =>
         apps.length
-          ? table(['APP', 'MODE', 'STATUS', 'REVISION', 'LAST CHECK'], apps.map((row) => [row.app, row.mode ?? '-', row.status, row.revision ?? '-', isoOf(row.lastCheck)]))
+          ? table(['APP', 'MODE', 'STATUS', 'REVISION', 'LAST CHECK'], apps.map((row) => [row.app, row.mode ?? '-', row.loop && row.loop !== 'running' ? `${row.status} (loop ${row.loop})` : row.status, row.revision ?? '-', isoOf(row.lastCheck)]))
           : 'no apps are being reconciled\n',
       );
     },

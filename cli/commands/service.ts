@@ -14,9 +14,11 @@ export const SERVICE: Record<string, Subcommand> = {
     args: 0,
     async run(context) {
       const services = await context.api.get<ServiceSummary[]>('/services');
+      // A defined service whose loop is not running says so (the supervisor starts it again).
+      const loopOf = ({ loop, loopSince }: (typeof services)[number]) => (loop === 'running' || !loop ? 'running' : `${loop}${loopSince ? ` since ${isoOf(loopSince)}` : ''}`);
       const pausedOf = ({ paused }: (typeof services)[number]) => (paused ? `${paused.until ? `until ${isoOf(paused.until)}` : 'until resumed'}${paused.by ? ` by ${paused.by}` : ''}: ${paused.reason}` : '-');
       return print(context, services, () =>
-        services.length ? table(['NAME', 'STATUS', 'REMEDIATION PAUSED'], services.map((service) => [service.name, service.status, pausedOf(service)])) : 'no services are being watched\n',
+        services.length ? table(['NAME', 'STATUS', 'LOOP', 'REMEDIATION PAUSED'], services.map((service) => [service.name, service.status, loopOf(service), pausedOf(service)])) : 'no services are being watched\n',
       );
     },
   },
@@ -127,6 +129,10 @@ function formatService(status: ServiceDetail): string {
     ['service', status.service],
     ['status', `${status.status}${status.since ? ` since ${iso(status.since)}` : ''} (round ${status.round})`],
     ['paused', pausedLine],
+    // Only while PostgreSQL is away: probing goes on, storing waits.
+    ...(status.storage
+      ? [['storage', `degraded: storage unavailable since ${iso(status.storage.unavailableSince)} (${status.storage.unstoredRounds} rounds to store)`] as [string, string]]
+      : []),
     ['next check', iso(status.nextCheckAt)],
     ['remediation', remediationLine.join('; ')],
     ['last action', last ? `${last.step} ${last.status} at ${iso(last.at)} by ${last.decidedBy}${last.detail ? `: ${last.detail}` : ''}` : '-'],

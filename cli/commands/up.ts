@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { apiToken } from '../../api/auth-tokens';
 import type { RunningApi } from '../../api/server';
-import type { LoadedConfig } from '../../lib/adapters/config/load';
+import { loadConfig, type LoadedConfig } from '../../lib/adapters/config/load';
 import { redactUrl } from '../../lib/core/redact';
 import { createMetrics, registerDriftStatusGauge, registerServiceStatusGauge } from '../../lib/adapters/metrics';
 import { taskQueues } from '../../workflows/messages';
@@ -17,6 +17,7 @@ import { provisionTemporalCli, TemporalCliNotFound } from '../../lib/adapters/te
 import { startDevServer, startDevServerFromSdkDownload, type DevServer } from '../../lib/adapters/temporal/dev-server';
 import { formatProblem } from '../../lib/core/config/errors';
 import { applyApps, applyServices, type ApplyReport } from '../../lib/client/apply';
+import { startSupervisor } from '../../lib/client/supervise';
 import type { Logger } from '../../lib/adapters/log';
 import { loadWorkflowCode } from '../../workers/workflow-code';
 import { adminTokenFromEnv, loadOrCreateAdminToken, type AdminToken } from '../admin-token';
@@ -95,7 +96,7 @@ export async function up(loaded: LoadedConfig): Promise<void> {
       demoStarted = started.ok;
       if (!started.ok) say(`the demo service did not start (${started.output}); set demo.enabled: false to skip it`);
     }
-    workers = await startWorkerSet({ config, address: temporalAddress, pool, log, workflowCode, metrics });
+    workers = await startWorkerSet({ config, address: temporalAddress, pool, log, workflowCode, metrics, definitions: () => loadConfig({ dir: loaded.dir }).definitions });
     registerServiceStatusGauge(metrics, pool);
     registerDriftStatusGauge(metrics, pool, { client: temporal.client, workflowTaskQueue: taskQueues(config.temporal.taskQueuePrefix).workflows });
     // With no tokens configured, a laptop gets an admin token it can use at once.
@@ -103,6 +104,8 @@ export async function up(loaded: LoadedConfig): Promise<void> {
     const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
     api = await startApiServer({ config, pool, temporal, tokens, metrics, log, uiUrl: devServer?.uiUrl, configDir: loaded.dir });
     const applied = await applyDefinitions(loaded, temporal, log);
+    // From here on the supervisor keeps every defined loop running (apply above reconfigured them).
+    await startSupervisor(temporal.client, config.temporal.taskQueuePrefix);
     printBanner({ loaded, dataDir, api, devServer, temporalAddress, databaseUrl, ownPostgres, admin, applied });
   } catch (error) {
     await stopAll().catch(() => {});

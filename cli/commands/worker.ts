@@ -1,6 +1,7 @@
 // `vigil worker`: the worker set alone, for compose and Kubernetes. Stateless:
 // run as many as you like against one Temporal namespace and database.
-import type { LoadedConfig } from '../../lib/adapters/config/load';
+import { loadConfig, type LoadedConfig } from '../../lib/adapters/config/load';
+import { startSupervisor } from '../../lib/client/supervise';
 import { ConfigError } from '../../lib/core/config/errors';
 import type { VigilConfig } from '../../lib/core/config/schema';
 import { assertPortsFree, portTakenAtListen, type PortClaim } from '../ports';
@@ -10,7 +11,7 @@ import { Readiness } from '../../api/readiness';
 import { createMetrics } from '../../lib/adapters/metrics';
 import { ensureSearchAttributes, openDatabase, processLogger, startWorkerSet, temporalClient } from '../stack';
 
-export async function worker({ config }: LoadedConfig): Promise<void> {
+export async function worker({ config, dir }: LoadedConfig): Promise<void> {
   requireExternal(config.temporal.address, config.database.url, 'worker');
   // Before connecting anything: a taken port is a setting to change, not a stack trace.
   const ports = [opsPortClaim(config, 'worker')];
@@ -22,7 +23,9 @@ export async function worker({ config }: LoadedConfig): Promise<void> {
   // A cluster (compose's cluster profile, Kubernetes) may not have Vigil's search
   // attributes yet; workflows that upsert them would fail. Best effort, as in `vigil up`.
   await ensureSearchAttributes(temporal.connection, temporal.namespace, log);
-  const running = await startWorkerSet({ config, address: config.temporal.address, pool, log, metrics });
+  const running = await startWorkerSet({ config, address: config.temporal.address, pool, log, metrics, definitions: () => loadConfig({ dir }).definitions });
+  // The loops of the definitions start with no apply: the supervisor starts what is not running.
+  await startSupervisor(temporal.client, config.temporal.taskQueuePrefix).then((id) => log.info({ workflowId: id }, 'supervisor started'), (error: unknown) => log.error({ err: error }, 'supervisor not started'));
   // The worker's own ops listener: its metrics (checks, actions) and probes for its orchestrator.
   const readiness = new Readiness({ pool, connection: temporal.connection, metrics });
   const ops = await buildOpsApp({ metrics, readiness, log });

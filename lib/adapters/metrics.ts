@@ -56,6 +56,13 @@ export function createMetrics() {
       labelNames: ['app', 'outcome'] as const,
       registers: [registry],
     }),
+    // The supervisor.
+    loopsRestarted: new Counter({
+      name: 'vigil_loops_restarted_total',
+      help: 'Health and drift loops the supervisor found not running (missing, failed, timed out, terminated) and started again, by kind.',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     // Alert triage.
     alertsTruncated: new Counter({
       name: 'vigil_alerts_truncated_total',
@@ -150,6 +157,28 @@ export function registerDriftStatusGauge(metrics: Metrics, pool: pg.Pool, visibi
       const { rows } = await pool.query<{ status: string; count: number }>('SELECT status, count(*)::int AS count FROM drift_state GROUP BY status');
       for (const status of ['in-sync', 'drifted', 'error']) this.set({ status }, 0);
       for (const row of rows) this.set({ status: row.status }, row.count);
+    },
+  });
+}
+
+/**
+ * vigil_loops_not_running{kind}: defined health and drift loops that are not running
+ * (missing, failed, terminated …), counted when Prometheus scrapes by `count` (the
+ * API compares its definitions with Temporal). Registered once per registry: the API
+ * may be built more than once over one (tests, `vigil up`).
+ */
+export function registerLoopsNotRunningGauge(metrics: Metrics, count: () => Promise<Record<string, number>>): void {
+  if (metrics.registry.getSingleMetric('vigil_loops_not_running')) return;
+  new Gauge({
+    name: 'vigil_loops_not_running',
+    help: 'Defined health and drift loops whose workflow is not running, by kind (GET /api/v1/services and /drift mark them).',
+    labelNames: ['kind'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      // Temporal unreachable: no sample rather than a failed scrape (VigilDependencyErrors says why).
+      const counts = await count().catch(() => ({}));
+      this.reset();
+      for (const [kind, value] of Object.entries(counts)) this.set({ kind }, value);
     },
   });
 }

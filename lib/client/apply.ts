@@ -76,15 +76,7 @@ async function applyKind<Spec>(kindName: LoopKindName, kind: LoopKind<Spec>, { c
       report[changed ? 'reconfigured' : 'unchanged'].push(name);
       continue;
     }
-    // USE_EXISTING: if another apply started it a moment ago, this is a no-op.
-    await client.workflow.start(kind.workflowType, {
-      taskQueue,
-      workflowId,
-      args: [{ spec }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: kind.summary(spec),
-      staticDetails: `Defined in ${definition.source}`,
-    });
+    await startLoop(kindName, { client, taskQueuePrefix, definition, input: { spec } });
     report.started.push(name);
   }
   const wanted = new Set(definitions.map((definition) => kind.workflowId(definition.name)));
@@ -96,6 +88,24 @@ async function applyKind<Spec>(kindName: LoopKindName, kind: LoopKind<Spec>, { c
     report.stopped.push(execution.workflowId.slice(prefix.length));
   }
   return report;
+}
+
+/**
+ * Starts the loop of a definition with `input` (its spec, and the state it carries on
+ * with when the supervisor restarts it). USE_EXISTING: if another apply or the
+ * supervisor started it a moment ago, this is a no-op.
+ */
+export async function startLoop(kindName: LoopKindName, options: { client: Client; taskQueuePrefix: string; definition: Definition; input: { spec: unknown } }): Promise<void> {
+  const kind = LOOP_KINDS[kindName] as LoopKind<unknown>;
+  const { spec } = options.input;
+  await options.client.workflow.start(kind.workflowType, {
+    taskQueue: taskQueues(options.taskQueuePrefix).workflows,
+    workflowId: kind.workflowId(kind.nameOf(spec)),
+    args: [options.input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: kind.summary(spec),
+    staticDetails: `Defined in ${options.definition.source}`,
+  });
 }
 
 /** Health loops for service definitions. */

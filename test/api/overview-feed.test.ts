@@ -17,7 +17,7 @@ function scripted() {
     if (source.fail) throw new Error('PostgreSQL went away');
     return {
       generatedAt: new Date().toISOString(),
-      services: source.services.map((name) => ({ name, status: 'healthy', workflowId: `health/${name}` })),
+      services: source.services.map((name) => ({ name, status: 'healthy', loop: 'running' as const, workflowId: `health/${name}` })),
       drift: [],
       triages: [],
       actions: [],

@@ -11,6 +11,7 @@ import { configFromObject } from '../../lib/adapters/config/load';
 import { ServiceDefinition } from '../../lib/core/config/services';
 import { validateDocument } from '../../lib/core/config/validate';
 import { applyServices } from '../../lib/client/apply';
+import type { ServiceSummary } from '../../api/schemas/services';
 import { healthStatusQuery, workflowIds } from '../../workflows/messages';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
@@ -170,6 +171,38 @@ describe('services API and config apply', () => {
     } finally {
       await temporal.client.workflow.getHandle(workflowIds.health(fresh)).terminate().catch(() => {});
       await applier.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists every defined service, marking one whose loop is not running, and counts them in vigil_loops_not_running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-marked-'));
+    const [kept, absent] = [uniqueName('kept'), uniqueName('absent')].map((name) => name.replace(/_/g, '-'));
+    writeFileSync(join(dir, 'vigil.yaml'), '');
+    writeFileSync(join(dir, 'services.yaml'), `services:\n${[kept, absent].map((name) => `  - name: ${name}\n    checks: [{ name: up, type: tcp, host: 127.0.0.1, port: ${port} }]\n`).join('')}`);
+    const lister = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, configDir: dir });
+    const listerServed = watchSerialization(lister.app);
+    const list = async () => ((await lister.app.inject({ method: 'GET', url: '/api/v1/services', headers: bearer('read') })).json() as ServiceSummary[]).filter((service) => [kept, absent].includes(service.name));
+    const notRunning = async () => (await lister.deps.metrics.registry.getSingleMetric('vigil_loops_not_running')!.get()).values.find((value) => value.labels.kind === 'health')?.value;
+    try {
+      await apply([definition(kept)]);
+      const listed = await eventually(async () => {
+        const body = await list();
+        return body.find((service) => service.name === kept)?.loop === 'running' && body;
+      }, 'the applied service running');
+      assert.deepEqual(listed.find((service) => service.name === absent), { name: absent, status: 'unknown', loop: 'missing', workflowId: workflowIds.health(absent), temporalUiUrl: listed.find((service) => service.name === absent)?.temporalUiUrl });
+      assert.equal(await notRunning(), 1, 'the defined service that never started');
+
+      const terminatedAt = Date.now();
+      await temporal.client.workflow.getHandle(workflowIds.health(kept)).terminate('by hand (test)');
+      const marked = (await list()).find((service) => service.name === kept)!;
+      assert.equal(marked.loop, 'terminated');
+      assert.equal(marked.status, 'unknown');
+      assert.ok(Date.parse(marked.loopSince!) >= terminatedAt - 1000, `since ${marked.loopSince}`);
+      assert.equal(await notRunning(), 2);
+      listerServed.assertFaithful();
+    } finally {
+      await lister.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -83,8 +83,8 @@ describe('vigil service, actions and apply against a running API', () => {
     const table = await vigil(['service', 'list']);
     assert.equal(table.code, 0, table.stderr);
     const lines = table.stdout.trimEnd().split('\n');
-    assert.match(lines[0], /^NAME\s+STATUS\s+REMEDIATION PAUSED$/);
-    assert.deepEqual(lines.slice(1).map((line) => line.split(/\s+/)), [web, fixer].sort().map((name) => [name, 'healthy', '-']));
+    assert.match(lines[0], /^NAME\s+STATUS\s+LOOP\s+REMEDIATION PAUSED$/);
+    assert.deepEqual(lines.slice(1).map((line) => line.split(/\s+/)), [web, fixer].sort().map((name) => [name, 'healthy', 'running', '-']));
     // Columns line up: STATUS starts where each status does.
     assert.equal(new Set(lines.map((line) => line.search(/STATUS|healthy/))).size, 1);
   });

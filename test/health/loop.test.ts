@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  afterAction,
   afterTransition,
   announcement,
   decisionInput,
@@ -80,7 +81,7 @@ describe('a status change', () => {
 
   it('is timed, kept in the flap window, and a heal starts the next incident at the bottom of the ladder', () => {
     const healed = afterTransition(state({ transitionTimes: [NOW - 20 * minute, NOW - minute] }), 'healthy', NOW, spec.flapping);
-    assert.deepEqual(healed, { since: NOW, transitionTimes: [NOW - minute, NOW], ladderIndex: 0, settleUntil: undefined, gaveUp: undefined });
+    assert.deepEqual(healed, { since: NOW, transitionTimes: [NOW - minute, NOW], ladderIndex: 0, settleUntil: undefined, gaveUp: undefined, inDoubt: undefined });
     assert.equal(afterTransition(state(), 'degraded', NOW, spec.flapping).ladderIndex, 0);
   });
 
@@ -121,8 +122,51 @@ describe('remediation', () => {
     const input = decisionInput(loop.spec, loop.state, NOW);
     assert.deepEqual(
       { ...input, limits: undefined, flapping: undefined },
-      { now: NOW, status: 'unhealthy', ladderLength: 2, ladderIndex: 1, actionTimes: [], transitionTimes: [], limits: undefined, flapping: undefined, settleUntil: undefined, gaveUp: false, paused: true, maintenanceUntil: undefined },
+      {
+        now: NOW,
+        status: 'unhealthy',
+        ladderLength: 2,
+        ladderIndex: 1,
+        actionTimes: [],
+        transitionTimes: [],
+        limits: undefined,
+        flapping: undefined,
+        settleUntil: undefined,
+        gaveUp: false,
+        paused: true,
+        maintenanceUntil: undefined,
+        unhealthySince: undefined,
+        dependencyGraceMs: 30_000,
+        inDoubt: undefined,
+        lastCheckAt: undefined,
+      },
     );
+  });
+
+  it('tells decide since when the service is unhealthy, its grace, and when it was last checked', () => {
+    const loop = newHealthLoop({ ...spec, limits: { ...spec.limits, dependencyGraceMs: 5_000 } });
+    Object.assign(loop.state, {
+      counters: { status: 'unhealthy', consecutiveFailures: 3, consecutiveSuccesses: 0 },
+      since: NOW - minute,
+      lastResults: { healthz: { ...view('healthz', false), at: NOW - 1_000 }, deep: { ...view('deep', false), at: NOW - 30_000 } },
+    });
+    const input = decisionInput(loop.spec, loop.state, NOW);
+    assert.deepEqual([input.unhealthySince, input.dependencyGraceMs, input.lastCheckAt], [NOW - minute, 5_000, NOW - 1_000]);
+    // `since` of another status is no onset of being unhealthy.
+    loop.state.counters = { status: 'healthy', consecutiveFailures: 0, consecutiveSuccesses: 1 };
+    assert.equal(decisionInput(loop.spec, loop.state, NOW).unhealthySince, undefined);
+  });
+
+  it('after an action in doubt, waits for a check after it could have ended; any other outcome clears the doubt', () => {
+    const started = NOW - 20_000;
+    const doubt = afterAction(restart, { key: 'health/api/3', step: 'restart', status: 'in-doubt', detail: 'lost', at: started, decidedBy: 'vigil' }, NOW);
+    // restart's own timeout is 5 s: over by now, so the doubt is known now and a check after now clears it.
+    assert.deepEqual(doubt, { lastAction: { key: 'health/api/3', step: 'restart', status: 'in-doubt', detail: 'lost', at: started, decidedBy: 'vigil' }, settleUntil: NOW + 1_000, inDoubt: { key: 'health/api/3', step: 'restart', checkAfter: NOW } });
+    // Known in doubt early (its program may still run): the check must come after its own timeout.
+    assert.equal(afterAction(restart, { ...doubt.lastAction!, at: NOW - 1_000 }, NOW).inDoubt!.checkAfter, NOW + 4_000);
+    assert.equal(afterAction(restart, { ...doubt.lastAction!, status: 'failed' }, NOW).inDoubt, undefined);
+    // A heal ends the doubt with the incident.
+    assert.equal(afterTransition({ ...newHealthLoop(spec).state, inDoubt: doubt.inDoubt }, 'healthy', NOW, spec.flapping).inDoubt, undefined);
   });
 
   it("runs the operator's named step, or the ladder's next, its last once climbed", () => {

@@ -27,7 +27,7 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
     '/drift',
     {
       config: { role: 'read' },
-      schema: { summary: 'Apps being reconciled: mode, status, desired revision, last check', tags: ['drift'], security: [{ bearer: [] }], response: { 200: Type.Array(DriftAppSummary), ...Errors } },
+      schema: { summary: 'Apps being reconciled: mode, status, desired revision, last check; a defined app whose loop is not running is marked (loop, loopSince)', tags: ['drift'], security: [{ bearer: [] }], response: { 200: Type.Array(DriftAppSummary), ...Errors } },
     },
     async () => listDriftApps(deps, (call) => onApp('*', call)),
   );

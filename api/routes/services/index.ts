@@ -10,6 +10,8 @@ import { Limit } from '../../validation';
 import { Remediation, ServiceDetail, ServiceHistory, ServiceSummary } from '../../schemas/services';
 import { withLatestResults } from '../../views/latest-checks';
 import { listServices, readServiceHistory } from '../../views/services';
+import { countNotRunning } from '../../views/loops';
+import { registerLoopsNotRunningGauge } from '../../../lib/adapters/metrics';
 import { LoopErrors, loopCaller, LoopName, pauseResumeRoutes } from '../loop-routes';
 
 const NameParams = Type.Object({ name: LoopName });
@@ -20,12 +22,14 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
   const { client, namespace, uiUrl } = deps.temporal;
 
   const onService = loopCaller(deps, (name) => `no service "${name}" is being watched`);
+  // The list's count of defined loops that are not running, for Prometheus (and the shipped alert on it).
+  registerLoopsNotRunningGauge(deps.metrics, () => countNotRunning(deps));
 
   app.get(
     '/services',
     {
       config: { role: 'read' },
-      schema: { summary: 'Services being watched, with their status', tags: ['services'], security: [{ bearer: [] }], response: { 200: Type.Array(ServiceSummary), ...Errors } },
+      schema: { summary: 'Every defined service and every running health loop, with its status; a defined service whose loop is not running is marked (loop, loopSince)', tags: ['services'], security: [{ bearer: [] }], response: { 200: Type.Array(ServiceSummary), ...Errors } },
     },
     async () => onService('*', () => listServices(deps)),
   );

@@ -276,6 +276,12 @@ const Demo = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** The supervisor (workflows/supervisor.ts): how often the running loops are made equal to the definitions. */
+const Supervisor = Type.Object(
+  { intervalMs: Type.Integer({ minimum: 1000, default: 60_000 }) },
+  { additionalProperties: false, default: {} },
+);
+
 export const VigilConfigSchema = Type.Object(
   {
     /** Where `vigil up` keeps Temporal's SQLite file, PostgreSQL and the admin token. */
@@ -290,6 +296,7 @@ export const VigilConfigSchema = Type.Object(
     log: Log,
     retention: Retention,
     demo: Demo,
+    supervisor: Supervisor,
   },
   { additionalProperties: false },
 );

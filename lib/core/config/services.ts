@@ -140,6 +140,8 @@ const Remediation = Type.Object(
     cooldown: Duration('60s'),
     maxActions: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
     window: Duration('15m'),
+    /** After turning unhealthy, a service with `dependsOn` waits this long before acting: a dependency that goes down meanwhile suppresses it. */
+    dependencyGrace: Duration('30s'),
     flapping: Type.Object(
       { transitions: Type.Integer({ minimum: 2, default: 6 }), window: Duration('10m') },
       { additionalProperties: false, default: {} },

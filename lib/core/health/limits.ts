@@ -3,6 +3,7 @@
 // `maxActions` within `windowMs` (like Monit's "3 restarts within 5 cycles"),
 // and flapping (too many up/down transitions within a window) means give up.
 // Times are epoch milliseconds passed in by the caller (workflow time).
+import type { ActionSpec } from '../actions/types';
 
 export interface RemediationLimits {
   /** Least time between two actions on the service. */
@@ -10,6 +11,22 @@ export interface RemediationLimits {
   /** At most this many actions within `windowMs`; one more means give up. */
   maxActions: number;
   windowMs: number;
+  /**
+   * After turning unhealthy, a service with dependencies is held this long before its
+   * first action, so that a dependency failing at the same time (or noticed a little
+   * later) suppresses it instead (`remediation.dependencyGrace`; absent: the default).
+   */
+  dependencyGraceMs?: number;
+}
+
+export const DEFAULT_DEPENDENCY_GRACE_MS = 30_000;
+
+/** How long a notify action may take: it has no timeout of its own. */
+export const NOTIFY_ACTION_TIMEOUT_MS = 10_000;
+
+/** The action's own bound: the runner stops it after this long, whatever Temporal does. */
+export function actionTimeoutMs(action: ActionSpec): number {
+  return action.type === 'notify' ? NOTIFY_ACTION_TIMEOUT_MS : action.timeoutMs;
 }
 
 export const DEFAULT_LIMITS: RemediationLimits = { cooldownMs: 60_000, maxActions: 3, windowMs: 15 * 60_000 };

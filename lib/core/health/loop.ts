@@ -3,8 +3,8 @@
 // the status view says, whether a change is announced, whether an operator's
 // remediation is refused. The workflow (workflows/health.ts) does the I/O.
 import type { BaselineState } from './anomaly';
-import type { DecisionInput } from './decide';
-import { isFlapping, remediationVerdict, withinWindow, type FlapRule } from './limits';
+import type { DecisionInput, InDoubt } from './decide';
+import { actionTimeoutMs, DEFAULT_DEPENDENCY_GRACE_MS, isFlapping, remediationVerdict, withinWindow, type FlapRule } from './limits';
 import { activeMaintenance } from './maintenance';
 import { forgetRemovedSources, latestViews, nextDueAt } from './sources';
 import type { HealthSpec, LadderStep } from './spec';
@@ -30,6 +30,8 @@ export interface HealthCarried {
   settleUntil?: number;
   gaveUp?: { at: number; reason: string; triageId?: string };
   lastAction?: RemediationView;
+  /** The last action's fate is unknown: the ladder waits for a check after it (decide.ts, inDoubtHold). */
+  inDoubt?: InDoubt;
   /** Where each log watch got to in its file. */
   logCursors?: Record<string, LogCursor>;
   /** Since when each metric policy's condition has held. */
@@ -82,7 +84,14 @@ export function afterTransition(state: HealthCarried, to: HealthStatus, now: num
   const recorded = { since: now, transitionTimes };
   if ((to !== 'healthy' && to !== 'degraded') || handOffStands({ gaveUp: state.gaveUp, transitionTimes }, now, flapping)) return recorded;
   // Healed (by us or by itself): the next incident starts at the bottom of the ladder.
-  return { ...recorded, ladderIndex: 0, settleUntil: undefined, gaveUp: undefined };
+  return { ...recorded, ladderIndex: 0, settleUntil: undefined, gaveUp: undefined, inDoubt: undefined };
+}
+
+/** What an action's result at `now` does to the carried state (the changed fields only). */
+export function afterAction(step: LadderStep, action: RemediationView, now: number): Pick<HealthCarried, 'lastAction' | 'settleUntil' | 'inDoubt'> {
+  // In doubt: the action may still run until its own timeout from its start.
+  const inDoubt = action.status === 'in-doubt' ? { key: action.key, step: step.name, checkAfter: Math.max(now, action.at + actionTimeoutMs(step.action)) } : undefined;
+  return { lastAction: action, settleUntil: now + step.settleMs, inDoubt };
 }
 
 /** The notification for a status change, if it gets one: going down and coming back do; maintenance and pauses stay quiet. */
@@ -94,8 +103,9 @@ export function announcement(spec: HealthSpec, state: HealthCarried, transition:
   return { kind, service: spec.service, status: to, at: now, summary, details: failing };
 }
 
-/** What `decide` needs, all but the dependencies (which the loop asks PostgreSQL about). */
-export function decisionInput(spec: HealthSpec, state: HealthCarried, now: number): Omit<DecisionInput, 'unhealthyDependencies'> {
+/** What `decide` needs, all but the dependencies' live status (which the loop asks their loops about). */
+export function decisionInput(spec: HealthSpec, state: HealthCarried, now: number): Omit<DecisionInput, 'dependencies'> {
+  const checkTimes = Object.values(state.lastResults).map((view) => view.at);
   return {
     now,
     status: state.counters.status,
@@ -109,6 +119,10 @@ export function decisionInput(spec: HealthSpec, state: HealthCarried, now: numbe
     gaveUp: Boolean(state.gaveUp),
     paused: Boolean(state.paused),
     maintenanceUntil: activeMaintenance(spec.maintenance, now)?.until,
+    unhealthySince: state.counters.status === 'unhealthy' ? state.since : undefined,
+    dependencyGraceMs: spec.limits.dependencyGraceMs ?? DEFAULT_DEPENDENCY_GRACE_MS,
+    inDoubt: state.inDoubt,
+    lastCheckAt: checkTimes.length ? Math.max(...checkTimes) : undefined,
   };
 }
 

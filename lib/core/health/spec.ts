@@ -79,6 +79,7 @@ export function healthSpec(definition: ServiceDefinitionSpec): HealthSpec {
       cooldownMs: toMs(definition.remediation.cooldown),
       maxActions: definition.remediation.maxActions,
       windowMs: toMs(definition.remediation.window),
+      dependencyGraceMs: toMs(definition.remediation.dependencyGrace),
     },
     flapping: { transitions: definition.remediation.flapping.transitions, windowMs: toMs(definition.remediation.flapping.window) },
     dependsOn: definition.dependsOn,
