@@ -84,22 +84,41 @@ export const notifier = () =>
     retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURES.notifyRejected] },
   });
 
-/** A remediation step that may take `actionTimeoutMs` itself. */
+/**
+ * How far past an action's own timeout its attempt may go before Temporal gives up on
+ * it: an outage of Temporal, of the worker's connection or of PostgreSQL shorter than
+ * this never ends an attempt whose result is still to come.
+ */
+const ACTION_OUTAGE_MARGIN_MS = 30_000;
+
+/**
+ * A remediation step that may take `actionTimeoutMs` itself. Its heartbeat and
+ * start-to-close timeouts are longer than that: the runner ends the action at its own
+ * timeout, so Temporal's timeouts only notice a worker that is gone (whose action, if
+ * it was mid-run, comes back in-doubt on the next attempt) and never cut a running
+ * action short. The activity does not stop its program when the attempt is given up
+ * (activities/actions.ts); only an explicit cancel does.
+ */
 export const actions = (actionTimeoutMs: number) =>
   proxyActivities<Activities>({
     taskQueue: queues().actions,
-    startToCloseTimeout: actionTimeoutMs + 30_000,
-    heartbeatTimeout: '10 seconds',
+    heartbeatTimeout: actionTimeoutMs + ACTION_OUTAGE_MARGIN_MS,
+    startToCloseTimeout: actionTimeoutMs + 2 * ACTION_OUTAGE_MARGIN_MS,
     // Safe to retry: the key makes a repeated call return the first result instead of acting again.
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
   });
 
-/** The hand-off from a health loop that gave up to a triage; keyed by the decision, so a retry never starts two. */
+/**
+ * The hand-off from a health loop that gave up to a triage; keyed by the decision, so a
+ * retry never starts two. It keeps trying through a Temporal or PostgreSQL outage of
+ * minutes (not five attempts in a minute), then the loop records the give-up without it.
+ */
 export const handOff = () =>
   proxyActivities<Activities>({
     taskQueue: queues().actions,
     startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURES.triageNotAvailable] },
+    scheduleToCloseTimeout: '10 minutes',
+    retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', nonRetryableErrorTypes: [FAILURES.triageNotAvailable] },
   });
 
 /** A drift sync; the activity heartbeats every 2 s while it applies, so a dead worker is noticed in seconds. */
