@@ -122,7 +122,7 @@ describe('vigil service, actions and apply against a running API', () => {
     }, 'show says paused');
     assert.match(shown, new RegExp(`^paused\\s+yes, until ${until.replace(/\./g, '\\.')} by operate-user: deploying$`, 'm'));
     // The list reads the pause from the loop's memo in Temporal's visibility, which follows shortly after.
-    const listedPaused = new RegExp(`^${web}\\s+healthy\\s+until ${until.replace(/\./g, '\\.')} by operate-user: deploying$`, 'm');
+    const listedPaused = new RegExp(`^${web}\\s+healthy\\s+running\\s+until ${until.replace(/\./g, '\\.')} by operate-user: deploying$`, 'm');
     await eventually(async () => listedPaused.test((await vigil(['service', 'list'])).stdout), 'the list says paused');
 
     const resumed = await vigil(['service', 'resume', web]);
@@ -177,7 +177,7 @@ describe('vigil service, actions and apply against a running API', () => {
       writeFileSync(join(dir, 'data', 'admin-token'), `${TOKENS.admin}\n`, { mode: 0o600 });
       const ran = await vigil(['service', 'list', '--config', dir], { VIGIL_API_URL: undefined, VIGIL_TOKEN: undefined });
       assert.equal(ran.code, 0, ran.stderr);
-      assert.match(ran.stdout, new RegExp(`^${web}\\s+healthy\\s+-$`, 'm'));
+      assert.match(ran.stdout, new RegExp(`^${web}\\s+healthy\\s+running\\s+-$`, 'm'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
