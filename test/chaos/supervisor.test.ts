@@ -36,6 +36,7 @@ describe('chaos: the supervisor keeps every defined loop running', { timeout: 17
   let connection: Connection;
   let client: Client;
   let startedAt: number;
+  let opsOf: { api: number; worker: number };
 
   before(async () => {
     okServer = await startOkServer();
@@ -55,6 +56,7 @@ describe('chaos: the supervisor keeps every defined loop running', { timeout: 17
     const env = (opsPort: number, extra: Record<string, string> = {}) =>
       workerProcessEnv({ schema, prefix, opsPort, extra: { VIGIL_CONFIG_DIR: dir, VIGIL_SUPERVISOR__INTERVAL_MS: String(PERIOD_MS), VIGIL_ADMIN_TOKEN: TOKEN, ...extra } });
     apiUrl = `http://127.0.0.1:${apiPort}`;
+    opsOf = { api: apiOps, worker: workerOps };
     connection = await Connection.connect({ address: testEnvironment().temporalAddress });
     client = new Client({ connection, namespace: 'default' });
     startedAt = Date.now();
@@ -76,6 +78,12 @@ describe('chaos: the supervisor keeps every defined loop running', { timeout: 17
     const response = await fetch(`${apiUrl}/api/v1/services`, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(response.status, 200);
     return (await response.json()) as ServiceSummary[];
+  };
+  /** A sample of a metric on a process's ops listener, or undefined. */
+  const sample = async (process: 'api' | 'worker', series: string): Promise<number | undefined> => {
+    const text = await (await fetch(`http://127.0.0.1:${opsOf[process]}/metrics`)).text();
+    const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
   };
   const alive = (run: VigilRun, name: string) => assert.equal(run.child.exitCode, null, `${name} exited:\n${run.stdout()}\n${run.stderr()}`);
 
@@ -101,14 +109,20 @@ describe('chaos: the supervisor keeps every defined loop running', { timeout: 17
   it('marks a loop terminated by hand and starts it again within one period', async () => {
     const handle = client.workflow.getHandle(workflowIds.health(services[0]));
     const { runId } = await handle.describe();
+    const restartsBefore = (await sample('worker', 'vigil_loops_restarted_total{kind="health"}')) ?? 0;
+    assert.equal(await sample('api', 'vigil_loops_not_running{kind="health"}'), 0);
     await handle.terminate('by hand (chaos test)');
     const terminatedAt = Date.now();
     let marked: ServiceSummary | undefined;
+    let counted: number | undefined;
     const back = await eventually(
       async () => {
         const body = await list();
         const shown = body.find((service) => service.name === services[0]);
-        if (shown && shown.loop !== 'running') marked = shown;
+        if (shown && shown.loop !== 'running') {
+          marked = shown;
+          counted = Math.max(counted ?? 0, (await sample('api', 'vigil_loops_not_running{kind="health"}')) ?? 0);
+        }
         const description = await handle.describe();
         return description.status.name === 'RUNNING' && description.runId !== runId && shown?.loop === 'running';
       },
@@ -120,6 +134,9 @@ describe('chaos: the supervisor keeps every defined loop running', { timeout: 17
     assert.equal(marked?.loop, 'terminated', 'GET /services marked it while it was down');
     assert.equal(marked?.status, 'unknown');
     assert.ok(marked?.loopSince, 'with the time it ended');
+    assert.equal(counted, 1, 'vigil_loops_not_running counted it while it was down');
+    assert.equal(await sample('api', 'vigil_loops_not_running{kind="health"}'), 0);
+    await eventually(async () => ((await sample('worker', 'vigil_loops_restarted_total{kind="health"}')) ?? 0) > restartsBefore, 'the worker to count the restart');
     // One period plus the reconcile and the list's polling.
     assert.ok(recoveryMs <= PERIOD_MS + 4_000, `back after ${recoveryMs} ms (period ${PERIOD_MS} ms)`);
     console.log(`chaos supervisor: a health loop terminated by hand was running and listed again after ${recoveryMs} ms (period ${PERIOD_MS} ms)`);
