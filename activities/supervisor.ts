@@ -5,10 +5,11 @@
 // (reconfiguring is apply's too), so a reconcile with nothing wrong costs one
 // visibility query per kind and sends nothing to any loop.
 import type { Definition } from '../lib/core/config/definitions';
-import { SUPERVISED_KINDS, type LoopRestart, type LoopRestartFailure, type ReconcileReport, type SupervisedKind } from '../lib/core/supervisor';
+import { RECENT_LIMIT, SUPERVISED_KINDS, type LoopRestart, type LoopRestartFailure, type ReconcileReport, type SupervisedKind } from '../lib/core/supervisor';
 import { loopPresence, restartLoop } from '../lib/client/supervise';
 import type { ActivityDeps } from './deps';
 
+const RESTART_CONCURRENCY = 8;
 const DEFINITIONS_OF: Record<SupervisedKind, 'services' | 'apps'> = { health: 'services', drift: 'apps' };
 
 export function createSupervisorActivities(deps: ActivityDeps) {
@@ -31,23 +32,29 @@ export function createSupervisorActivities(deps: ActivityDeps) {
         const defined: Definition[] = definitions[DEFINITIONS_OF[kind]];
         report.defined[kind] = defined.length;
         const byName = new Map(defined.map((definition) => [definition.name, definition]));
-        for (const presence of await loopPresence(deps.temporal.client, prefix, kind, [...byName.keys()])) {
-          if (presence.state === 'running') continue;
-          const { name, state: was, since } = presence;
-          try {
-            const { carried } = await restartLoop(deps.temporal.client, prefix, kind, byName.get(name)!);
-            const restart: LoopRestart = { kind, name, was, ...(since !== undefined ? { since } : {}), carried, at: Date.now() };
-            report.restarted.push(restart);
-            deps.metrics?.loopsRestarted.inc({ kind });
-            deps.log.warn({ ...restart }, `supervisor: restarted the ${kind} loop of ${name} (it was ${was})`);
-          } catch (error) {
-            const failure: LoopRestartFailure = { kind, name, was, error: (error as Error).message, at: Date.now() };
-            report.failed.push(failure);
-            deps.log.error({ ...failure }, `supervisor: could not restart the ${kind} loop of ${name}`);
-          }
+        const down = (await loopPresence(deps.temporal.client, prefix, kind, [...byName.keys()])).filter((presence) => presence.state !== 'running');
+        // A few at a time: after a mass failure (an outage that ended hundreds of loops) the reconcile stays well inside its timeout.
+        for (let i = 0; i < down.length; i += RESTART_CONCURRENCY) {
+          await Promise.all(
+            down.slice(i, i + RESTART_CONCURRENCY).map(async ({ name, state, since }) => {
+              const was = state as LoopRestart['was'];
+              try {
+                const { carried } = await restartLoop(deps.temporal!.client, prefix, kind, byName.get(name)!);
+                const restart: LoopRestart = { kind, name, was, ...(since !== undefined ? { since } : {}), carried, at: Date.now() };
+                report.restarted.push(restart);
+                deps.metrics?.loopsRestarted.inc({ kind });
+                deps.log.warn({ ...restart }, `supervisor: restarted the ${kind} loop of ${name} (it was ${was})`);
+              } catch (error) {
+                const failure: LoopRestartFailure = { kind, name, was, error: (error as Error).message, at: Date.now() };
+                report.failed.push(failure);
+                deps.log.error({ ...failure }, `supervisor: could not restart the ${kind} loop of ${name}`);
+              }
+            }),
+          );
         }
       }
-      return report;
+      const counts = { restarted: report.restarted.length, failed: report.failed.length };
+      return { ...report, restarted: report.restarted.slice(0, RECENT_LIMIT), failed: report.failed.slice(0, RECENT_LIMIT), counts };
     },
   };
 }

@@ -24,8 +24,10 @@ export function definedNames(deps: ApiDeps): Names | undefined {
     cache.set(deps, { at: Date.now(), names });
     return names;
   } catch (error) {
-    // A broken file must not take the lists down: they show the running loops, as an apply would refuse it.
-    deps.log.warn({ err: error }, 'cannot read the definitions; lists show running loops only');
+    // A broken file must not take the lists down: they keep the last definitions read (or
+    // show the running loops only), as an apply would refuse it. Tried again in FRESH_MS.
+    deps.log.warn({ err: error }, 'cannot read the definitions; the lists keep the last ones read');
+    if (cached) cache.set(deps, { at: Date.now(), names: cached.names });
     return cached?.names;
   }
 }

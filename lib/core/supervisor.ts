@@ -42,8 +42,10 @@ export interface ReconcileReport {
   at: number;
   /** Defined loops by kind. */
   defined: Record<SupervisedKind, number>;
+  /** At most RECENT_LIMIT of each (the counts say how many there were): an activity result and a history event stay small after a mass failure. */
   restarted: LoopRestart[];
   failed: LoopRestartFailure[];
+  counts?: { restarted: number; failed: number };
   /** Why nothing was reconciled (no definitions on this worker, unreadable config). */
   skipped?: string;
   /** The worker's supervisor.intervalMs: the wait before the next reconcile. */
@@ -59,8 +61,9 @@ export interface SupervisorState {
   /** The latest restarts, newest first (at most RECENT_LIMIT). */
   restarted: LoopRestart[];
   restartsTotal: number;
-  /** What the last reconcile could not restart. */
+  /** What the last reconcile could not restart (at most RECENT_LIMIT; failingCount says how many). */
   failing: LoopRestartFailure[];
+  failingCount?: number;
   skipped?: string;
   /** The last reconcile's own failure (the activity gave up), if it failed. */
   lastError?: { at: number; message: string };
@@ -82,8 +85,9 @@ export function afterReconcile(state: SupervisorState, report: ReconcileReport):
     intervalMs: report.intervalMs,
     defined: report.defined,
     restarted: [...[...report.restarted].reverse(), ...state.restarted].slice(0, RECENT_LIMIT),
-    restartsTotal: state.restartsTotal + report.restarted.length,
+    restartsTotal: state.restartsTotal + (report.counts?.restarted ?? report.restarted.length),
     failing: report.failed.slice(0, RECENT_LIMIT),
+    failingCount: report.counts?.failed ?? report.failed.length,
     skipped: report.skipped,
     lastError: undefined,
   };

@@ -16,6 +16,12 @@ describe('supervisor state', () => {
     assert.deepEqual([state.reconciles, state.lastReconcileAt, state.intervalMs], [RECENT_LIMIT + 10, RECENT_LIMIT + 9, 5000]);
   });
 
+  it('counts what a capped report left out', () => {
+    const capped = { ...report([restart('a', 1)]), counts: { restarted: 400, failed: 3 } };
+    const state = afterReconcile(newSupervisorState(), capped);
+    assert.deepEqual([state.restartsTotal, state.failingCount, state.restarted.length], [400, 3, 1]);
+  });
+
   it('shows a failed reconcile until the next one answers', () => {
     const failed = afterReconcileError(newSupervisorState(), 2000, 'Temporal did not answer');
     assert.deepEqual(failed.lastError, { at: 2000, message: 'Temporal did not answer' });
