@@ -52,7 +52,7 @@ describe('worker killed mid-action', () => {
       ladder: [
         {
           name: 'restart',
-          action: { type: 'exec', argv: [process.execPath, SLOW_RESTART], env: { ...demo.env, RESTART_COUNTER: counter, RESTART_DELAY_MS: '3000' }, timeoutMs: 60_000, expectedExitCodes: [0] },
+          action: { type: 'exec', argv: [process.execPath, SLOW_RESTART], env: { ...demo.env, RESTART_COUNTER: counter, RESTART_DELAY_MS: '3000' }, timeoutMs: 10_000, expectedExitCodes: [0] },
           settleMs: 2_000,
         },
       ],
@@ -71,6 +71,8 @@ describe('worker killed mid-action', () => {
     first.child.kill('SIGKILL');
     await first.exited;
 
+    // The action's row comes back in-doubt once Temporal gives up on the dead worker's attempt:
+    // its heartbeat timeout is the action's own timeout (10 s here) + 30 s.
     const second = runVigil(['worker'], workerEnv());
     workers.push(second);
     const view = await eventually(async () => {
