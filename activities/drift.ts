@@ -108,8 +108,12 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
       return removed.reduce((sum, result) => sum + (result.rowCount ?? 0), 0);
     },
 
-    /** One comparison of desired against live. Bad input (unreadable source, bad document) is status error, not a failed activity. */
-    async driftCheck(input: { spec: DriftSpec; checkId: string; at: number }): Promise<CheckSummary> {
+    /**
+     * One comparison of desired against live. Bad input (unreadable source, bad document) is
+     * status error, not a failed activity. A record that cannot be written (PostgreSQL away)
+     * does not fail the check either: the summary says stored: false and the loop shows it.
+     */
+    async driftCheck(input: { spec: DriftSpec; checkId: string; at: number }): Promise<CheckSummary & { stored?: false }> {
       const { spec, checkId, at } = input;
       let summary: CheckSummary;
       let comparison: Comparison | undefined;
@@ -133,8 +137,13 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
         if (!(error instanceof SourceError || error instanceof DesiredDocumentError)) throw error;
         summary = { checkId, status: 'error', objects: 0, drifted: [], driftedCount: 0, fields: 0, preview: [], error: error.message.slice(0, 1000) };
       }
-      await store(spec.app, spec.mode, checkId, at, summary, comparison);
       metrics?.driftFields?.set({ app: spec.app }, summary.fields);
+      try {
+        await store(spec.app, spec.mode, checkId, at, summary, comparison);
+      } catch (error) {
+        log.warn({ app: spec.app, checkId, error: String(error) }, 'drift check not recorded; PostgreSQL is away');
+        return { ...summary, stored: false };
+      }
       return summary;
     },
 

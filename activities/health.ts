@@ -1,11 +1,14 @@
 // Health activities: run a service's due checks (and store every result), and
 // record a change of status. Both are upserts keyed by (service, round), so a
-// retried activity writes the same rows again, never a second set.
+// retried activity writes the same rows again, never a second set. Probing
+// never depends on PostgreSQL: a round whose store fails still returns its
+// outcomes (stored: false), and the loop stores them later (storeCheckRounds).
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { runCheck } from '../lib/adapters/checks';
 import type { CheckSpec } from '../lib/core/checks/types';
 import type { HealthStatus } from '../lib/core/health/state';
+import type { CheckOutcome, UnstoredRound } from '../lib/core/health/storage';
 import { scanLog } from '../lib/adapters/logwatch';
 import type { LogCursor, LogWatchSpec } from '../lib/core/logwatch/types';
 import { healthStatusQuery, workflowIds } from '../workflows/messages';
@@ -19,14 +22,19 @@ export interface ChecksInput {
   checks: { name: string; spec: CheckSpec }[];
 }
 
-/** What the workflow needs to decide; the full detail and output stay in PostgreSQL. */
-export interface CheckOutcome {
-  name: string;
-  up: boolean;
-  latencyMs: number;
-  attempts: number;
-  detail: string;
+export type { CheckOutcome };
+
+/** A round's outcomes, and whether they are in PostgreSQL (false: the loop keeps them until it can store them). */
+export interface ChecksResult {
+  outcomes: CheckOutcome[];
+  stored: boolean;
 }
+
+/**
+ * How long a round's store may take before the round counts as unstored. Short: the
+ * probes' own activity must finish in time, and an unstored round loses nothing.
+ */
+const STORE_TIMEOUT_MS = 2_000;
 
 const DETAIL_IN_HISTORY = 200;
 
@@ -39,8 +47,33 @@ export interface LogOutcome {
   evidence: string[];
 }
 
-/** Runs the checks of one round at once, counts them in the metrics, stores every result (upsert by round). */
-export async function probeAndStore({ pool, metrics }: Pick<ActivityDeps, 'pool' | 'metrics'>, input: ChecksInput, signal: AbortSignal): Promise<CheckOutcome[]> {
+const UPSERT_RESULTS = `INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts, detail)
+     SELECT $1, r.round, r.name, to_timestamp(r.at / 1000.0), r.up, r.latency_ms, r.attempts, r.detail
+       FROM jsonb_to_recordset($2::jsonb) AS r(round bigint, at double precision, name text, up boolean, latency_ms double precision, attempts integer, detail text)
+     ON CONFLICT (service, round, check_name) DO UPDATE
+       SET up = EXCLUDED.up, latency_ms = EXCLUDED.latency_ms, attempts = EXCLUDED.attempts, detail = EXCLUDED.detail`;
+
+type ResultRow = { round: number; at: number; name: string; up: boolean; latency_ms: number; attempts: number; detail: string };
+
+/** Upserts result rows by (service, round, check); gives up after `timeoutMs` (the query may still finish: it is an upsert). */
+async function storeRows(pool: ActivityDeps['pool'], service: string, rows: ResultRow[], timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`storing check results took over ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([pool.query(UPSERT_RESULTS, [service, JSON.stringify(rows)]), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs the checks of one round at once, counts them in the metrics, and stores every
+ * result (upsert by round). A store that fails (PostgreSQL away) does not fail the round:
+ * the outcomes come back with stored: false.
+ */
+export async function probeAndStore({ pool, metrics, log }: Pick<ActivityDeps, 'pool' | 'metrics'> & { log?: ActivityDeps['log'] }, input: ChecksInput, signal: AbortSignal): Promise<ChecksResult> {
   const results = await Promise.all(input.checks.map(async ({ name, spec }) => ({ name, ...(await runCheck(spec, { signal })) })));
   // Cancelled (the worker stops, the loop moves on): the probes were cut short, so
   // their "down" says nothing about the service and must not be stored as a round.
@@ -49,34 +82,30 @@ export async function probeAndStore({ pool, metrics }: Pick<ActivityDeps, 'pool'
     metrics?.checks.inc({ service: input.service, check: result.name, result: result.up ? 'up' : 'down' });
     metrics?.checkLatency.observe({ service: input.service, check: result.name }, result.latencyMs / 1000);
   }
-  await pool.query(
-    `INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts, detail)
-     SELECT $1, $2, r.name, to_timestamp($3 / 1000.0), r.up, r.latency_ms, r.attempts, r.detail
-       FROM jsonb_to_recordset($4::jsonb) AS r(name text, up boolean, latency_ms double precision, attempts integer, detail text)
-     ON CONFLICT (service, round, check_name) DO UPDATE
-       SET up = EXCLUDED.up, latency_ms = EXCLUDED.latency_ms, attempts = EXCLUDED.attempts, detail = EXCLUDED.detail`,
-    [
-      input.service,
-      input.round,
-      input.at,
-      JSON.stringify(
-        results.map((result) => ({
-          name: result.name,
-          up: result.up,
-          latency_ms: result.latencyMs,
-          attempts: result.attempts,
-          detail: result.output ? `${result.detail}\n${result.output}` : result.detail,
-        })),
-      ),
-    ],
-  );
-  return results.map((result) => ({
+  const rows = results.map((result) => ({
+    round: input.round,
+    at: input.at,
+    name: result.name,
+    up: result.up,
+    latency_ms: result.latencyMs,
+    attempts: result.attempts,
+    detail: result.output ? `${result.detail}\n${result.output}` : result.detail,
+  }));
+  let stored = true;
+  try {
+    await storeRows(pool, input.service, rows, STORE_TIMEOUT_MS);
+  } catch (error) {
+    stored = false;
+    log?.warn({ service: input.service, round: input.round, error: String(error) }, 'check results not stored; the loop keeps them');
+  }
+  const outcomes = results.map((result) => ({
     name: result.name,
     up: result.up,
     latencyMs: Math.round(result.latencyMs * 10) / 10,
     attempts: result.attempts,
     detail: result.detail.slice(0, DETAIL_IN_HISTORY),
   }));
+  return { outcomes, stored };
 }
 
 /** How long a dependency's loop may take to answer before its stored status is used. */
@@ -100,10 +129,19 @@ async function storedStatuses(pool: ActivityDeps['pool'], services: string[]): P
   return Object.fromEntries(rows.map((row) => [row.service, row.to_status]));
 }
 
-export function createHealthActivities({ temporal, pool, metrics, config }: ActivityDeps) {
+export function createHealthActivities({ temporal, pool, metrics, config, log }: ActivityDeps) {
   return {
-    async runChecks(input: ChecksInput): Promise<CheckOutcome[]> {
-      return probeAndStore({ pool, metrics }, input, Context.current().cancellationSignal);
+    async runChecks(input: ChecksInput): Promise<ChecksResult> {
+      return probeAndStore({ pool, metrics, log }, input, Context.current().cancellationSignal);
+    },
+
+    /** Stores rounds that could not be stored when they ran (PostgreSQL was away): the same upsert, so a retry is harmless. */
+    async storeCheckRounds(input: { service: string; rounds: UnstoredRound[] }): Promise<number> {
+      const rows = input.rounds.flatMap(({ round, at, results }) =>
+        results.map((result) => ({ round, at, name: result.name, up: result.up, latency_ms: result.latencyMs, attempts: result.attempts, detail: result.detail })),
+      );
+      await storeRows(pool, input.service, rows, 30_000);
+      return rows.length;
     },
 
     /** Scans each due log watch from its cursor; returns the new cursors and whether each is over threshold. */

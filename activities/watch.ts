@@ -12,6 +12,7 @@ import type { CheckSpec } from '../lib/core/checks/types';
 import { anomalyRules, initialBaseline, observe, type AnomalyRules, type BaselineState } from '../lib/core/health/anomaly';
 import { applyRound, type HealthCounters, type RoundOutcome, type Thresholds } from '../lib/core/health/state';
 import type { ActivityDeps } from './deps';
+import type { UnstoredRound } from '../lib/core/health/storage';
 import { probeAndStore, type CheckOutcome } from './health';
 
 export interface WatchInput {
@@ -39,8 +40,14 @@ export interface WatchResult {
   rounds: number;
   /** What each round found, in order; only the last may change the status. */
   verdicts: RoundOutcome[];
-  /** Why it returned: the last round changes the status, time was up, or its worker is stopping. */
-  stopped: 'transition' | 'deadline' | 'worker-stopping';
+  /**
+   * Why it returned: the last round changes the status, time was up, its worker is
+   * stopping, or the last round could not be stored (the loop keeps it and runs the
+   * next rounds itself until PostgreSQL is back).
+   */
+  stopped: 'transition' | 'deadline' | 'worker-stopping' | 'storage-unavailable';
+  /** The last round, when it could not be stored. */
+  unstored?: UnstoredRound;
   /** The latest result of each check that ran. */
   last: Record<string, WatchedCheck>;
   nextDue: Record<string, number>;
@@ -51,7 +58,7 @@ export interface WatchResult {
 
 const workerStopping = (context: Context) => (context.cancellationSignal.reason as Error | undefined)?.message === 'WORKER_SHUTDOWN';
 
-export function createWatchActivities({ pool, metrics }: ActivityDeps) {
+export function createWatchActivities({ pool, metrics, log }: ActivityDeps) {
   return {
     async watchChecks(input: WatchInput): Promise<WatchResult> {
       const context = Context.current();
@@ -62,14 +69,18 @@ export function createWatchActivities({ pool, metrics }: ActivityDeps) {
       const verdicts: RoundOutcome[] = [];
       let counters = input.counters;
       let lastRoundAt: number | undefined;
-      const result = (stopped: WatchResult['stopped']): WatchResult => ({ rounds: verdicts.length, verdicts, stopped, last, nextDue, baselines, lastRoundAt });
+      let unstored: UnstoredRound | undefined;
+      const result = (stopped: WatchResult['stopped']): WatchResult => ({ rounds: verdicts.length, verdicts, stopped, last, nextDue, baselines, lastRoundAt, ...(unstored ? { unstored } : {}) });
       /** Waits for `dueAt`, then probes the checks due and stores the round. */
       const nextRound = async (dueAt: number): Promise<{ at: number; outcomes: CheckOutcome[] }> => {
         const wait = dueAt - Date.now();
         if (wait > 0) await sleep(wait, undefined, { signal: context.cancellationSignal });
         const at = Date.now();
         const due = input.checks.filter((check) => nextDue[check.name] <= at);
-        return { at, outcomes: await probeAndStore({ pool, metrics }, { service: input.service, round: input.firstRound + verdicts.length, at, checks: due }, context.cancellationSignal) };
+        const round = input.firstRound + verdicts.length;
+        const { outcomes, stored } = await probeAndStore({ pool, metrics, log }, { service: input.service, round, at, checks: due }, context.cancellationSignal);
+        if (!stored) unstored = { round, at, results: outcomes };
+        return { at, outcomes };
       };
       for (;;) {
         const dueAt = Math.min(...Object.values(nextDue));
@@ -104,6 +115,7 @@ export function createWatchActivities({ pool, metrics }: ActivityDeps) {
         const judged = applyRound(counters, verdict, input.thresholds);
         counters = judged.counters;
         if (judged.transition) return result('transition');
+        if (unstored) return result('storage-unavailable');
       }
     },
   };

@@ -13,6 +13,7 @@ import {
   planHeal,
   recheckAfterApplyMs,
   statusAfterCheck,
+  storageAfterCheck,
   syncRequest,
   type Announcement,
   type DriftCarried,
@@ -82,7 +83,10 @@ export function driftSteps(run: DriftRun) {
     const checkId = `${run.spec.app}/${firstExecutionRunId}/${state.checks}`;
     let summary: CheckSummary;
     try {
-      summary = await driftCheck({ spec: run.spec, checkId, at: now });
+      const { stored, ...checked } = await driftCheck({ spec: run.spec, checkId, at: now });
+      summary = checked;
+      // Not recorded (PostgreSQL away): the loop still judges what it saw, and says storage is unavailable.
+      state.storage = storageAfterCheck(state.storage, stored !== false, now);
     } catch (error) {
       summary = { checkId, status: 'error', objects: 0, drifted: [], driftedCount: 0, fields: 0, preview: [], error: `check failed: ${String(error)}`.slice(0, 1000) };
     }
@@ -115,7 +119,15 @@ export function driftSteps(run: DriftRun) {
       if (plan.gaveUp.contested) setStatus('contested', now);
       await tell(plan.announce, now);
     } else if (plan.kind === 'apply') {
-      const result = await sync(summary, 'self-heal', 'vigil', false);
+      let result: DriftSyncView;
+      try {
+        result = await sync(summary, 'self-heal', 'vigil', false);
+      } catch (error) {
+        // The sync could not even claim its key (PostgreSQL away): nothing was applied. The next check decides again.
+        log.warn('self-heal sync failed; the next check tries again', { app: run.spec.app, error: String(error) });
+        run.hold = { held: `sync failed: ${String(error)}`.slice(0, 300) };
+        return;
+      }
       state.episode = noteApply(state.episode, Date.now(), result.objects, result.outcome === 'applied');
       state.nextCheckAt = Date.now() + recheckAfterApplyMs(state.episode, run.spec.heal);
     }

@@ -6,13 +6,13 @@
 // through the same lock the loop uses, so a check and a sync never overlap.
 // The decisions are pure (lib/core/drift/loop.ts); the steps that do the I/O
 // around them are in drift-steps.ts.
-import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { NEW_EPISODE } from '../lib/core/drift/heal';
 import { newDriftState, pauseEnded, shownStatus, statusView, syncRejection, type DriftCarried } from '../lib/core/drift/loop';
 import type { DriftSpec } from '../lib/core/drift/spec';
 import { driftSteps, publishStatus, type DriftRun } from './drift-steps';
 import { driftConfigureUpdate, driftStatusQuery, driftSyncUpdate, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES } from './messages';
-import { storage } from './proxies';
+import { backlogStorage } from './proxies';
 
 export interface DriftInput {
   spec: DriftSpec;
@@ -22,12 +22,15 @@ export interface DriftInput {
 }
 
 const MAX_CHECKS_PER_RUN = 200;
+/** As for health loops: a small history replays in well under a second after a worker restart. */
+const MAX_HISTORY_EVENTS = 2_000;
+const MAX_HISTORY_BYTES = 1_000_000;
 
 export async function driftWorkflow(input: DriftInput): Promise<never> {
   const run: DriftRun = { spec: input.spec, state: newDriftState(input.carried), hold: {}, wake: false, busy: false };
   const { state } = run;
   const steps = driftSteps(run);
-  const { pruneDriftHistory } = storage();
+  const { pruneDriftHistory } = backlogStorage();
 
   setHandler(pauseSignal, (pause) => {
     state.paused = pause;
@@ -76,14 +79,16 @@ export async function driftWorkflow(input: DriftInput): Promise<never> {
     resumeIfPauseEnded();
     // A round: read desired and live, diff and record; set the status and notify; decide (hold or heal); apply.
     if ((state.nextCheckAt ?? 0) <= Date.now()) await steps.exclusive(steps.round);
-    if (workflowInfo().continueAsNewSuggested || state.checks - checksAtStart >= (input.maxChecksPerRun ?? MAX_CHECKS_PER_RUN)) await continueWithState();
+    const info = workflowInfo();
+    const long = info.continueAsNewSuggested || info.historyLength >= MAX_HISTORY_EVENTS || info.historySize >= MAX_HISTORY_BYTES;
+    if (long || state.checks - checksAtStart >= (input.maxChecksPerRun ?? MAX_CHECKS_PER_RUN)) await continueWithState();
     await waitForNextCheck();
   }
 
   async function continueWithState(): Promise<never> {
     await condition(allHandlersFinished);
-    // Once a run: the stored history of this app is kept bounded.
-    await pruneDriftHistory({ app: run.spec.app });
+    // Once a run: the stored history of this app is kept bounded; while PostgreSQL is away, by the next run.
+    await pruneDriftHistory({ app: run.spec.app }).catch((error: unknown) => log.warn('drift history not pruned', { app: run.spec.app, error: String(error) }));
     return continueAsNew<typeof driftWorkflow>({ ...input, spec: run.spec, carried: state });
   }
 

@@ -3,10 +3,14 @@
 // when the service is unhealthy climb its remediation ladder within limits.
 // It lives forever, continuing as new with everything that must survive.
 // Signals and updates only change state or ask the loop's own machinery to act.
+// No outage ends it: rounds go on while PostgreSQL is away (their results wait in
+// the state), and recording a change or remediating runs beside the rounds, so a
+// write that waits for PostgreSQL never stops the checks.
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -16,10 +20,10 @@ import { afterTransition, manualStep, newHealthLoop, pauseOver, reconfigure, rem
 import { currentVerdict, dueSources, nextDueAt, quietWatchUntil } from '../lib/core/health/sources';
 import type { HealthSpec } from '../lib/core/health/spec';
 import { applyRound, type Transition } from '../lib/core/health/state';
-import { evaluateDueMetrics, runDueChecks, scanDueLogs, watchQuietly } from './health-sources';
+import { evaluateDueMetrics, runDueChecks, scanDueLogs, storeBacklog, watchQuietly } from './health-sources';
 import { act, remediate, report } from './health-remediation';
 import { configureUpdate, healthStatusQuery, pauseSignal, remediateUpdate, resumeSignal, SEARCH_ATTRIBUTES } from './messages';
-import { storage } from './proxies';
+import { backlogStorage } from './proxies';
 
 export interface HealthInput {
   spec: HealthSpec;
@@ -29,6 +33,20 @@ export interface HealthInput {
 }
 
 const MAX_ROUNDS_PER_RUN = 500;
+/**
+ * Continue as new well before the server's suggestion (4,096 events / 4 MB): a worker
+ * that restarts replays each loop's whole history, which must take well under a
+ * second even on a busy machine (bench/replay.ts, docs/PERFORMANCE.md).
+ */
+export const MAX_HISTORY_EVENTS = 2_000;
+export const MAX_HISTORY_BYTES = 1_000_000;
+
+/** Work that runs beside the rounds: the status changes still to record (in order) and the remediation in flight. */
+interface SideWork {
+  reports: Promise<void>;
+  remediating?: Promise<void>;
+  pending: number;
+}
 
 export async function healthWorkflow(input: HealthInput): Promise<never> {
   const loop = newHealthLoop(input.spec, input.carried);
@@ -73,19 +91,57 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
   showPause(loop);
 
   const roundsAtStart = state.round;
+  const side: SideWork = { reports: Promise.resolve(), pending: 0 };
   for (;;) {
     endPauseIfOver(loop);
     const round = await nextRound(loop);
-    if (round.at !== undefined) {
-      const transition = judge(loop, round.at);
-      // Recording and announcing a change must not delay the remedy.
-      await Promise.all([report(loop, transition, round.at), remediate(loop)]);
-    }
-    if (workflowInfo().continueAsNewSuggested || state.round - roundsAtStart >= (input.maxRoundsPerRun ?? MAX_ROUNDS_PER_RUN)) {
-      await continueAsNewWith(input, loop);
-    }
+    if (round.at !== undefined) afterRound(loop, side, judge(loop, round.at), round.at);
     await untilNextRound(loop, round.quiet);
+    // Nothing may be in flight across continue-as-new: while something is, the next round asks again.
+    if (runIsLong(state.round - roundsAtStart, input.maxRoundsPerRun) && side.pending === 0) await continueAsNewWith(input, loop);
   }
+}
+
+/** Time to continue as new: the server suggests it, or the run has many rounds or a big history. */
+function runIsLong(rounds: number, maxRounds = MAX_ROUNDS_PER_RUN): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || rounds >= maxRounds || info.historyLength >= MAX_HISTORY_EVENTS || info.historySize >= MAX_HISTORY_BYTES;
+}
+
+/**
+ * Records and announces a status change (in order, from a copy of the round's state) and
+ * starts a remediation unless one is running, both beside the rounds: while PostgreSQL is
+ * away their writes wait, and the loop keeps checking. A failure is logged; the next
+ * round decides again.
+ */
+function afterRound(loop: HealthLoop, side: SideWork, transition: Transition | undefined, at: number): void {
+  /** Runs `work` after `before`, counted from now (continue-as-new waits for it), logging a failure. */
+  const track = (before: Promise<unknown>, work: () => Promise<void>, what: string) => {
+    side.pending += 1;
+    return before
+      .then(work)
+      .catch((error: unknown) => log.warn(`${what} failed; the loop goes on`, { service: loop.spec.service, error: String(error) }))
+      .finally(() => {
+        side.pending -= 1;
+        loop.wake = true;
+      });
+  };
+  if (transition) {
+    // The round and what failed are the judged round's; the rest (the last action a heal
+    // announces, a pause) is read once the remediation in flight has ended.
+    const judged = { round: loop.state.round, lastResults: { ...loop.state.lastResults } };
+    const before = Promise.all([side.reports, side.remediating]);
+    side.reports = track(before, () => report({ ...loop, state: { ...loop.state, ...judged } }, transition, at), 'recording a status change');
+  }
+  if (loop.state.counters.status !== 'unhealthy') {
+    // Nothing to remedy (what remediate() would find at once): only what it held off for is over.
+    loop.suppressed = undefined;
+    loop.waiting = undefined;
+    return;
+  }
+  side.remediating ??= track(Promise.resolve(), () => remediate(loop), 'remediation').then(() => {
+    side.remediating = undefined;
+  });
 }
 
 /**
@@ -96,7 +152,8 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
  */
 async function nextRound(loop: HealthLoop): Promise<{ at?: number; quiet: boolean }> {
   const { state } = loop;
-  const healthy = state.counters.status === 'healthy' && state.counters.consecutiveFailures === 0;
+  // While PostgreSQL is away the loop runs its rounds itself: it keeps what they could not store.
+  const healthy = state.counters.status === 'healthy' && state.counters.consecutiveFailures === 0 && !state.storage;
   const quietUntil = healthy ? quietWatchUntil(loop.spec, state, Date.now()) : undefined;
   const watched = quietUntil !== undefined ? await watchQuietly(loop.spec, state, state.counters, state.round + 1, quietUntil, () => loop.specChanged) : undefined;
   loop.specChanged = false;
@@ -142,8 +199,12 @@ async function untilNextRound(loop: HealthLoop, afterQuietWatch: boolean): Promi
 
 async function continueAsNewWith(input: HealthInput, loop: HealthLoop): Promise<never> {
   await condition(allHandlersFinished);
-  // Once a run: the stored history of this service is kept bounded.
-  await storage().pruneHistory({ service: loop.spec.service });
+  // Once a run: the stored history of this service is kept bounded. Not while
+  // PostgreSQL is away: it waits for the next run, the loop does not wait for it.
+  await backlogStorage()
+    .pruneHistory({ service: loop.spec.service })
+    .catch((error: unknown) => log.warn('history not pruned; the next run tries again', { service: loop.spec.service, error: String(error) }));
+  if (loop.state.storage?.unstored.length) await storeBacklog(loop.spec.service, loop.state);
   return continueAsNew<typeof healthWorkflow>({ ...input, spec: loop.spec, carried: loop.state });
 }
 

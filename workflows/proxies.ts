@@ -14,13 +14,26 @@ type Retry = NonNullable<ActivityOptions['retry']>;
 
 // ---- checks queue: storage, probes, reads ----
 
-/** Bookkeeping in PostgreSQL (transitions, pruning, triage rows): short, idempotent upserts. */
-export const storage = (startToCloseTimeout: ActivityOptions['startToCloseTimeout'] = '10 seconds', retry: Retry = { initialInterval: '1 second', maximumInterval: '1 minute' }) =>
+/**
+ * Bookkeeping in PostgreSQL (transitions, triage rows): short, idempotent upserts. No
+ * attempt limit (a loop must outlive any outage), and a capped backoff so a write goes
+ * in within seconds of PostgreSQL's return.
+ */
+export const storage = (startToCloseTimeout: ActivityOptions['startToCloseTimeout'] = '10 seconds', retry: Retry = { initialInterval: '1 second', maximumInterval: '10 seconds' }) =>
   proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout, retry });
 
 /** The triage's bookkeeping: its run row, decisions, gate, resolution, and remediation requests. */
 export const triageStorage = () => storage('30 seconds', { initialInterval: '1 second', maximumInterval: '30 seconds' });
 
+/**
+ * Writes the loop can do later, and must not wait for: the rounds an outage left unstored
+ * and the retention pruning before continue-as-new. A failure is caught; the loop tries
+ * again after its next round (or run).
+ */
+export const backlogStorage = () => storage('40 seconds', { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3 });
+
+// A probe's failure is an outcome (down), and its store failing is `stored: false`: only
+// a fault of Vigil's own fails the activity, and the loop catches it and goes on.
 const PROBE_RETRY: Retry = { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: PROGRAMMING_ERRORS };
 
 /**
@@ -35,13 +48,20 @@ export const probes = (longestMs: number, local: boolean) =>
     ? proxyLocalActivities<Activities>({ startToCloseTimeout: longestMs + 2_000, retry: PROBE_RETRY })
     : proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout: longestMs + 10_000, retry: PROBE_RETRY });
 
-/** Log scans and metric-policy reads. */
+/**
+ * Log scans and metric-policy reads. Few, quick attempts: the round waits for them, and
+ * the loop catches a failure (the source keeps its last view) so that checks keep their
+ * schedule while PostgreSQL is away.
+ */
 export const readers = (startToCloseTimeout: ActivityOptions['startToCloseTimeout']) =>
-  proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout, retry: { initialInterval: '1 second', maximumAttempts: 5 } });
+  proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout, retry: { initialInterval: '1 second', maximumInterval: '2 seconds', maximumAttempts: 3 } });
 
-/** Drift reads: reading a git source may clone; reading 1,000 live objects takes a while. */
+/**
+ * Drift reads: reading a git source may clone; reading 1,000 live objects takes a while.
+ * The loop catches a failure (an error status) and checks again at its next interval.
+ */
 export const driftReads = () =>
-  proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout: '5 minutes', retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 3 } });
+  proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout: '5 minutes', retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 } });
 
 /** The self-check's one write. */
 export const selfCheck = () =>

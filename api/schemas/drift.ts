@@ -88,6 +88,7 @@ export const DriftAppDetail = Type.Object({
     }),
   ),
   nextCheckAt: Type.Optional(EpochMs()),
+  storage: Type.Optional(Type.Object({ unavailableSince: EpochMs('PostgreSQL has been away since then') }, { description: 'Present while the history cannot be recorded (degraded: storage unavailable since …)' })),
   paused: Type.Optional(PauseView),
   held: Type.Optional(Type.String({ description: 'Why drift is not being applied now (sync window, paused, detect mode), if it is not' })),
   selfHeal: Type.Object({

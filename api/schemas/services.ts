@@ -58,6 +58,16 @@ export const ServiceDetail = Type.Object({
   paused: Type.Optional(PauseView),
   checks: Type.Array(CheckView),
   nextCheckAt: Type.Optional(EpochMs()),
+  storage: Type.Optional(
+    Type.Object(
+      {
+        unavailableSince: EpochMs('PostgreSQL has been away since then'),
+        unstoredRounds: Type.Integer({ description: 'Rounds probed while it was away, still to store' }),
+        droppedRounds: Type.Optional(Type.Integer({ description: 'Rounds of a long outage the loop could not keep' })),
+      },
+      { description: 'Present while the loop cannot store (degraded: storage unavailable since …)' },
+    ),
+  ),
   remediation: Type.Object({
     nextStep: Type.Optional(Type.String()),
     actionsInWindow: Type.Integer(),

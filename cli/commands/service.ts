@@ -129,6 +129,10 @@ function formatService(status: ServiceDetail): string {
     ['service', status.service],
     ['status', `${status.status}${status.since ? ` since ${iso(status.since)}` : ''} (round ${status.round})`],
     ['paused', pausedLine],
+    // Only while PostgreSQL is away: probing goes on, storing waits.
+    ...(status.storage
+      ? [['storage', `degraded: storage unavailable since ${iso(status.storage.unavailableSince)} (${status.storage.unstoredRounds} rounds to store)`] as [string, string]]
+      : []),
     ['next check', iso(status.nextCheckAt)],
     ['remediation', remediationLine.join('; ')],
     ['last action', last ? `${last.step} ${last.status} at ${iso(last.at)} by ${last.decidedBy}${last.detail ? `: ${last.detail}` : ''}` : '-'],

@@ -24,6 +24,8 @@ export interface DriftCarried {
   paused?: PauseInput;
   episode: HealEpisode;
   lastSync?: DriftSyncView;
+  /** Since when PostgreSQL has been away (a check's record or a sync's claim failed); absent while it answers. */
+  storage?: { unavailableSince: number };
 }
 
 /** The state a run starts from: what the previous run carried, or a first run's. */
@@ -63,6 +65,12 @@ export function noteCheck(state: DriftCarried, summary: CheckSummary, at: number
     episode = noteDrift(episode, summary.drifted);
   }
   return { lastCheck: { ...summary, at }, revision, syncedRevision, episode };
+}
+
+/** The storage state after a check that was (or was not) recorded at `at`. */
+export function storageAfterCheck(storage: DriftCarried['storage'], stored: boolean, at: number): DriftCarried['storage'] {
+  if (stored) return undefined;
+  return { unavailableSince: storage?.unavailableSince ?? at };
 }
 
 /** The status after a check, given the episode that check left: drift fought over by another controller is contested. */
@@ -171,6 +179,7 @@ export function statusView(spec: DriftSpec, state: DriftCarried, hold: HealHold)
     checks: state.checks,
     lastCheck: state.lastCheck,
     nextCheckAt: state.nextCheckAt,
+    ...(state.storage ? { storage: state.storage } : {}),
     paused: state.paused,
     held: hold.held,
     selfHeal: { attempts: episode.attempts, maxAttempts: spec.heal.maxAttempts, redrifts: episode.redrifts, waitingUntil: hold.waitingUntil, gaveUp: episode.gaveUp },

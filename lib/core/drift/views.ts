@@ -24,6 +24,8 @@ export interface DriftStatusView {
   checks: number;
   lastCheck?: CheckSummary & { at: number };
   nextCheckAt?: number;
+  /** Present while PostgreSQL is away: checks go on, their history is not recorded. */
+  storage?: { unavailableSince: number };
   paused?: PauseInput;
   /** Why drift is not being applied now (sync window, paused, detect mode), if it is not. */
   held?: string;

@@ -8,6 +8,7 @@ import { actionTimeoutMs, DEFAULT_DEPENDENCY_GRACE_MS, isFlapping, remediationVe
 import { activeMaintenance } from './maintenance';
 import { forgetRemovedSources, latestViews, nextDueAt } from './sources';
 import type { HealthSpec, LadderStep } from './spec';
+import { storageView, type StorageState } from './storage';
 import { INITIAL_COUNTERS, type HealthCounters, type HealthStatus, type Transition } from './state';
 import type { CheckView, HealthStatusView, PauseInput, RemediationView } from './views';
 import type { LogCursor } from '../logwatch/types';
@@ -36,6 +37,8 @@ export interface HealthCarried {
   logCursors?: Record<string, LogCursor>;
   /** Since when each metric policy's condition has held. */
   policyPending?: Record<string, number>;
+  /** PostgreSQL is away (since when), and the results the loop keeps until it is back. */
+  storage?: StorageState;
 }
 
 /** The loop as a whole: the spec, the carried state, and what only this run needs. */
@@ -168,6 +171,7 @@ export function statusView(loop: HealthLoop, now: number): HealthStatusView {
     paused: pauseOver(state.paused, now) ? undefined : state.paused,
     checks: latestViews(spec, state),
     nextCheckAt: nextDueAt(spec, state, now),
+    ...(state.storage ? { storage: storageView(state.storage) } : {}),
     remediation: {
       nextStep: spec.ladder[state.ladderIndex]?.name,
       actionsInWindow: withinWindow(state.actionTimes, now, spec.limits.windowMs).length,

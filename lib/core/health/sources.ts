@@ -7,6 +7,7 @@ import { initialBaseline, observe, type AnomalyRules, type BaselineState } from 
 import type { HealthSpec } from './spec';
 import type { RoundOutcome } from './state';
 import type { LogCursor } from '../logwatch/types';
+import type { StorageState } from './storage';
 import type { CheckView } from './views';
 
 /** The part of the loop's carried state that sources read and write. */
@@ -17,6 +18,8 @@ export interface SourceState {
   logCursors?: Record<string, LogCursor>;
   /** Since when each `when` policy's condition has held (it fires after its `for`). */
   policyPending?: Record<string, number>;
+  /** Set while PostgreSQL is away or results of its outage are still to store. */
+  storage?: StorageState;
 }
 
 /**

@@ -42,6 +42,8 @@ export interface HealthStatusView {
   paused?: PauseInput;
   checks: CheckView[];
   nextCheckAt?: number;
+  /** Present while PostgreSQL is away ("degraded: storage unavailable since …") or the rounds of its outage are still to store. */
+  storage?: { unavailableSince: number; unstoredRounds: number; droppedRounds?: number };
   remediation: {
     nextStep?: string;
     actionsInWindow: number;
