@@ -13,6 +13,7 @@ import type { DriftSpec } from '../lib/core/drift/spec';
 import { driftSteps, publishStatus, type DriftRun } from './drift-steps';
 import { driftConfigureUpdate, driftStatusQuery, driftSyncUpdate, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES } from './messages';
 import { backlogStorage } from './proxies';
+import { showSpecDigest } from './spec-memo';
 
 export interface DriftInput {
   spec: DriftSpec;
@@ -23,8 +24,8 @@ export interface DriftInput {
 
 const MAX_CHECKS_PER_RUN = 200;
 /** As for health loops: a small history replays in well under a second after a worker restart. */
-const MAX_HISTORY_EVENTS = 2_000;
-const MAX_HISTORY_BYTES = 1_000_000;
+const MAX_HISTORY_EVENTS = 1_000;
+const MAX_HISTORY_BYTES = 512 * 1024;
 
 export async function driftWorkflow(input: DriftInput): Promise<never> {
   const run: DriftRun = { spec: input.spec, state: newDriftState(input.carried), hold: {}, wake: false, busy: false };
@@ -52,6 +53,7 @@ export async function driftWorkflow(input: DriftInput): Promise<never> {
         state.nextCheckAt = undefined;
         run.wake = true;
       }
+      showSpecDigest(next);
       return { changed };
     },
     {

@@ -24,12 +24,15 @@ import { evaluateDueMetrics, runDueChecks, scanDueLogs, storeBacklog, watchQuiet
 import { act, remediate, report } from './health-remediation';
 import { configureUpdate, healthStatusQuery, pauseSignal, remediateUpdate, resumeSignal, SEARCH_ATTRIBUTES } from './messages';
 import { backlogStorage } from './proxies';
+import { showSpecDigest } from './spec-memo';
 
 export interface HealthInput {
   spec: HealthSpec;
   carried?: HealthCarried;
   /** Continue as new after this many rounds even if the server does not suggest it (tests use a small number). */
   maxRoundsPerRun?: number;
+  /** Continue as new once the history has this many events (default MAX_HISTORY_EVENTS; tests use a small number). */
+  maxHistoryEvents?: number;
 }
 
 const MAX_ROUNDS_PER_RUN = 500;
@@ -38,8 +41,8 @@ const MAX_ROUNDS_PER_RUN = 500;
  * that restarts replays each loop's whole history, which must take well under a
  * second even on a busy machine (bench/replay.ts, docs/PERFORMANCE.md).
  */
-export const MAX_HISTORY_EVENTS = 2_000;
-export const MAX_HISTORY_BYTES = 1_000_000;
+export const MAX_HISTORY_EVENTS = 1_000;
+export const MAX_HISTORY_BYTES = 512 * 1024;
 
 /** Work that runs beside the rounds: the status changes still to record (in order) and the remediation in flight. */
 interface SideWork {
@@ -62,11 +65,19 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     showPause(loop);
     loop.wake = true;
   });
-  setHandler(configureUpdate, (next) => ({ changed: reconfigure(loop, next) }), {
-    validator: (next) => {
-      if (next.service !== loop.spec.service) throw new Error(`this workflow watches "${loop.spec.service}", not "${next.service}"`);
+  setHandler(
+    configureUpdate,
+    (next) => {
+      const changed = reconfigure(loop, next);
+      showSpecDigest(next);
+      return { changed };
     },
-  });
+    {
+      validator: (next) => {
+        if (next.service !== loop.spec.service) throw new Error(`this workflow watches "${loop.spec.service}", not "${next.service}"`);
+      },
+    },
+  );
   setHandler(
     remediateUpdate,
     async ({ action, reason, by }) => {
@@ -98,14 +109,14 @@ export async function healthWorkflow(input: HealthInput): Promise<never> {
     if (round.at !== undefined) afterRound(loop, side, judge(loop, round.at), round.at);
     await untilNextRound(loop, round.quiet);
     // Nothing may be in flight across continue-as-new: while something is, the next round asks again.
-    if (runIsLong(state.round - roundsAtStart, input.maxRoundsPerRun) && side.pending === 0) await continueAsNewWith(input, loop);
+    if (runIsLong(state.round - roundsAtStart, input) && side.pending === 0) await continueAsNewWith(input, loop);
   }
 }
 
 /** Time to continue as new: the server suggests it, or the run has many rounds or a big history. */
-function runIsLong(rounds: number, maxRounds = MAX_ROUNDS_PER_RUN): boolean {
+function runIsLong(rounds: number, { maxRoundsPerRun = MAX_ROUNDS_PER_RUN, maxHistoryEvents = MAX_HISTORY_EVENTS }: HealthInput): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || rounds >= maxRounds || info.historyLength >= MAX_HISTORY_EVENTS || info.historySize >= MAX_HISTORY_BYTES;
+  return info.continueAsNewSuggested || rounds >= maxRoundsPerRun || info.historyLength >= maxHistoryEvents || info.historySize >= MAX_HISTORY_BYTES;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Applying definitions to their loops in Temporal, the same way for services
 // (health loops) and apps (drift loops): a workflow for each new definition, a
-// `configure` update for each existing one (a no-op when nothing changed), and
+// `configure` update for each existing one whose spec differs from the one its
+// memo says it has (none is sent when nothing changed), and
 // the loops of definitions no longer there are terminated.
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -9,6 +10,7 @@ import type { Definition } from '../core/config/definitions';
 import type { ServiceDefinitionSpec } from '../core/config/services';
 import { driftSpec, type DriftSpec } from '../core/drift/spec';
 import { healthSpec, type HealthSpec } from '../core/health/spec';
+import { SPEC_DIGEST_MEMO, specDigest } from '../core/spec-digest';
 import { configureUpdate, driftConfigureUpdate, taskQueues, workflowIds } from '../../workflows/messages';
 
 export interface ApplyReport {
@@ -67,11 +69,16 @@ async function applyKind<Spec>(kindName: LoopKindName, kind: LoopKind<Spec>, { c
     const spec = kind.spec(definition);
     const name = kind.nameOf(spec);
     const workflowId = kind.workflowId(name);
-    const running = await client.workflow
+    const description = await client.workflow
       .getHandle(workflowId)
       .describe()
-      .then((description) => description.status.name === 'RUNNING', () => false);
-    if (running) {
+      .catch(() => undefined);
+    if (description?.status.name === 'RUNNING') {
+      // The loop already has this spec (its memo says so): nothing to send.
+      if (description.memo?.[SPEC_DIGEST_MEMO] === specDigest(spec)) {
+        report.unchanged.push(name);
+        continue;
+      }
       const { changed } = await client.workflow.getHandle(workflowId).executeUpdate(kind.configure, { args: [spec] });
       report[changed ? 'reconfigured' : 'unchanged'].push(name);
       continue;
@@ -105,6 +112,8 @@ export async function startLoop(kindName: LoopKindName, options: { client: Clien
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: kind.summary(spec),
     staticDetails: `Defined in ${options.definition.source}`,
+    // The loop keeps it current on every configure (workflows/spec-memo.ts): apply compares it and skips the update.
+    memo: { [SPEC_DIGEST_MEMO]: specDigest(spec) },
   });
 }
 

@@ -89,8 +89,12 @@ describe('services API and config apply', () => {
   it('reconfigures a changed service, leaves an unchanged one, and stops a removed one', async () => {
     const report = await apply([definition(web, '1s')]);
     assert.deepEqual(report, { started: [], reconfigured: [web], unchanged: [], stopped: [cache] });
+    // An apply with nothing changed sends no update: the loop's memo says it has the spec.
+    const updates = async () => (await temporal.client.workflow.getHandle(workflowIds.health(web)).fetchHistory()).events!.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length;
+    const updatesBefore = await updates();
     const again = await apply([definition(web, '1s')]);
     assert.deepEqual(again, { started: [], reconfigured: [], unchanged: [web], stopped: [] });
+    assert.equal(await updates(), updatesBefore, 'no configure update was sent to an unchanged loop');
     const described = await temporal.client.workflow.getHandle(workflowIds.health(cache)).describe();
     assert.equal(described.status.name, 'TERMINATED');
     assert.equal((await get(`/api/v1/services/${cache}`)).statusCode, 404, 'a stopped loop is not found');
