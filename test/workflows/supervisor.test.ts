@@ -13,6 +13,7 @@ import { validateDocument } from '../../lib/core/config/validate';
 import { createMetrics, type Metrics } from '../../lib/adapters/metrics';
 import { startLoop, LOOP_KINDS } from '../../lib/client/apply';
 import { startSupervisor } from '../../lib/client/supervise';
+import { SPEC_DIGEST_MEMO, specDigest } from '../../lib/core/spec-digest';
 import type { SupervisorState } from '../../lib/core/supervisor';
 import { createWorkers, runWorkers, shutdownWorkers } from '../../workers/create-workers';
 import { healthStatusQuery, supervisorStatusQuery, workflowIds } from '../../workflows/messages';
@@ -99,6 +100,8 @@ describe('supervisor (real worker, dev server, PostgreSQL)', { timeout: 120_000 
       const input = await firstInput(handle);
       return (input.carried?.round ?? 0) > 0 ? input.carried!.round : undefined;
     }, 'the loop to continue as new with its state');
+    // The spec digest an apply compares survives continue-as-new (the server carries the memo over).
+    assert.equal((await handle.describe()).memo?.[SPEC_DIGEST_MEMO], specDigest(LOOP_KINDS.health.spec(definitions[0])));
     const before = await restartedCount();
     const { runId: deadRun } = await handle.describe();
     await handle.terminate('by hand (test)');
