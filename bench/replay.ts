@@ -69,6 +69,8 @@ void runBench({
     }
     const history = await client.workflow.getHandle(handle.workflowId, firstRun).fetchHistory();
     const events = history.events?.length ?? 0;
+    // The server's count (protobuf, what continue-as-new compares) and the JSON a replay test stores.
+    const serverBytes = Number((await client.workflow.getHandle(handle.workflowId, firstRun).describe()).historySize);
     const bytes = Buffer.byteLength(JSON.stringify(history));
     // One replay worker for all of them, as after a restart: the first replay also loads the
     // bundle (reported apart), the next `replays` are the figure.
@@ -83,13 +85,13 @@ void runBench({
     }
     const firstMs = Math.round(timings.shift()!);
     const replay = summarize(timings);
-    const result = { machine, intervalMs, buildSeconds: Math.round((performance.now() - started) / 1000), events, historyBytes: bytes, firstReplayWithBundleMs: firstMs, replayMs: replay, replayMsEach: timings.map(Math.round) };
+    const result = { machine, intervalMs, buildSeconds: Math.round((performance.now() - started) / 1000), events, historyBytes: serverBytes, historyJsonBytes: bytes, firstReplayWithBundleMs: firstMs, replayMs: replay, replayMsEach: timings.map(Math.round) };
     if (json) console.log(JSON.stringify(result, null, 2));
     else
       console.log(
         table([
-          ['date', 'machine', 'load (1m)', 'events', 'history bytes', 'first replay (loads bundle) ms', `replay median of ${replays} ms`, 'replay max ms'],
-          [machine.date, `${machine.nproc} x ${machine.cpuModel}`, machine.loadAverage1m, events, bytes, firstMs, replay.medianMs, replay.maxMs],
+          ['date', 'machine', 'load (1m)', 'events', 'history bytes (server)', 'as JSON', 'first replay (loads bundle) ms', `replay median of ${replays} ms`, 'replay max ms'],
+          [machine.date, `${machine.nproc} x ${machine.cpuModel}`, machine.loadAverage1m, events, serverBytes, bytes, firstMs, replay.medianMs, replay.maxMs],
         ]),
       );
   },

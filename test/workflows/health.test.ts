@@ -169,6 +169,29 @@ describe('health workflow', () => {
     }
   });
 
+  it('continues as new by history size too, carrying the rounds and never waiting for the round limit', async () => {
+    target.failing = ALL_PATHS; // failing: the loop runs each round itself, the costliest history
+    const service = uniqueName('big').replace('_', '-');
+    const handle = await temporal.client.workflow.start(healthWorkflow, {
+      taskQueue: taskQueues(temporal.taskQueuePrefix).workflows,
+      workflowId: workflowIds.health(service),
+      args: [{ spec: spec(service), maxHistoryEvents: 40 }],
+    });
+    try {
+      const firstRun = (await handle.describe()).runId;
+      await eventually(async () => (await temporal.client.workflow.getHandle(handle.workflowId).describe()).runId !== firstRun, 'a new run', 60_000);
+      const first = await temporal.client.workflow.getHandle(handle.workflowId, firstRun).describe();
+      assert.equal(first.status.name, 'CONTINUED_AS_NEW');
+      // The limit is checked once a round: a round's events past it, never the 500 rounds of the default.
+      assert.ok(first.historyLength >= 40 && first.historyLength < 60, `${first.historyLength} events in the first run`);
+      const status = await statusOf(handle);
+      assert.equal(status.status, 'unhealthy', 'status carried');
+    } finally {
+      target.failing = NO_PATH;
+      await temporal.client.workflow.getHandle(handle.workflowId).terminate('test done');
+    }
+  });
+
   it('takes the same signals, query and update from the Temporal CLI', async () => {
     target.failing = NO_PATH;
     const service = uniqueName('cli').replace('_', '-');
