@@ -19,7 +19,7 @@ import { temporalTarget } from '../lib/adapters/temporal/connection';
 import { buildNotifiers } from '../lib/adapters/notify';
 import { installTemporalRuntime } from '../lib/adapters/temporal/runtime';
 import type { ActivityDeps } from '../activities';
-import { createWorkers, runWorkers, shutdownWorkers } from '../workers/create-workers';
+import { allRunning, createWorkers, runWorkers, shutdownWorkers } from '../workers/create-workers';
 import { loadWorkflowCode, type WorkflowCode } from '../workers/workflow-code';
 import { SEARCH_ATTRIBUTE_NAMES, taskQueues } from '../workflows/messages';
 
@@ -77,6 +77,8 @@ export interface RunningWorkers {
   workers: Worker[];
   /** Settles when every worker has stopped. */
   done: Promise<void>;
+  /** True while every worker polls its queue; /-/ready requires it. */
+  allRunning(): boolean;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,12 @@ export async function startWorkerSet(options: {
   log: Logger;
   workflowCode?: WorkflowCode;
   metrics?: Metrics;
+  /**
+   * Called once if a worker stops without stop() having been called (a fatal
+   * error, a shutdown from inside the SDK); the others are stopping with it.
+   * The command then stops and exits non-zero: no process lives on without its workers.
+   */
+  onLost?: (error: Error) => void;
   /** What the supervisor's reconcile keeps running (the process's config directory, read each time). */
   definitions?: ActivityDeps['definitions'];
 }): Promise<RunningWorkers> {
@@ -104,12 +112,22 @@ export async function startWorkerSet(options: {
     workerConfig: config.worker,
     deps: { pool: options.pool, config, log: log.child({ component: 'activity' }), notifiers, metrics: options.metrics, definitions: options.definitions },
   });
-  const done = runWorkers(workers).finally(() => connection.close());
+  let stopAsked = false;
+  const lost = (worker: Worker, error?: Error) => {
+    if (stopAsked) return;
+    stopAsked = true;
+    options.onLost?.(error ?? new Error(`the worker of task queue ${worker.options.taskQueue} stopped without being asked to`));
+  };
+  const done = runWorkers(workers, lost).finally(() => connection.close());
+  // With `onLost`, the caller hears of a failure there; `done` still rejects for stop().
+  if (options.onLost) done.catch(() => {});
   log.info({ taskQueues: taskQueues(config.temporal.taskQueuePrefix) }, 'workers polling');
   return {
     workers,
     done,
+    allRunning: () => allRunning(workers),
     async stop() {
+      stopAsked = true;
       shutdownWorkers(workers);
       await done;
     },

@@ -44,6 +44,11 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     const limits = workerConfig.queues[kind];
     return Worker.create({
       ...common,
+      // A quiet watch needs no grace: cancelled with WORKER_SHUTDOWN, it hands back
+      // the rounds it has run and the loop goes on elsewhere (activities/watch.ts).
+      // With the common grace, a stop waited up to shutdownGraceMs for a watch
+      // that only heard of it when the grace ran out. Actions keep their grace.
+      ...(kind === 'watch' ? { shutdownGraceTime: 0 } : {}),
       taskQueue: queues[kind],
       activities,
       maxConcurrentActivityTaskExecutions: limits.maxConcurrentActivities,
@@ -66,14 +71,34 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   ]);
 }
 
-/** Runs the set until `shutdown()` is called on every worker (or one fails). */
-export async function runWorkers(workers: Worker[]): Promise<void> {
-  try {
-    await Promise.all(workers.map((worker) => worker.run()));
-  } catch (error) {
-    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-    throw error;
-  }
+/**
+ * Runs the set until every worker has stopped. One that stops, whether it failed
+ * or was shut down by someone else, takes the rest with it: half a set leaves
+ * some queues without a worker while the process looks alive. Rejects with the
+ * first failure. `onStopped` hears of each worker as it stops.
+ */
+export async function runWorkers(workers: Worker[], onStopped?: (worker: Worker, error?: Error) => void): Promise<void> {
+  const stopped = (worker: Worker, error?: Error) => {
+    onStopped?.(worker, error);
+    shutdownWorkers(workers);
+  };
+  const runs = workers.map((worker) =>
+    worker.run().then(
+      () => stopped(worker),
+      (error: Error) => {
+        stopped(worker, error);
+        throw error;
+      },
+    ),
+  );
+  const results = await Promise.allSettled(runs);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** True while every worker of the set is running (polling its queue); false from the moment one stops. */
+export function allRunning(workers: Worker[]): boolean {
+  return workers.every((worker) => worker.getState() === 'RUNNING');
 }
 
 export function shutdownWorkers(workers: Worker[]): void {

@@ -1,7 +1,8 @@
 // `vigil up` (npm start): the whole stack in one process tree on a laptop.
 // Temporal dev server and PostgreSQL are started unless TEMPORAL_ADDRESS /
 // DATABASE_URL point elsewhere; then migrations, a worker set and the API.
-// Ctrl-C or SIGTERM stops everything in reverse order and exits 0.
+// Ctrl-C or SIGTERM, at any moment of start-up or running, stops what has
+// started in reverse order and exits 0 (cli/process-signals.ts).
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { apiToken } from '../../api/auth-tokens';
@@ -15,6 +16,7 @@ import { stopLeftover } from '../../lib/adapters/process/child';
 import { lockDataDir } from '../../lib/adapters/process/data-dir-lock';
 import { provisionTemporalCli, TemporalCliNotFound } from '../../lib/adapters/temporal/cli-binary';
 import { startDevServer, startDevServerFromSdkDownload, type DevServer } from '../../lib/adapters/temporal/dev-server';
+import { installTemporalRuntime } from '../../lib/adapters/temporal/runtime';
 import { formatProblem } from '../../lib/core/config/errors';
 import { applyApps, applyServices, type ApplyReport } from '../../lib/client/apply';
 import { startSupervisor } from '../../lib/client/supervise';
@@ -23,119 +25,125 @@ import { loadWorkflowCode } from '../../workers/workflow-code';
 import { adminTokenFromEnv, loadOrCreateAdminToken, type AdminToken } from '../admin-token';
 import { demoSettings, startDemo, stopDemo } from '../demo-process';
 import { assertPortsFree, type PortClaim } from '../ports';
-import { onShutdownSignal } from '../process-signals';
-import { apiTokens, ensureSearchAttributes, openDatabase, processLogger, startApiServer, startWorkerSet, temporalClient, type RunningWorkers, type TemporalClientHandle } from '../stack';
+import { Shutdown } from '../process-signals';
+import { apiTokens, ensureSearchAttributes, openDatabase, processLogger, startApiServer, startWorkerSet, temporalClient, type TemporalClientHandle } from '../stack';
 
 const say = (line: string) => process.stdout.write(`vigil: ${line}\n`);
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 export async function up(loaded: LoadedConfig): Promise<void> {
+  // First of all, before anything starts: from here a signal at any moment stops
+  // what has started, in reverse order, and exits 0 (cli/process-signals.ts).
+  const shutdown = new Shutdown({
+    progress: (what, ms) => say(what === undefined ? 'stopped' : ms === undefined ? `stopping ${what} ...` : `  done in ${seconds(ms)}`),
+    onSignal: (signal) => say(`${signal}: stopping everything in order (press Ctrl-C again to exit without waiting)`),
+  }).ownSignals();
   const { config } = loaded;
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const runDir = join(dataDir, 'run');
-  const ownTemporal = !config.temporal.address;
-  const ownPostgres = !config.database.url;
-
   const lock = lockDataDir(dataDir);
-  try {
-    // A Vigil that was killed (not stopped) may have left its children running.
-    if (ownTemporal && (await stopLeftover(join(runDir, 'temporal.pid'), 'start-dev'))) say('stopped a Temporal dev server left over from an earlier run');
-    if (ownPostgres && (await stopLeftoverPostgres(dataDir))) say('stopped a PostgreSQL left over from an earlier run');
-    await checkPorts(loaded, ownTemporal, ownPostgres);
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
-
+  shutdown.onStop(undefined, async () => lock.release());
   const log = processLogger(config, join(dataDir, 'logs', 'vigil.log'));
-  const metrics = createMetrics();
-  let devServer: DevServer | undefined;
-  let postgres: RunningPostgres | undefined;
-  let temporal: TemporalClientHandle | undefined;
-  let workers: RunningWorkers | undefined;
-  let api: RunningApi | undefined;
-  let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  shutdown.onStop(undefined, async () => log.flush?.());
+  // Before anything of Temporal's: a Runtime the SDK creates on its own takes the signals.
+  installTemporalRuntime(log);
 
-  const demo = demoSettings(config);
-  let demoStarted = false;
-  let stopping = false;
-  /** In reverse order of start; `progress` says each step (the user waits for it after Ctrl-C). */
-  const stopAll = async (progress = false) => {
-    stopping = true;
-    const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
-    const step = async (what: string, stop: (() => Promise<unknown>) | undefined) => {
-      if (!stop) return;
-      const startedAt = Date.now();
-      if (progress) say(`stopping ${what} ...`);
-      await stop();
-      if (progress) say(`  done in ${seconds(Date.now() - startedAt)}`);
-    };
-    await step(`the API (draining requests, up to ${seconds(config.server.drainMs)})`, api && (() => api!.close()));
-    await step(`the workers (finishing in-flight activities, up to ${seconds(config.worker.shutdownGraceMs)})`, workers && (() => workers!.stop()));
-    await step('the demo service', demoStarted ? () => stopDemo(demo) : undefined);
-    await pool?.end();
-    await temporal?.connection.close();
-    await step('PostgreSQL', postgres && (() => postgres!.stop()));
-    await step('the Temporal dev server', devServer && (() => devServer!.stop()));
-    lock.release();
-    log.flush?.();
-  };
-
+  let started: Started;
   try {
-    const [temporalAddress, databaseUrl, workflowCode] = await Promise.all([
-      ownTemporal ? startOwnTemporal(loaded, dataDir).then((server) => ((devServer = server), server.address)) : config.temporal.address,
-      ownPostgres ? startOwnPostgres(dataDir, config.database.embedded.port).then((pg) => ((postgres = pg), pg.url)) : config.database.url,
-      loadWorkflowCode(),
-    ]);
-    pool = await openDatabase(config, databaseUrl, log, metrics);
-    temporal = temporalClient(config, temporalAddress);
-    if (!ownTemporal) await ensureSearchAttributes(temporal.connection, temporal.namespace, log);
-    // The demo first: the loops of the last run resume with the workers and must find it up.
-    if (config.demo.enabled) {
-      const started = await startDemo(demo);
-      demoStarted = started.ok;
-      if (!started.ok) say(`the demo service did not start (${started.output}); set demo.enabled: false to skip it`);
-    }
-    workers = await startWorkerSet({ config, address: temporalAddress, pool, log, workflowCode, metrics, definitions: () => loadConfig({ dir: loaded.dir }).definitions });
-    registerServiceStatusGauge(metrics, pool);
-    registerDriftStatusGauge(metrics, pool, { client: temporal.client, workflowTaskQueue: taskQueues(config.temporal.taskQueuePrefix).workflows });
-    // With no tokens configured, a laptop gets an admin token it can use at once.
-    const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
-    const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
-    api = await startApiServer({ config, pool, temporal, tokens, metrics, log, uiUrl: devServer?.uiUrl, configDir: loaded.dir });
-    const applied = await applyDefinitions(loaded, temporal, log);
-    // From here on the supervisor keeps every defined loop running (apply above reconfigured them).
-    await startSupervisor(temporal.client, config.temporal.taskQueuePrefix);
-    printBanner({ loaded, dataDir, api, devServer, temporalAddress, databaseUrl, ownPostgres, admin, applied });
+    started = await startStack(loaded, dataDir, shutdown, log);
   } catch (error) {
-    await stopAll().catch(() => {});
+    // A stop under way (a signal, a lost worker) ends the process itself.
+    if (shutdown.stopping) return;
+    await shutdown.stop().catch(() => {});
     throw error;
   }
-
-  const running = workers;
-  onShutdownSignal(async (signal) => {
-    say(`${signal}: stopping everything in order (press Ctrl-C again to exit without waiting)`);
-    await stopAll(true);
-    say('stopped');
-  });
-  // A worker that dies on its own takes the rest down with it: half a Vigil is worse than none.
-  running.done.catch(async (error) => {
-    log.fatal({ err: error }, 'worker failed; stopping');
-    await stopAll().catch(() => {});
-    process.exit(1);
-  });
-  // So does a child that dies on its own (the OOM killer, a kill by hand): the loops
-  // would only retry against nothing while the banner still said "up".
+  // A child that dies on its own (the OOM killer, a kill by hand) takes the rest down:
+  // the loops would only retry against nothing while the banner still said "up".
   const onChildExit = (name: string, exited: Promise<number | string> | undefined, logFile: string) =>
-    void exited?.then(async (code) => {
-      if (stopping) return;
+    void exited?.then((code) => {
+      if (shutdown.stopping) return;
       log.fatal({ child: name, code }, `${name} exited; stopping`);
       say(`${name} exited on its own (${code}); stopping everything. Its log: ${logFile}`);
-      await stopAll().catch(() => {});
-      process.exit(1);
+      void shutdown.exit(1);
     });
-  onChildExit('the Temporal dev server', devServer?.exited, join(dataDir, 'logs', 'temporal.log'));
-  if (postgres) onChildExit('PostgreSQL', postgres.child.exited, postgres.child.logFile);
+  onChildExit('the Temporal dev server', started.devServer?.exited, join(dataDir, 'logs', 'temporal.log'));
+  if (started.postgres) onChildExit('PostgreSQL', started.postgres.child.exited, started.postgres.child.logFile);
+}
+
+interface Started {
+  devServer?: DevServer;
+  postgres?: RunningPostgres;
+}
+
+/**
+ * Starts the stack step by step, each step registering its stop with `shutdown`
+ * as soon as it is up; a stop requested meanwhile ends start-up at the step it
+ * has reached (StopRequested). The API comes last, after the definitions are
+ * applied, so that /-/ready answers only once start-up is complete.
+ */
+async function startStack(loaded: LoadedConfig, dataDir: string, shutdown: Shutdown, log: Logger): Promise<Started> {
+  const { config } = loaded;
+  const ownTemporal = !config.temporal.address;
+  const ownPostgres = !config.database.url;
+  // A Vigil that was killed (not stopped) may have left its children running.
+  await shutdown.step(stopLeftovers(dataDir, ownTemporal, ownPostgres));
+  await shutdown.step(checkPorts(loaded, ownTemporal, ownPostgres));
+
+  const metrics = createMetrics();
+  const started: Started = {};
+  const [temporalAddress, databaseUrl, workflowCode] = await shutdown.step(
+    Promise.all([
+      ownTemporal ? startOwnTemporal(loaded, dataDir, shutdown).then((server) => ((started.devServer = server), server.address)) : config.temporal.address,
+      ownPostgres
+        ? shutdown.start('PostgreSQL', startOwnPostgres(dataDir, config.database.embedded.port), (pg) => () => pg.stop()).then((pg) => ((started.postgres = pg), pg.url))
+        : config.database.url,
+      loadWorkflowCode(),
+    ]),
+  );
+  const pool = await shutdown.start(undefined, openDatabase(config, databaseUrl, log, metrics), (opened) => () => opened.end());
+  const temporal = temporalClient(config, temporalAddress);
+  shutdown.onStop(undefined, () => temporal.connection.close());
+  if (!ownTemporal) await shutdown.step(ensureSearchAttributes(temporal.connection, temporal.namespace, log));
+  // The demo first: the loops of the last run resume with the workers and must find it up.
+  if (config.demo.enabled) {
+    const demo = demoSettings(config);
+    // Stopped even if its start failed or was cut short: it may have come up regardless.
+    const demoStart = await shutdown.start('the demo service', startDemo(demo), () => () => stopDemo(demo));
+    if (!demoStart.ok) say(`the demo service did not start (${demoStart.output}); set demo.enabled: false to skip it`);
+  }
+  const onLost = (error: Error) => {
+    if (shutdown.stopping) return;
+    log.fatal({ err: error }, 'a worker stopped on its own; stopping');
+    say(`a worker stopped on its own (${error.message}); stopping everything`);
+    void shutdown.exit(1);
+  };
+  const workers = await shutdown.start(
+    `the workers (finishing in-flight activities, up to ${seconds(config.worker.shutdownGraceMs)})`,
+    startWorkerSet({ config, address: temporalAddress, pool, log, workflowCode, metrics, onLost, definitions: () => loadConfig({ dir: loaded.dir }).definitions }),
+    (running) => () => running.stop(),
+  );
+  registerServiceStatusGauge(metrics, pool);
+  registerDriftStatusGauge(metrics, pool, { client: temporal.client, workflowTaskQueue: taskQueues(config.temporal.taskQueuePrefix).workflows });
+  const applied = await shutdown.step(applyDefinitions(loaded, temporal, log));
+  // From here on the supervisor keeps every defined loop running (apply above reconfigured them).
+  await shutdown.step(startSupervisor(temporal.client, config.temporal.taskQueuePrefix));
+  // With no tokens configured, a laptop gets an admin token it can use at once.
+  const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
+  const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
+  const api = await shutdown.start(
+    `the API (draining requests, up to ${seconds(config.server.drainMs)})`,
+    startApiServer({ config, pool, temporal, tokens, metrics, log, uiUrl: started.devServer?.uiUrl, configDir: loaded.dir }),
+    (running) => () => running.close(),
+  );
+  // Not ready from the moment a worker stops (the process then stops and exits 1).
+  api.readiness.require('workers', workers.allRunning);
+  printBanner({ loaded, dataDir, api, devServer: started.devServer, temporalAddress, databaseUrl, ownPostgres, admin, applied });
+  return started;
+}
+
+async function stopLeftovers(dataDir: string, ownTemporal: boolean, ownPostgres: boolean): Promise<void> {
+  if (ownTemporal && (await stopLeftover(join(dataDir, 'run', 'temporal.pid'), 'start-dev'))) say('stopped a Temporal dev server left over from an earlier run');
+  if (ownPostgres && (await stopLeftoverPostgres(dataDir))) say('stopped a PostgreSQL left over from an earlier run');
 }
 
 async function checkPorts(loaded: LoadedConfig, ownTemporal: boolean, ownPostgres: boolean): Promise<void> {
@@ -155,7 +163,7 @@ async function checkPorts(loaded: LoadedConfig, ownTemporal: boolean, ownPostgre
   await assertPortsFree(claims);
 }
 
-async function startOwnTemporal(loaded: LoadedConfig, dataDir: string): Promise<DevServer> {
+async function startOwnTemporal(loaded: LoadedConfig, dataDir: string, shutdown: Shutdown): Promise<DevServer> {
   const dev = loaded.config.temporal.devServer;
   const server = {
     ip: dev.ip,
@@ -165,18 +173,21 @@ async function startOwnTemporal(loaded: LoadedConfig, dataDir: string): Promise<
     namespace: loaded.config.temporal.namespace,
     logFile: join(dataDir, 'logs', 'temporal.log'),
   };
+  const what = 'the Temporal dev server';
   let executable: string;
   try {
-    executable = await provisionTemporalCli({ configured: dev.executable || undefined, dataDir, say });
+    // A download to wait for is no reason to hold up a stop: nothing runs yet.
+    executable = await shutdown.step(provisionTemporalCli({ configured: dev.executable || undefined, dataDir, say }));
   } catch (error) {
     if (!(error instanceof TemporalCliNotFound) || dev.executable) throw error;
     say("no Temporal CLI could be installed; trying the Temporal SDK's own download (needs internet) ...");
-    return startDevServerFromSdkDownload({ ...server, downloadDir: join(dataDir, 'bin') }).catch((sdkError: Error) => {
+    const download = startDevServerFromSdkDownload({ ...server, downloadDir: join(dataDir, 'bin') }).catch((sdkError: Error) => {
       throw new TemporalCliNotFound([...error.tried, `the Temporal SDK's download: ${sdkError.message.split('\n')[0]}`]);
     });
+    return shutdown.start(what, download, (started) => () => started.stop());
   }
   say(`starting the Temporal dev server (${executable}) on ${dev.ip}:${dev.port} ...`);
-  return startDevServer({ ...server, executable, pidFile: join(dataDir, 'run', 'temporal.pid') });
+  return shutdown.start(what, startDevServer({ ...server, executable, pidFile: join(dataDir, 'run', 'temporal.pid') }), (started) => () => started.stop());
 }
 
 async function startOwnPostgres(dataDir: string, port: number): Promise<RunningPostgres> {

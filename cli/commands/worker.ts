@@ -5,50 +5,75 @@ import { startSupervisor } from '../../lib/client/supervise';
 import { ConfigError } from '../../lib/core/config/errors';
 import type { VigilConfig } from '../../lib/core/config/schema';
 import { assertPortsFree, portTakenAtListen, type PortClaim } from '../ports';
-import { onShutdownSignal } from '../process-signals';
+import { Shutdown, StopRequested } from '../process-signals';
 import { buildOpsApp } from '../../api/ops';
 import { Readiness } from '../../api/readiness';
 import { createMetrics } from '../../lib/adapters/metrics';
-import { ensureSearchAttributes, openDatabase, processLogger, startWorkerSet, temporalClient } from '../stack';
+import { ensureSearchAttributes, openDatabase, processLogger, startWorkerSet, temporalClient, type RunningWorkers } from '../stack';
+import type { Logger } from '../../lib/adapters/log';
+import { installTemporalRuntime } from '../../lib/adapters/temporal/runtime';
 
 export async function worker({ config, dir }: LoadedConfig): Promise<void> {
+  const log = processLogger(config);
+  // Before anything starts: a signal at any moment stops what has started, in reverse order, and exits 0.
+  const shutdown = new Shutdown({ progress: logProgress(log), onSignal: (signal) => log.info({ signal }, 'stopping: finishing in-flight activities') }).ownSignals();
+  try {
+    await startWorker(config, dir, shutdown, log);
+  } catch (error) {
+    // A stop under way (a signal, a lost worker) ends the process itself.
+    if (shutdown.stopping) return;
+    await shutdown.stop().catch(() => {});
+    throw error;
+  }
+}
+
+async function startWorker(config: VigilConfig, dir: string, shutdown: Shutdown, log: Logger): Promise<void> {
   requireExternal(config.temporal.address, config.database.url, 'worker');
   // Before connecting anything: a taken port is a setting to change, not a stack trace.
   const ports = [opsPortClaim(config, 'worker')];
-  await assertPortsFree(ports);
-  const log = processLogger(config);
+  await shutdown.step(assertPortsFree(ports));
+  installTemporalRuntime(log);
   const metrics = createMetrics();
-  const pool = await openDatabase(config, config.database.url, log, metrics);
+  const pool = await shutdown.start(undefined, openDatabase(config, config.database.url, log, metrics), (opened) => () => opened.end());
   const temporal = temporalClient(config, config.temporal.address);
+  shutdown.onStop(undefined, () => temporal.connection.close());
   // A cluster (compose's cluster profile, Kubernetes) may not have Vigil's search
   // attributes yet; workflows that upsert them would fail. Best effort, as in `vigil up`.
-  await ensureSearchAttributes(temporal.connection, temporal.namespace, log);
-  const running = await startWorkerSet({ config, address: config.temporal.address, pool, log, metrics, definitions: () => loadConfig({ dir }).definitions });
-  // The loops of the definitions start with no apply: the supervisor starts what is not running.
-  await startSupervisor(temporal.client, config.temporal.taskQueuePrefix).then((id) => log.info({ workflowId: id }, 'supervisor started'), (error: unknown) => log.error({ err: error }, 'supervisor not started'));
-  // The worker's own ops listener: its metrics (checks, actions) and probes for its orchestrator.
+  await shutdown.step(ensureSearchAttributes(temporal.connection, temporal.namespace, log));
+  // The worker's own ops listener: its metrics (checks, actions) and probes for its
+  // orchestrator. Up before the workers, it says "not ready" until they all poll,
+  // and stays up while they drain.
+  let running: RunningWorkers | undefined;
   const readiness = new Readiness({ pool, connection: temporal.connection, metrics });
-  const ops = await buildOpsApp({ metrics, readiness, log });
-  await portTakenAtListen(ports, () => ops.listen({ host: config.server.ops.host, port: config.server.ops.port, listenTextResolver: () => '' })).catch(async (error: unknown) => {
-    await running.stop();
-    await pool.end();
-    throw error;
-  });
-  onShutdownSignal(async (signal) => {
-    log.info({ signal }, 'stopping: finishing in-flight activities');
-    readiness.startDraining();
-    await running.stop();
-    await ops.close();
-    await temporal.connection.close();
-    await pool.end();
-    log.info('stopped');
-  });
-  running.done.catch(async (error) => {
-    log.fatal({ err: error }, 'worker failed');
-    await pool.end().catch(() => {});
-    process.exit(1);
+  readiness.require('workers', () => running?.allRunning() ?? false);
+  const ops = await shutdown.step(buildOpsApp({ metrics, readiness, log }));
+  await shutdown.start('the ops listener', portTakenAtListen(ports, () => ops.listen({ host: config.server.ops.host, port: config.server.ops.port, listenTextResolver: () => '' })), () => () => ops.close());
+  const onLost = (error: Error) => {
+    if (shutdown.stopping) return;
+    log.fatal({ err: error }, 'a worker stopped on its own; stopping');
+    void shutdown.exit(1);
+  };
+  running = await shutdown.start(
+    'the workers',
+    startWorkerSet({ config, address: config.temporal.address, pool, log, metrics, onLost, definitions: () => loadConfig({ dir }).definitions }),
+    (started) => () => started.stop(),
+  );
+  shutdown.onStop(undefined, async () => readiness.startDraining());
+  // The loops of the definitions start with no apply: the supervisor starts what is not running.
+  await shutdown.step(startSupervisor(temporal.client, config.temporal.taskQueuePrefix)).then((id) => log.info({ workflowId: id }, 'supervisor started'), (error: unknown) => {
+    if (error instanceof StopRequested) throw error;
+    log.error({ err: error }, 'supervisor not started');
   });
 }
+
+/** The stop's steps as log lines (`vigil worker`, `vigil api`). */
+export const logProgress =
+  (log: Logger) =>
+  (what: string | undefined, ms?: number): void => {
+    if (what === undefined) log.info('stopped');
+    else if (ms === undefined) log.info(`stopping ${what}`);
+    else log.info({ ms }, `stopped ${what}`);
+  };
 
 export function requireExternal(temporalAddress: string, databaseUrl: string, command: string): void {
   const problems = [];

@@ -161,6 +161,20 @@ describe('ops listener: metrics, liveness and readiness', () => {
     assert.deepEqual(healthy.json(), { healthy: true });
   });
 
+  it("is not ready while a condition of the command does not hold (a worker stopped), and says which", async () => {
+    const { app, readiness } = await buildOps();
+    let workersRunning = true;
+    readiness.require('workers', () => workersRunning);
+    const up = await ready(app);
+    assert.equal(up.statusCode, 200, up.body);
+    assert.deepEqual(up.json(), { ready: true, draining: false, checks: { temporal: true, postgres: true, workers: true } });
+
+    workersRunning = false;
+    const down = await ready(app);
+    assert.equal(down.statusCode, 503, down.body);
+    assert.deepEqual(down.json(), { ready: false, draining: false, checks: { temporal: true, postgres: true, workers: false } });
+  });
+
   describe('/metrics with the real API app', () => {
     let db: TestDatabase;
     let api: TestApi;
