@@ -77,6 +77,9 @@ export async function scanDueLogs(spec: HealthSpec, due: NonNullable<HealthSpec[
     cursors[scan.name] = scan.cursor;
     state.nextDue[logKey(scan.name)] = at + watch.intervalMs;
     const outcome: CheckOutcome = { name: logKey(scan.name), up: !scan.over, latencyMs: 0, attempts: 1, detail: scan.detail };
+    // Still over with no new match: the matched line that put it over stays as the evidence.
+    const evidence = state.lastResults[outcome.name]?.up === false ? state.lastResults[outcome.name].detail.split(' — ')[1] : undefined;
+    if (scan.over && !scan.evidence.length && evidence) outcome.detail = `${scan.detail} — ${evidence}`.slice(0, 300);
     state.lastResults[outcome.name] = { ...outcome, at };
   }
 }
