@@ -45,7 +45,8 @@ const PROBE_RETRY: Retry = { initialInterval: '1 second', maximumInterval: '30 s
  */
 export const probes = (longestMs: number, local: boolean) =>
   local
-    ? proxyLocalActivities<Activities>({ startToCloseTimeout: longestMs + 2_000, retry: PROBE_RETRY })
+    ? // + the store's own 2 s bound (activities/health.ts): a PostgreSQL that hangs must not time the probes out.
+      proxyLocalActivities<Activities>({ startToCloseTimeout: longestMs + 4_000, retry: PROBE_RETRY })
     : proxyActivities<Activities>({ taskQueue: queues().checks, startToCloseTimeout: longestMs + 10_000, retry: PROBE_RETRY });
 
 /**
