@@ -19,6 +19,7 @@ import { startDevServer, startDevServerFromSdkDownload, type DevServer } from '.
 import { installTemporalRuntime } from '../../lib/adapters/temporal/runtime';
 import { formatProblem } from '../../lib/core/config/errors';
 import { applyApps, applyServices, type ApplyReport } from '../../lib/client/apply';
+import { crossReleaseCut } from '../../lib/client/release-cut';
 import { startSupervisor } from '../../lib/client/supervise';
 import type { Logger } from '../../lib/adapters/log';
 import { loadWorkflowCode } from '../../workers/workflow-code';
@@ -26,7 +27,7 @@ import { adminTokenFromEnv, loadOrCreateAdminToken, type AdminToken } from '../a
 import { demoSettings, startDemo, stopDemo } from '../demo-process';
 import { assertPortsFree, type PortClaim } from '../ports';
 import { Shutdown } from '../process-signals';
-import { apiTokens, ensureSearchAttributes, openDatabase, processLogger, startApiServer, startWorkerSet, temporalClient, type TemporalClientHandle } from '../stack';
+import { apiTokens, ensureSearchAttributes, openDatabase, processLogger, startApiServer, startWorkerSet, temporalClient, vigilVersion, type TemporalClientHandle } from '../stack';
 
 const say = (line: string) => process.stdout.write(`vigil: ${line}\n`);
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
@@ -104,6 +105,8 @@ async function startStack(loaded: LoadedConfig, dataDir: string, shutdown: Shutd
   const temporal = temporalClient(config, temporalAddress);
   shutdown.onStop(undefined, () => temporal.connection.close());
   if (!ownTemporal) await shutdown.step(ensureSearchAttributes(temporal.connection, temporal.namespace, log));
+  // Our own server may hold executions of an older release that this code cannot replay: they end here, and applying starts them afresh.
+  if (ownTemporal) await shutdown.step(leaveOlderRelease(temporal, config.temporal.taskQueuePrefix, dataDir, log));
   // The demo first: the loops of the last run resume with the workers and must find it up.
   if (config.demo.enabled) {
     const demo = demoSettings(config);
@@ -139,6 +142,15 @@ async function startStack(loaded: LoadedConfig, dataDir: string, shutdown: Shutd
   api.readiness.require('workers', workers.allRunning);
   printBanner({ loaded, dataDir, api, devServer: started.devServer, temporalAddress, databaseUrl, ownPostgres, admin, applied });
   return started;
+}
+
+/** Crossing a release cut on the dev server `vigil up` runs (CHANGELOG.md, "Upgrading"). */
+async function leaveOlderRelease(temporal: TemporalClientHandle, taskQueuePrefix: string, dataDir: string, log: Logger): Promise<void> {
+  const version = vigilVersion();
+  const cut = await crossReleaseCut({ client: temporal.client, workflowTaskQueue: taskQueues(taskQueuePrefix).workflows, stampFile: join(dataDir, 'release'), version });
+  if (!cut.terminated) return;
+  log.info({ from: cut.from, to: version, terminated: cut.terminated }, 'ended the executions of an older release');
+  say(`upgraded ${cut.from ?? 'an earlier release'} -> ${version}: ended ${cut.terminated} running execution(s) of the older release; applying the definitions starts the loops again`);
 }
 
 async function stopLeftovers(dataDir: string, ownTemporal: boolean, ownPostgres: boolean): Promise<void> {

@@ -4,9 +4,10 @@
 // Record one per workflow (and per branch worth keeping) whenever a workflow's
 // code changes shape on purpose; the replay test then guards the old histories.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTemporalCli } from '../../lib/adapters/temporal/cli-binary';
+import { currentHistories } from './versions';
 
 const [workflowId, name, address = '127.0.0.1:7233'] = process.argv.slice(2);
 if (!workflowId || !name) {
@@ -19,6 +20,7 @@ if (!cli) {
   process.exit(1);
 }
 const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--output', 'json'], { encoding: 'utf8' });
-const file = join(__dirname, 'histories', `${name}.json`);
+mkdirSync(currentHistories(), { recursive: true });
+const file = join(currentHistories(), `${name}.json`);
 writeFileSync(file, json);
 console.log(`wrote ${file} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
