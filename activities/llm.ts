@@ -122,7 +122,11 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
 
   /** A turn's message to the model, unless it is stored already. */
   async function storeUserTurn(triageId: string, turn: number, content: Block[]): Promise<void> {
-    await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, $2, 'user', $3) ON CONFLICT (triage_id, turn, role) DO NOTHING`, [triageId, turn, JSON.stringify(content)]);
+    await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, $2, 'user', $3) ON CONFLICT (triage_id, turn, role) DO NOTHING`, [
+      triageId,
+      turn,
+      JSON.stringify(content),
+    ]);
   }
 
   return {
@@ -148,11 +152,20 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
       } catch (error) {
         throw classify(error);
       }
-      const usage: TokenUsage = { input: message.usage.input_tokens ?? 0, cacheCreation: message.usage.cache_creation_input_tokens ?? 0, cacheRead: message.usage.cache_read_input_tokens ?? 0, output: message.usage.output_tokens ?? 0 };
-      await pool.query(
-        `INSERT INTO triage_messages (triage_id, turn, role, content, model, stop_reason, usage, duration_ms) VALUES ($1, 0, 'assistant', $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-        [input.triageId, JSON.stringify(message.content), message.model, message.stop_reason, JSON.stringify(usage), performance.now() - started],
-      );
+      const usage: TokenUsage = {
+        input: message.usage.input_tokens ?? 0,
+        cacheCreation: message.usage.cache_creation_input_tokens ?? 0,
+        cacheRead: message.usage.cache_read_input_tokens ?? 0,
+        output: message.usage.output_tokens ?? 0,
+      };
+      await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content, model, stop_reason, usage, duration_ms) VALUES ($1, 0, 'assistant', $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, [
+        input.triageId,
+        JSON.stringify(message.content),
+        message.model,
+        message.stop_reason,
+        JSON.stringify(usage),
+        performance.now() - started,
+      ]);
       for (const [kind, value] of Object.entries(usage)) metrics?.triageTokens.inc({ kind }, value);
       return { ...parseGateAnswer(textOf(message.content as unknown as Block[]), input.model), usage };
     },

@@ -76,13 +76,19 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
       const end = parseTime(input.end) ?? Date.now() / 1000;
       const start = parseTime(input.start) ?? end - 3600;
       const ns = (seconds: number) => BigInt(Math.round(seconds * 1000)) * 1_000_000n;
-      const data = (await getJson(sources.lokiUrl, 'llm.sources.lokiUrl', 'loki/api/v1/query_range', {
-        query: String(input.query),
-        start: ns(start).toString(),
-        end: ns(end).toString(),
-        limit: String(input.limit ?? 100),
-        direction: 'backward',
-      }, signal)) as { data?: { resultType?: string; result?: { stream?: Record<string, string>; values?: [string, string][] }[] } };
+      const data = (await getJson(
+        sources.lokiUrl,
+        'llm.sources.lokiUrl',
+        'loki/api/v1/query_range',
+        {
+          query: String(input.query),
+          start: ns(start).toString(),
+          end: ns(end).toString(),
+          limit: String(input.limit ?? 100),
+          direction: 'backward',
+        },
+        signal,
+      )) as { data?: { resultType?: string; result?: { stream?: Record<string, string>; values?: [string, string][] }[] } };
       const lines = (data.data?.result ?? []).flatMap((stream) =>
         (stream.values ?? []).map(([time, line]) => ({ time: BigInt(time), text: `${new Date(Number(BigInt(time) / 1_000_000n)).toISOString()} ${labelText(stream.stream ?? {})} ${line}` })),
       );
@@ -93,10 +99,7 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
       const service = String(input.service);
       const [transitions, checks] = await Promise.all([
         pool.query(`SELECT at, from_status, to_status, reason FROM health_transitions WHERE service = $1 ORDER BY at DESC, round DESC LIMIT 10`, [service]),
-        pool.query(
-          `SELECT DISTINCT ON (check_name) check_name, checked_at, up, latency_ms, detail FROM check_results WHERE service = $1 ORDER BY check_name, checked_at DESC`,
-          [service],
-        ),
+        pool.query(`SELECT DISTINCT ON (check_name) check_name, checked_at, up, latency_ms, detail FROM check_results WHERE service = $1 ORDER BY check_name, checked_at DESC`, [service]),
       ]);
       if (!transitions.rows.length && !checks.rows.length) return `Vigil has no record of a service "${service}"`;
       return [
@@ -117,14 +120,19 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
       );
       if (!rows.length) return `no remediation actions on ${service} in the last ${hours} h`;
       return rows
-        .map((row) => `${iso(row.started_at)} ${row.step} (${row.action_type}) by ${row.decided_by}: ${row.status}${row.exit_code !== null ? ` exit ${row.exit_code}` : ''}${row.http_status !== null ? ` HTTP ${row.http_status}` : ''}; reason: ${row.reason}`)
+        .map(
+          (row) =>
+            `${iso(row.started_at)} ${row.step} (${row.action_type}) by ${row.decided_by}: ${row.status}${row.exit_code !== null ? ` exit ${row.exit_code}` : ''}${row.http_status !== null ? ` HTTP ${row.http_status}` : ''}; reason: ${row.reason}`,
+        )
         .join('\n');
     },
     async vigil_drift_status(input) {
       if (typeof input.app !== 'string' || !input.app) {
         const { rows } = await pool.query(`SELECT app, mode, status, checked_at, revision, fields, error FROM drift_state WHERE status <> 'in-sync' ORDER BY app`);
         return rows.length
-          ? rows.map((row) => `${row.app} (${row.mode}): ${row.status} at ${iso(row.checked_at)}, revision ${row.revision ?? '?'}, ${row.fields} fields differ${row.error ? `; ${row.error}` : ''}`).join('\n')
+          ? rows
+              .map((row) => `${row.app} (${row.mode}): ${row.status} at ${iso(row.checked_at)}, revision ${row.revision ?? '?'}, ${row.fields} fields differ${row.error ? `; ${row.error}` : ''}`)
+              .join('\n')
           : 'every drift app is in sync (or none is defined)';
       }
       const app = input.app;
@@ -141,7 +149,9 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
         `drift app ${app} (${last.mode}): ${last.status} at ${iso(last.checked_at)}, desired revision ${last.revision ?? '?'}${last.error ? `; error: ${last.error}` : ''}`,
         ...(fields.length ? ['fields that differ from the desired state:', ...fields] : []),
         'recent syncs (newest first):',
-        ...(syncs.rows.length ? syncs.rows.map((row) => `  ${iso(row.started_at)} ${row.kind} ${row.trigger} by ${row.decided_by}: ${row.status} at ${row.revision}${row.detail ? ` (${row.detail})` : ''}`) : ['  none']),
+        ...(syncs.rows.length
+          ? syncs.rows.map((row) => `  ${iso(row.started_at)} ${row.kind} ${row.trigger} by ${row.decided_by}: ${row.status} at ${row.revision}${row.detail ? ` (${row.detail})` : ''}`)
+          : ['  none']),
       ].join('\n');
     },
     async get_runbook(input, { call }) {
@@ -171,7 +181,10 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
       );
       if (!rows.length) return 'no earlier triages of this alertname or service';
       return rows
-        .map((row) => `${iso(row.started_at)} ${row.id} (${row.alertname || row.service}, ${row.status}): ${row.report?.summary ?? ''} | root cause: ${row.report?.rootCause ?? ''} | confidence ${row.report?.confidence ?? '?'}`)
+        .map(
+          (row) =>
+            `${iso(row.started_at)} ${row.id} (${row.alertname || row.service}, ${row.status}): ${row.report?.summary ?? ''} | root cause: ${row.report?.rootCause ?? ''} | confidence ${row.report?.confidence ?? '?'}`,
+        )
         .join('\n');
     },
   };
@@ -227,7 +240,9 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
 const iso = (value: Date | string) => new Date(value).toISOString();
 
 function labelText(labels: Record<string, string>): string {
-  return `{${Object.entries(labels).map(([name, value]) => `${name}="${value}"`).join(',')}}`;
+  return `{${Object.entries(labels)
+    .map(([name, value]) => `${name}="${value}"`)
+    .join(',')}}`;
 }
 
 interface PrometheusAnswer {

@@ -63,10 +63,10 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
       );
       metrics?.triageGate.inc({ decision: input.gate.investigate ? 'investigate' : 'skip' });
       if (!input.gate.investigate) return;
-      await pool.query(
-        `INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, 1, 'user', $2) ON CONFLICT (triage_id, turn, role) DO NOTHING`,
-        [input.triageId, JSON.stringify([{ type: 'text', text: initialMessage(input.alert, input.question) }])],
-      );
+      await pool.query(`INSERT INTO triage_messages (triage_id, turn, role, content) VALUES ($1, 1, 'user', $2) ON CONFLICT (triage_id, turn, role) DO NOTHING`, [
+        input.triageId,
+        JSON.stringify([{ type: 'text', text: initialMessage(input.alert, input.question) }]),
+      ]);
     },
 
     /** Writes the report and final status; returns the report (bounded) for the notification. */
@@ -85,7 +85,11 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
         // Text after the last tool batch: the model's answer, over one or more turns (pause_turn, max_tokens).
         const texts = turns.map((turn) => textOf(turn.content));
         const last = texts.at(-1) ?? '';
-        if (how.from === 'offline') report = offlineReport(input.alert, tools.map((tool) => ({ id: tool.tool_use_id, name: tool.name, status: tool.status, output: tool.output })));
+        if (how.from === 'offline')
+          report = offlineReport(
+            input.alert,
+            tools.map((tool) => ({ id: tool.tool_use_id, name: tool.name, status: tool.status, output: tool.output })),
+          );
         else if (how.from === 'answer' && last) report = parseReport(last, ids);
         else {
           const evidence = tools.map((tool) => ({ claim: `${tool.name} (${tool.status}): ${tool.output.split('\n').slice(0, 2).join(' ').slice(0, 300)}`, toolUseId: tool.tool_use_id }));
@@ -119,7 +123,8 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
           updateId: `triage-approve/${input.triageId}`,
         });
       } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError) throw ApplicationFailure.nonRetryable(`${input.service} refused: ${(error.cause as Error)?.message ?? error.message}`, FAILURES.remediationRefused);
+        if (error instanceof WorkflowUpdateFailedError)
+          throw ApplicationFailure.nonRetryable(`${input.service} refused: ${(error.cause as Error)?.message ?? error.message}`, FAILURES.remediationRefused);
         if (error instanceof WorkflowNotFoundError) throw ApplicationFailure.nonRetryable(`no service "${input.service}" is being watched`, FAILURES.remediationRefused);
         throw error;
       }

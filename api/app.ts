@@ -46,7 +46,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   installErrorHandlers(app, trackAllowedMethods(app), () => deps.metrics.dependencyErrors.inc({ dependency: 'postgres' }));
   app.addHook('preValidation', async (request) => {
-    for (const [part, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
+    for (const [part, value] of [
+      ['body', request.body],
+      ['querystring', request.query],
+      ['params', request.params],
+    ] as const) {
       const found = inspectRequestPart(value, part);
       if (found) throw new HttpError(400, 'invalid_request', `${found.field}: ${found.problem}`, found.field);
     }
@@ -57,7 +61,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     openapi: {
       // 3.1: its schemas are JSON Schema, so rules such as propertyNames (label names) reach the document.
       openapi: '3.1.0',
-      info: { title: 'Vigil API', version: deps.version, description: 'Start, query and signal Vigil\'s durable loops.' },
+      info: { title: 'Vigil API', version: deps.version, description: "Start, query and signal Vigil's durable loops." },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });

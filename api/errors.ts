@@ -110,7 +110,10 @@ export function installErrorHandlers(app: FastifyInstance, allowedMethods: Allow
     const path = request.url.split('?')[0];
     const allowed = allowedMethods(path);
     if (allowed.length) {
-      return reply.status(405).header('allow', allowed.join(', ')).send({ error: 'method_not_allowed', message: `${path} does not take ${request.method}; it takes ${allowed.join(', ')}` });
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send({ error: 'method_not_allowed', message: `${path} does not take ${request.method}; it takes ${allowed.join(', ')}` });
     }
     return reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${path}` });
   };

@@ -19,9 +19,7 @@ export class Readiness {
   private draining = false;
   private readonly conditions = new Map<ReadinessCondition, () => boolean>();
 
-  constructor(
-    private readonly deps: { pool: pg.Pool; connection: Connection; metrics: Metrics; timeoutMs?: number },
-  ) {}
+  constructor(private readonly deps: { pool: pg.Pool; connection: Connection; metrics: Metrics; timeoutMs?: number }) {}
 
   startDraining(): void {
     this.draining = true;

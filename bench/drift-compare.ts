@@ -80,7 +80,9 @@ void runBench({
         console.log(JSON.stringify({ machine, results }, null, 2));
         return;
       }
-      console.log(`machine: ${machine.date}, ${machine.nproc} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAverage1m}, ${machine.cpuBusyPercent}% busy before the start`);
+      console.log(
+        `machine: ${machine.date}, ${machine.nproc} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAverage1m}, ${machine.cpuBusyPercent}% busy before the start`,
+      );
       console.log(`${count} documents, 10 % drifted, ${runs} runs each\n`);
       console.log(
         table([

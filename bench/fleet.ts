@@ -118,7 +118,9 @@ void runBench({
     const m = stack.machine;
     console.log(`date ${m.date} · nproc ${m.nproc} · ${m.cpuModel} · ${m.memoryGiB} GiB · node ${m.node} · ${m.temporal}`);
     console.log(`before start: load average ${m.loadAverage1m}, CPU ${m.cpuBusyPercent}% busy`);
-    console.log(`one http check per service every ${intervalMs / 1000} s; one worker set, in-memory dev server, embedded PostgreSQL; settle ${settings.settleMs / 1000} s, measure ${settings.measureMs / 1000} s\n`);
+    console.log(
+      `one http check per service every ${intervalMs / 1000} s; one worker set, in-memory dev server, embedded PostgreSQL; settle ${settings.settleMs / 1000} s, measure ${settings.measureMs / 1000} s\n`,
+    );
     console.log(
       table([
         ['services', 'checks/s', 'lag median ms', 'p90 ms', 'p99 ms', 'max ms', 'silent', 'CPU % busy/bench/others'],

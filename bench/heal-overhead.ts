@@ -202,10 +202,7 @@ void runBench({
 
     const arrivals = target.checkArrivals.slice(checksBefore);
     const periods = arrivals.slice(1).map((at, i) => at - arrivals[i]);
-    const { rows } = await pool.query<{ status: string; count: number }>(
-      'SELECT status, count(*)::int AS count FROM remediation_actions WHERE service = $1 GROUP BY status',
-      [spec.service],
-    );
+    const { rows } = await pool.query<{ status: string; count: number }>('SELECT status, count(*)::int AS count FROM remediation_actions WHERE service = $1 GROUP BY status', [spec.service]);
     const actions = Object.fromEntries(rows.map((row) => [row.status, row.count]));
     const description = await handle.describe();
     const history = await historyDelays(handle);

@@ -23,7 +23,9 @@ export function intFlag(args: string[], name: string, fallback: number, minimum 
 export function intListFlag(args: string[], name: string, fallback: number[]): number[] {
   const at = args.indexOf(`--${name}`);
   if (at < 0) return fallback;
-  const values = String(args[at + 1] ?? '').split(',').map(Number);
+  const values = String(args[at + 1] ?? '')
+    .split(',')
+    .map(Number);
   if (values.length && values.every((value) => Number.isInteger(value) && value >= 1)) return values;
   console.error(`--${name} wants positive integers separated by commas, got ${args[at + 1] ?? 'nothing'}`);
   process.exit(2);

@@ -58,7 +58,15 @@ void runBench({
     };
     say(`watching ${service}: 3 checks and a log watch every ${intervalMs} ms, a metric policy every ${intervalMs * 3} ms, until the first run continues as new`);
     const handle = await client.workflow.start(healthWorkflow, { taskQueue: taskQueues(prefix).workflows, workflowId: workflowIds.health(service), args: [{ spec }] });
-    cleanup.defer('terminate the loop', () => client.workflow.getHandle(handle.workflowId).terminate('bench done').then(() => undefined, () => undefined));
+    cleanup.defer('terminate the loop', () =>
+      client.workflow
+        .getHandle(handle.workflowId)
+        .terminate('bench done')
+        .then(
+          () => undefined,
+          () => undefined,
+        ),
+    );
     const firstRun = handle.firstExecutionRunId;
     const started = performance.now();
     for (;;) {
@@ -85,7 +93,17 @@ void runBench({
     }
     const firstMs = Math.round(timings.shift()!);
     const replay = summarize(timings);
-    const result = { machine, intervalMs, buildSeconds: Math.round((performance.now() - started) / 1000), events, historyBytes: serverBytes, historyJsonBytes: bytes, firstReplayWithBundleMs: firstMs, replayMs: replay, replayMsEach: timings.map(Math.round) };
+    const result = {
+      machine,
+      intervalMs,
+      buildSeconds: Math.round((performance.now() - started) / 1000),
+      events,
+      historyBytes: serverBytes,
+      historyJsonBytes: bytes,
+      firstReplayWithBundleMs: firstMs,
+      replayMs: replay,
+      replayMsEach: timings.map(Math.round),
+    };
     if (json) console.log(JSON.stringify(result, null, 2));
     else
       console.log(

@@ -39,10 +39,7 @@ export interface BenchStack {
   workersStopped: Promise<never>;
 }
 
-export async function startBenchStack(
-  cleanup: Cleanup,
-  options: { say: (line: string) => void; devServerArgs?: string[]; config?: Record<string, unknown> },
-): Promise<BenchStack> {
+export async function startBenchStack(cleanup: Cleanup, options: { say: (line: string) => void; devServerArgs?: string[]; config?: Record<string, unknown> }): Promise<BenchStack> {
   const { say } = options;
   const temporalCli = await provisionTemporalCli({ configured: process.env.VIGIL_TEMPORAL_CLI, dataDir: join(projectRoot(), '.vigil'), say });
   const machine = await describeMachine({ temporal: temporalCli });

@@ -44,7 +44,12 @@ void runBench({
     process.env.BENCH_ANTHROPIC_KEY = 'sk-ant-bench';
 
     const toolOutput = (turn: number) =>
-      Array.from({ length: 40 }, (_, line) => `2026-11-23T10:${String(line).padStart(2, '0')}:00Z {service="shop",pod="shop-${turn}"} level=error msg="connection pool exhausted" waited_ms=${1000 + line * 37}`).join('\n').slice(0, 3000);
+      Array.from(
+        { length: 40 },
+        (_, line) => `2026-11-23T10:${String(line).padStart(2, '0')}:00Z {service="shop",pod="shop-${turn}"} level=error msg="connection pool exhausted" waited_ms=${1000 + line * 37}`,
+      )
+        .join('\n')
+        .slice(0, 3000);
 
     async function triage(caching: boolean) {
       const scenario = caching ? 'cached' : 'uncached';
@@ -59,7 +64,10 @@ void runBench({
           ],
           stop_reason: 'tool_use' as const,
         })),
-        { content: [{ type: 'text' as const, text: '```json\n{"summary":"pool exhausted","rootCause":"leak","evidence":[],"confidence":"medium","nextSteps":[]}\n```' }], stop_reason: 'end_turn' as const },
+        {
+          content: [{ type: 'text' as const, text: '```json\n{"summary":"pool exhausted","rootCause":"leak","evidence":[],"confidence":"medium","nextSteps":[]}\n```' }],
+          stop_reason: 'end_turn' as const,
+        },
       ]);
       const triageId = `manual~bench-${scenario}`;
       await activities.startTriageRun({
@@ -80,10 +88,14 @@ void runBench({
         } satisfies ModelTurnInput)) as ModelTurnResult;
         for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result.usage[key];
         for (const call of result.toolCalls) {
-          await pool.query(
-            `INSERT INTO triage_tool_calls (triage_id, tool_use_id, turn, name, input, status, output, full_output) VALUES ($1, $2, $3, $4, $5, 'ok', $6, $6)`,
-            [triageId, call.id, turn, call.name, JSON.stringify(call.input), toolOutput(turn)],
-          );
+          await pool.query(`INSERT INTO triage_tool_calls (triage_id, tool_use_id, turn, name, input, status, output, full_output) VALUES ($1, $2, $3, $4, $5, 'ok', $6, $6)`, [
+            triageId,
+            call.id,
+            turn,
+            call.name,
+            JSON.stringify(call.input),
+            toolOutput(turn),
+          ]);
         }
       }
       const billed = totals.input + totals.cacheCreation + totals.cacheRead;

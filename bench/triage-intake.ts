@@ -78,7 +78,15 @@ void runBench({
     const temporalCli = await provisionTemporalCli({ configured: process.env.VIGIL_TEMPORAL_CLI, dataDir: join(projectRoot(), '.vigil'), say });
     const [temporalPort, postgresPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const temporalPidFile = join(dir, 'run', 'temporal.pid');
-    const temporal = await startDevServer({ executable: temporalCli, ip: '127.0.0.1', port: temporalPort, namespace: 'default', logFile: join(dir, 'logs', 'temporal.log'), pidFile: temporalPidFile, extraArgs: dynamicConfig });
+    const temporal = await startDevServer({
+      executable: temporalCli,
+      ip: '127.0.0.1',
+      port: temporalPort,
+      namespace: 'default',
+      logFile: join(dir, 'logs', 'temporal.log'),
+      pidFile: temporalPidFile,
+      extraArgs: dynamicConfig,
+    });
     const temporalPid = Number(readFileSync(temporalPidFile, 'utf8'));
     cleanup.defer('Temporal', () => temporal.stop());
     const postgres = await startEmbeddedPostgres({ dir, port: postgresPort });
@@ -159,7 +167,18 @@ void runBench({
       }
       const triages = counted - triagesSoFar;
       triagesSoFar = counted;
-      return { concurrency, alerts, unique, requests: batches.length, alertsPerSecond: Math.round(alerts / seconds), latency: summarize(latencies), lost, triages, cpu, failures: failures.slice(0, 5) };
+      return {
+        concurrency,
+        alerts,
+        unique,
+        requests: batches.length,
+        alertsPerSecond: Math.round(alerts / seconds),
+        latency: summarize(latencies),
+        lost,
+        triages,
+        cpu,
+        failures: failures.slice(0, 5),
+      };
     }
 
     const levels: Awaited<ReturnType<typeof measure>>[] = [];
@@ -175,11 +194,24 @@ void runBench({
       console.log(JSON.stringify({ machine, perRequest, rememberAcksMs, levels, best: best?.concurrency, goalMet }, null, 2));
       return;
     }
-    console.log(`Webhook intake, ${alerts} alerts (${Math.ceil(alerts / 2)} instances) a level in requests of up to ${perRequest}, rememberAcksMs ${rememberAcksMs} (${machine.date}, ${machine.cpuModel}, load ${machine.loadAverage1m})`);
+    console.log(
+      `Webhook intake, ${alerts} alerts (${Math.ceil(alerts / 2)} instances) a level in requests of up to ${perRequest}, rememberAcksMs ${rememberAcksMs} (${machine.date}, ${machine.cpuModel}, load ${machine.loadAverage1m})`,
+    );
     console.log(
       table([
         ['at a time', 'alerts/s', 'request median ms', 'p90 ms', 'p99 ms', 'max ms', 'lost', 'triages', 'CPU ms/alert: server', 'API + load'],
-        ...levels.map((level) => [level.concurrency, level.alertsPerSecond, level.latency.medianMs, level.latency.p90Ms, level.latency.p99Ms, level.latency.maxMs, level.lost, `${level.triages}/${level.unique}`, level.cpu.serverMsPerAlert, level.cpu.apiAndLoadMsPerAlert]),
+        ...levels.map((level) => [
+          level.concurrency,
+          level.alertsPerSecond,
+          level.latency.medianMs,
+          level.latency.p90Ms,
+          level.latency.p99Ms,
+          level.latency.maxMs,
+          level.lost,
+          `${level.triages}/${level.unique}`,
+          level.cpu.serverMsPerAlert,
+          level.cpu.apiAndLoadMsPerAlert,
+        ]),
       ]),
     );
     for (const level of levels) for (const failure of level.failures) console.log(`  ${level.concurrency} at a time: ${failure}`);

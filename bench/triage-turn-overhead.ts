@@ -232,4 +232,3 @@ void runBench({
     if (cpuShare.othersPercent > 10) console.log(`warning: other processes used ${cpuShare.othersPercent}% of the CPU while measuring; figures are skewed`);
   },
 });
-

@@ -106,10 +106,7 @@ function failure(target: ApiTarget, status: number, body: unknown, text: string)
   const { error, message } = (body ?? {}) as { error?: string; message?: string };
   let reported = message ?? `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
   if (status === 401) {
-    reported +=
-      target.tokenOrigin === 'none'
-        ? ' (no token: set VIGIL_TOKEN, or run `vigil up`, which stores an admin token in <dataDir>/admin-token)'
-        : ` (token from ${target.tokenOrigin})`;
+    reported += target.tokenOrigin === 'none' ? ' (no token: set VIGIL_TOKEN, or run `vigil up`, which stores an admin token in <dataDir>/admin-token)' : ` (token from ${target.tokenOrigin})`;
   }
   if (status === 409) reported = `refused: ${reported}`;
   return new ApiError(reported, status, error);

@@ -134,7 +134,13 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const known =
-      error instanceof ConfigError || error instanceof PortsTaken || error instanceof DataDirInUse || error instanceof TemporalCliNotFound || error instanceof UsageError || error instanceof ApiError || isParseArgsError(error);
+      error instanceof ConfigError ||
+      error instanceof PortsTaken ||
+      error instanceof DataDirInUse ||
+      error instanceof TemporalCliNotFound ||
+      error instanceof UsageError ||
+      error instanceof ApiError ||
+      isParseArgsError(error);
     const message = known || !(error instanceof Error) ? String((error as Error).message ?? error) : (error.stack ?? error.message);
     process.stderr.write(`vigil: ${message}\n`);
     process.exit(exitCodeFor(error));

@@ -53,7 +53,9 @@ export async function runOperatorCommand(commands: Record<string, OperatorComman
   const command = commands[word ?? ''];
   const found = command && (isSingle(command) ? command : command[sub ?? '']);
   if (!found) {
-    const usage = `Usage:\n${operatorUsage(commands).map((line) => `  vigil ${line}\n`).join('')}`;
+    const usage = `Usage:\n${operatorUsage(commands)
+      .map((line) => `  vigil ${line}\n`)
+      .join('')}`;
     if (argv.includes('--help') || argv.includes('-h')) {
       process.stdout.write(usage);
       return 0;
@@ -109,7 +111,15 @@ export const isoOf = (text: string | null | undefined) => (!text ? '-' : Number.
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  return [header, ...rows].map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd() + '\n').join('');
+  return [header, ...rows]
+    .map(
+      (row) =>
+        row
+          .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column])))
+          .join('  ')
+          .trimEnd() + '\n',
+    )
+    .join('');
 }
 
 /** `key   value` lines, keys padded to one column. */

@@ -105,10 +105,14 @@ async function start(s: Settings): Promise<{ pid: number; already: boolean }> {
   const pid = child.process.pid;
   if (pid === undefined) throw new Error(`could not spawn ${process.execPath}: ${String(await child.exited)}`);
   // Ready means our child answers, not a leftover that holds the port.
-  await waitUntilReady(child, async () => {
-    const health = await probe(s);
-    return 'status' in health && health.status === 200 && health.pid === pid;
-  }, START_TIMEOUT_MS);
+  await waitUntilReady(
+    child,
+    async () => {
+      const health = await probe(s);
+      return 'status' in health && health.status === 200 && health.pid === pid;
+    },
+    START_TIMEOUT_MS,
+  );
   child.process.unref();
   return { pid, already: false };
 }

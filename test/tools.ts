@@ -70,7 +70,10 @@ export function provisionTestTools(root: string, files: string[], say: (line: st
   say(`missing: ${why}; installing Debian's ${packages.join(', ')} (${installLine}) ...`);
   for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...packages]]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 15 * 60_000 });
-    if (result.status !== 0) throw new MissingTool(`apt-get ${args[0]} failed (${result.error?.message ?? `exit ${result.status}`}): ${String(result.stderr).trim().split('\n').slice(-3).join(' / ')}. Install with: ${installLine}`);
+    if (result.status !== 0)
+      throw new MissingTool(
+        `apt-get ${args[0]} failed (${result.error?.message ?? `exit ${result.status}`}): ${String(result.stderr).trim().split('\n').slice(-3).join(' / ')}. Install with: ${installLine}`,
+      );
   }
   const still = missing.filter(([tool]) => !executable(tool.defaultPath));
   if (still.length) throw new MissingTool(`installed ${packages.join(', ')} but ${still.map(([tool]) => tool.defaultPath).join(', ')} is still missing`);

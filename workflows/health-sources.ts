@@ -155,7 +155,13 @@ export async function watchQuietly(
     });
     interruption = condition(interrupted);
   });
-  const settled = [watching.catch((error: unknown) => error as Error), interruption.then(() => undefined, () => undefined)];
+  const settled = [
+    watching.catch((error: unknown) => error as Error),
+    interruption.then(
+      () => undefined,
+      () => undefined,
+    ),
+  ];
   const result = await Promise.race(settled);
   scope.cancel();
   await Promise.all(settled);

@@ -6,16 +6,7 @@
 // No outage ends it: rounds go on while PostgreSQL is away (their results wait in
 // the state), and recording a change or remediating runs beside the rounds, so a
 // write that waits for PostgreSQL never stops the checks.
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  log,
-  setHandler,
-  upsertMemo,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { afterTransition, manualStep, newHealthLoop, pauseOver, reconfigure, remediationRefusal, shownPause, statusView, type HealthCarried, type HealthLoop } from '../lib/core/health/loop';
 import { currentVerdict, dueSources, nextDueAt, quietWatchUntil } from '../lib/core/health/sources';
 import type { HealthSpec } from '../lib/core/health/spec';

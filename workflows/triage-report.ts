@@ -27,7 +27,16 @@ export async function writeReport(run: TriageRun, ending: Ending): Promise<Repor
   state.limitedBy = ending.limitedBy ?? state.limitedBy;
   // What the report knows; a resolve that arrives while it is written is followed up.
   const resolvedBeforeReport = state.resolvedAt;
-  const report = await triageStorage().finishTriage({ triageId, status: ending.status, budget: state.use, startedAt, report: ending.report, limitedBy: state.limitedBy, resolvedAt: resolvedBeforeReport, alert: input.alert });
+  const report = await triageStorage().finishTriage({
+    triageId,
+    status: ending.status,
+    budget: state.use,
+    startedAt,
+    report: ending.report,
+    limitedBy: state.limitedBy,
+    resolvedAt: resolvedBeforeReport,
+    alert: input.alert,
+  });
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: ending.status }]);
   if (report) await tell(run, reportEvent(input.alert, report, ending.status, links(run), Date.now()));
   if (report?.remediation && ending.status === 'completed') state.proposal = report.remediation;

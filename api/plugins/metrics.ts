@@ -6,10 +6,7 @@ import type { Metrics } from '../../lib/adapters/metrics';
 export default fp<{ metrics: Metrics }>(
   async (app, { metrics }) => {
     app.addHook('onResponse', async (request, reply) => {
-      metrics.httpRequestDuration.observe(
-        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
+      metrics.httpRequestDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     });
   },
   { name: 'vigil-metrics', fastify: '5.x' },

@@ -69,7 +69,7 @@ export const DriftAppDetail = Type.Object({
   mode: Type.Enum(['detect', 'self-heal']),
   status: Type.Enum([...DRIFT_STATUSES]),
   since: Type.Optional(EpochMs('Status since')),
-  revision: Type.Optional(Type.String({ description: 'The desired revision of the last check: a commit, or sha256:… of a directory\'s content' })),
+  revision: Type.Optional(Type.String({ description: "The desired revision of the last check: a commit, or sha256:… of a directory's content" })),
   syncedRevision: Type.Optional(Type.String({ description: 'The revision last seen in sync or applied' })),
   checks: Type.Integer(),
   lastCheck: Type.Optional(
@@ -88,7 +88,9 @@ export const DriftAppDetail = Type.Object({
     }),
   ),
   nextCheckAt: Type.Optional(EpochMs()),
-  storage: Type.Optional(Type.Object({ unavailableSince: EpochMs('PostgreSQL has been away since then') }, { description: 'Present while the history cannot be recorded (degraded: storage unavailable since …)' })),
+  storage: Type.Optional(
+    Type.Object({ unavailableSince: EpochMs('PostgreSQL has been away since then') }, { description: 'Present while the history cannot be recorded (degraded: storage unavailable since …)' }),
+  ),
   paused: Type.Optional(PauseView),
   held: Type.Optional(Type.String({ description: 'Why drift is not being applied now (sync window, paused, detect mode), if it is not' })),
   selfHeal: Type.Object({

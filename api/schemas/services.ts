@@ -16,9 +16,7 @@ export const LoopMarker = {
 export const ServiceSummary = Type.Object({
   name: Type.String(),
   status: Type.String({ description: 'What the checks say: unknown, healthy, degraded or unhealthy' }),
-  paused: Type.Optional(
-    Type.Object({ reason: Type.String(), by: Type.Optional(Type.String()), until: Type.Optional(Timestamp()) }, { description: 'Remediation is paused (checks go on)' }),
-  ),
+  paused: Type.Optional(Type.Object({ reason: Type.String(), by: Type.Optional(Type.String()), until: Type.Optional(Timestamp()) }, { description: 'Remediation is paused (checks go on)' })),
   ...LoopMarker,
   workflowId: Type.String(),
   temporalUiUrl: Type.Optional(Type.String()),

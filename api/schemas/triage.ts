@@ -42,7 +42,7 @@ export const TriageReport = Type.Object({
   nextSteps: Type.Array(Type.String()),
   remediation: Type.Optional(Proposal),
   limitedBy: Type.Optional(Type.String({ description: 'Why the investigation ended early, when it did' })),
-  partial: Type.Optional(Type.Boolean({ description: 'Written from what was known, not as the model\'s deliberate final answer' })),
+  partial: Type.Optional(Type.Boolean({ description: "Written from what was known, not as the model's deliberate final answer" })),
   offline: Type.Optional(Type.Boolean({ description: 'Written by the built-in offline investigator (no API key)' })),
 });
 export type TriageReport = Static<typeof TriageReport>;
@@ -60,7 +60,9 @@ export const TriageProgress = Type.Object({
   cancelled: Type.Optional(Type.Object({ by: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) })),
   proposal: Type.Optional(Proposal),
   decision: Type.Optional(TriageDecision),
-  tools: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), status: Type.Enum(['ok', 'error', 'refused']), summary: Type.String() }), { description: 'The latest tool calls (at most 20)' }),
+  tools: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), status: Type.Enum(['ok', 'error', 'refused']), summary: Type.String() }), {
+    description: 'The latest tool calls (at most 20)',
+  }),
 });
 
 export const TriageSummary = Type.Object({
@@ -81,7 +83,7 @@ export const TriageSummary = Type.Object({
 export type TriageSummary = Static<typeof TriageSummary>;
 
 export const TranscriptTurn = Type.Object({
-  turn: Type.Integer({ description: '0 is the gate model\'s, 1 on the investigation' }),
+  turn: Type.Integer({ description: "0 is the gate model's, 1 on the investigation" }),
   role: Type.Enum(['user', 'assistant']),
   content: Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true }), { description: 'Messages API content blocks, as sent or received' }),
   model: Nullable(Type.String()),

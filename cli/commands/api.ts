@@ -45,8 +45,11 @@ async function startApi(config: VigilConfig, dir: string, shutdown: Shutdown, lo
   const listening = portTakenAtListen(ports, () => startApiServer({ config, pool, temporal, tokens, metrics, log, configDir: dir }));
   await shutdown.start('the API (draining requests)', listening, (running) => () => running.close());
   // The loops of the definitions start with no apply: the supervisor (run by the workers) starts what is not running.
-  await shutdown.step(startSupervisor(temporal.client, config.temporal.taskQueuePrefix)).then((id) => log.info({ workflowId: id }, 'supervisor started'), (error: unknown) => {
-    if (error instanceof StopRequested) throw error;
-    log.error({ err: error }, 'supervisor not started');
-  });
+  await shutdown.step(startSupervisor(temporal.client, config.temporal.taskQueuePrefix)).then(
+    (id) => log.info({ workflowId: id }, 'supervisor started'),
+    (error: unknown) => {
+      if (error instanceof StopRequested) throw error;
+      log.error({ err: error }, 'supervisor not started');
+    },
+  );
 }

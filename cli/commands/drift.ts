@@ -15,7 +15,10 @@ export const DRIFT: Record<string, Subcommand> = {
       const apps = await context.api.get<DriftAppSummary[]>('/drift');
       return print(context, apps, () =>
         apps.length
-          ? table(['APP', 'MODE', 'STATUS', 'REVISION', 'LAST CHECK'], apps.map((row) => [row.app, row.mode ?? '-', row.loop && row.loop !== 'running' ? `${row.status} (loop ${row.loop})` : row.status, row.revision ?? '-', isoOf(row.lastCheck)]))
+          ? table(
+              ['APP', 'MODE', 'STATUS', 'REVISION', 'LAST CHECK'],
+              apps.map((row) => [row.app, row.mode ?? '-', row.loop && row.loop !== 'running' ? `${row.status} (loop ${row.loop})` : row.status, row.revision ?? '-', isoOf(row.lastCheck)]),
+            )
           : 'no apps are being reconciled\n',
       );
     },
@@ -95,6 +98,12 @@ function formatApp(detail: DriftAppDetail): string {
     ['last sync', lastSync ? `${lastSync.outcome} at ${iso(lastSync.at)} by ${lastSync.by}` : '-'],
     ['workflow', detail.temporalUiUrl ? `${detail.workflowId}  ${detail.temporalUiUrl}` : detail.workflowId],
   ]);
-  const drifted = (diff?.drifted ?? []).flatMap((object) => (object.changes?.length ? object.changes : [{ path: '', kind: object.error ? `${object.status}: ${object.error}` : object.status }]).map((change) => [object.target, change.path || '-', change.kind]));
+  const drifted = (diff?.drifted ?? []).flatMap((object) =>
+    (object.changes?.length ? object.changes : [{ path: '', kind: object.error ? `${object.status}: ${object.error}` : object.status }]).map((change) => [
+      object.target,
+      change.path || '-',
+      change.kind,
+    ]),
+  );
   return drifted.length ? `${summary}\n${table(['OBJECT', 'FIELD', 'CHANGE'], drifted)}` : `${summary}${diff?.error ? `\nerror: ${diff.error}\n` : ''}`;
 }

@@ -16,9 +16,15 @@ export const SERVICE: Record<string, Subcommand> = {
       const services = await context.api.get<ServiceSummary[]>('/services');
       // A defined service whose loop is not running says so (the supervisor starts it again).
       const loopOf = ({ loop, loopSince }: (typeof services)[number]) => (loop === 'running' || !loop ? 'running' : `${loop}${loopSince ? ` since ${isoOf(loopSince)}` : ''}`);
-      const pausedOf = ({ paused }: (typeof services)[number]) => (paused ? `${paused.until ? `until ${isoOf(paused.until)}` : 'until resumed'}${paused.by ? ` by ${paused.by}` : ''}: ${paused.reason}` : '-');
+      const pausedOf = ({ paused }: (typeof services)[number]) =>
+        paused ? `${paused.until ? `until ${isoOf(paused.until)}` : 'until resumed'}${paused.by ? ` by ${paused.by}` : ''}: ${paused.reason}` : '-';
       return print(context, services, () =>
-        services.length ? table(['NAME', 'STATUS', 'LOOP', 'REMEDIATION PAUSED'], services.map((service) => [service.name, service.status, loopOf(service), pausedOf(service)])) : 'no services are being watched\n',
+        services.length
+          ? table(
+              ['NAME', 'STATUS', 'LOOP', 'REMEDIATION PAUSED'],
+              services.map((service) => [service.name, service.status, loopOf(service), pausedOf(service)]),
+            )
+          : 'no services are being watched\n',
       );
     },
   },
@@ -107,16 +113,13 @@ export const APPLY: Subcommand = {
   },
 };
 
-
 const servicePath = (name: string) => `/services/${encodeURIComponent(name)}`;
 
 // ---- human-readable output ----
 
 function formatService(status: ServiceDetail): string {
   const { paused, remediation } = status;
-  const pausedLine = paused
-    ? `yes, ${paused.until ? `until ${iso(paused.until)}` : 'until resumed'}${paused.by ? ` by ${paused.by}` : ''}: ${paused.reason}`
-    : 'no';
+  const pausedLine = paused ? `yes, ${paused.until ? `until ${iso(paused.until)}` : 'until resumed'}${paused.by ? ` by ${paused.by}` : ''}: ${paused.reason}` : 'no';
   const remediationLine = [
     remediation.nextStep ? `next step ${remediation.nextStep}` : 'no next step',
     `${remediation.actionsInWindow} of ${remediation.maxActions} actions used in the window`,
@@ -130,9 +133,7 @@ function formatService(status: ServiceDetail): string {
     ['status', `${status.status}${status.since ? ` since ${iso(status.since)}` : ''} (round ${status.round})`],
     ['paused', pausedLine],
     // Only while PostgreSQL is away: probing goes on, storing waits.
-    ...(status.storage
-      ? [['storage', `degraded: storage unavailable since ${iso(status.storage.unavailableSince)} (${status.storage.unstoredRounds} rounds to store)`] as [string, string]]
-      : []),
+    ...(status.storage ? [['storage', `degraded: storage unavailable since ${iso(status.storage.unavailableSince)} (${status.storage.unstoredRounds} rounds to store)`] as [string, string]] : []),
     ['next check', iso(status.nextCheckAt)],
     ['remediation', remediationLine.join('; ')],
     ['last action', last ? `${last.step} ${last.status} at ${iso(last.at)} by ${last.decidedBy}${last.detail ? `: ${last.detail}` : ''}` : '-'],

@@ -21,7 +21,14 @@ export const TRIAGE: Record<string, Subcommand> = {
         triages.length
           ? table(
               ['STARTED', 'ID', 'ALERT', 'SERVICE', 'STATUS', 'SUMMARY'],
-              triages.map((row) => [isoOf(row.startedAt), row.id, row.alertname || '-', row.service || '-', row.awaitingApproval ? `${row.status}, awaiting approval` : row.status, oneLine(row.summary ?? '')]),
+              triages.map((row) => [
+                isoOf(row.startedAt),
+                row.id,
+                row.alertname || '-',
+                row.service || '-',
+                row.awaitingApproval ? `${row.status}, awaiting approval` : row.status,
+                oneLine(row.summary ?? ''),
+              ]),
             )
           : 'no triages\n',
       );
@@ -121,14 +128,25 @@ function formatTriage(triage: TriageDetail): string {
   if (report) {
     sections.push(`Summary${report.offline ? ' (offline investigator)' : ''}\n  ${report.summary}\n`, `Root cause (confidence ${report.confidence})\n  ${report.rootCause}\n`);
     const toolOf = new Map(triage.toolCalls.map((call) => [call.toolUseId, call.name]));
-    if (report.evidence.length) sections.push(`Evidence\n${report.evidence.map((item) => `  - ${item.claim}${item.toolUseId && toolOf.has(item.toolUseId) ? ` (from ${toolOf.get(item.toolUseId)})` : ''}\n`).join('')}`);
+    if (report.evidence.length)
+      sections.push(`Evidence\n${report.evidence.map((item) => `  - ${item.claim}${item.toolUseId && toolOf.has(item.toolUseId) ? ` (from ${toolOf.get(item.toolUseId)})` : ''}\n`).join('')}`);
     if (report.nextSteps.length) sections.push(`Next steps\n${report.nextSteps.map((step, index) => `  ${index + 1}. ${step}\n`).join('')}`);
     if (report.remediation) {
       const { service, action, reason } = report.remediation;
-      const fate = approval ? `${approval.kind}${approval.by ? ` by ${approval.by}` : ''}${approval.reason ? `: ${approval.reason}` : ''}` : triage.awaitingApproval ? `awaiting approval: vigil triage approve ${triage.id}` : 'not decided';
+      const fate = approval
+        ? `${approval.kind}${approval.by ? ` by ${approval.by}` : ''}${approval.reason ? `: ${approval.reason}` : ''}`
+        : triage.awaitingApproval
+          ? `awaiting approval: vigil triage approve ${triage.id}`
+          : 'not decided';
       sections.push(`Proposed remediation\n  ${action ?? 'the next ladder step'} on ${service}: ${reason}\n  ${fate}\n`);
     }
   } else sections.push(triage.status === 'running' ? 'The report is not written yet.\n' : 'No report.\n');
-  if (triage.toolCalls.length) sections.push(`Tool calls\n${table(['TOOL', 'STATUS', 'INPUT'], triage.toolCalls.map((call) => [call.name, call.status, oneLine(JSON.stringify(call.input))]))}`);
+  if (triage.toolCalls.length)
+    sections.push(
+      `Tool calls\n${table(
+        ['TOOL', 'STATUS', 'INPUT'],
+        triage.toolCalls.map((call) => [call.name, call.status, oneLine(JSON.stringify(call.input))]),
+      )}`,
+    );
   return sections.join('\n');
 }

@@ -220,7 +220,11 @@ async function applyDefinitions(loaded: LoadedConfig, temporal: TemporalClientHa
 function describeApply(report: ApplyReport, loaded: LoadedConfig): string {
   const watched = loaded.definitions.services.map((definition) => definition.name);
   if (!watched.length) return 'none defined (add them under configs/, see README)';
-  const changes = [report.started.length && `${report.started.length} started`, report.reconfigured.length && `${report.reconfigured.length} reconfigured`, report.stopped.length && `${report.stopped.length} stopped`].filter(Boolean);
+  const changes = [
+    report.started.length && `${report.started.length} started`,
+    report.reconfigured.length && `${report.reconfigured.length} reconfigured`,
+    report.stopped.length && `${report.stopped.length} stopped`,
+  ].filter(Boolean);
   return `${watched.join(', ')}${changes.length ? ` (${changes.join(', ')})` : ''}`;
 }
 

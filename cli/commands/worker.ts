@@ -47,7 +47,11 @@ async function startWorker(config: VigilConfig, dir: string, shutdown: Shutdown,
   const readiness = new Readiness({ pool, connection: temporal.connection, metrics });
   readiness.require('workers', () => running?.allRunning() ?? false);
   const ops = await shutdown.step(buildOpsApp({ metrics, readiness, log }));
-  await shutdown.start('the ops listener', portTakenAtListen(ports, () => ops.listen({ host: config.server.ops.host, port: config.server.ops.port, listenTextResolver: () => '' })), () => () => ops.close());
+  await shutdown.start(
+    'the ops listener',
+    portTakenAtListen(ports, () => ops.listen({ host: config.server.ops.host, port: config.server.ops.port, listenTextResolver: () => '' })),
+    () => () => ops.close(),
+  );
   const onLost = (error: Error) => {
     if (shutdown.stopping) return;
     log.fatal({ err: error }, 'a worker stopped on its own; stopping');
@@ -60,10 +64,13 @@ async function startWorker(config: VigilConfig, dir: string, shutdown: Shutdown,
   );
   shutdown.onStop(undefined, async () => readiness.startDraining());
   // The loops of the definitions start with no apply: the supervisor starts what is not running.
-  await shutdown.step(startSupervisor(temporal.client, config.temporal.taskQueuePrefix)).then((id) => log.info({ workflowId: id }, 'supervisor started'), (error: unknown) => {
-    if (error instanceof StopRequested) throw error;
-    log.error({ err: error }, 'supervisor not started');
-  });
+  await shutdown.step(startSupervisor(temporal.client, config.temporal.taskQueuePrefix)).then(
+    (id) => log.info({ workflowId: id }, 'supervisor started'),
+    (error: unknown) => {
+      if (error instanceof StopRequested) throw error;
+      log.error({ err: error }, 'supervisor not started');
+    },
+  );
 }
 
 /** The stop's steps as log lines (`vigil worker`, `vigil api`). */

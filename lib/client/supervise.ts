@@ -43,7 +43,15 @@ export async function loopPresence(client: Client, taskQueuePrefix: string, kind
   const query = `VigilKind = '${kind}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueues(taskQueuePrefix).workflows}'`;
   const running = new Set<string>();
   for await (const execution of client.workflow.list({ query })) running.add(execution.workflowId);
-  const described = new Map((await describeLoops(client, kind, names.filter((name) => !running.has(workflowId(name))))).map((presence) => [presence.name, presence]));
+  const described = new Map(
+    (
+      await describeLoops(
+        client,
+        kind,
+        names.filter((name) => !running.has(workflowId(name))),
+      )
+    ).map((presence) => [presence.name, presence]),
+  );
   return names.map((name) => described.get(name) ?? { name, workflowId: workflowId(name), state: 'running' });
 }
 

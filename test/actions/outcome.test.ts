@@ -30,7 +30,12 @@ describe('an action and its cancellations', () => {
   const row = async (key: string) => (await db.pool.query('SELECT status, output FROM remediation_actions WHERE idempotency_key = $1', [key])).rows[0];
 
   it('follows only an explicit cancel', () => {
-    for (const [reason, followed] of [['CANCELLED', true], ['TIMED_OUT', false], ['NOT_FOUND', false], ['WORKER_SHUTDOWN', false]] as const) {
+    for (const [reason, followed] of [
+      ['CANCELLED', true],
+      ['TIMED_OUT', false],
+      ['NOT_FOUND', false],
+      ['WORKER_SHUTDOWN', false],
+    ] as const) {
       const source = new AbortController();
       const signal = explicitCancelOf(source.signal);
       source.abort(new Error(reason));
@@ -75,7 +80,10 @@ describe('an action and its cancellations', () => {
   it('calls an action in doubt once it must have ended with no outcome stored', async () => {
     const input = sleeping(1, 500);
     // Claimed by an attempt whose worker died: the row stays running.
-    await db.pool.query(`INSERT INTO remediation_actions (idempotency_key, service, step, action_type, target, decided_by, reason, status, started_at) VALUES ($1, 'svc', 'restart', 'exec', '[]', 'vigil', 'test', 'running', now() - interval '10 seconds')`, [input.key]);
+    await db.pool.query(
+      `INSERT INTO remediation_actions (idempotency_key, service, step, action_type, target, decided_by, reason, status, started_at) VALUES ($1, 'svc', 'restart', 'exec', '[]', 'vigil', 'test', 'running', now() - interval '10 seconds')`,
+      [input.key],
+    );
     const result = await run(new MockActivityEnvironment(), input);
     assert.deepEqual([result.status, result.detail, result.replayed], ['in-doubt', IN_DOUBT_DETAIL, true]);
     assert.deepEqual(await row(input.key), { status: 'in-doubt', output: IN_DOUBT_DETAIL });

@@ -52,7 +52,10 @@ services:
       timeoutMs: 120_000,
       expectedExitCodes: [0],
     });
-    assert.deepEqual(spec.ladder.map((step) => (step.action as ExecActionSpec).argv.slice(3, 5).join(' ')), ['rollout restart', 'rollout undo', 'scale deployment/shop']);
+    assert.deepEqual(
+      spec.ladder.map((step) => (step.action as ExecActionSpec).argv.slice(3, 5).join(' ')),
+      ['rollout restart', 'rollout undo', 'scale deployment/shop'],
+    );
     assert.deepEqual(
       rejected.map((problem) => problem.path),
       ['services[1].remediation.ladder[0].action.target', 'services[1].remediation.ladder[1].action.preset'],
@@ -68,7 +71,14 @@ services:
       chmodSync(join(bin, 'systemctl'), 0o755);
       const [step] = healthSpec({
         ...(load(dirs.dir({ 'services.yaml': 'services: [{ name: shop }]' })).definitions.services[0].spec as ServiceDefinitionSpec),
-        remediation: { ladder: [{ name: 'restart', action: { type: 'preset' as const, preset: 'systemd-restart', target: 'shop.service', env: { PATH: `${bin}:/usr/bin:/bin` }, timeout: '5s' }, settle: '1s' }], cooldown: '1m', maxActions: 3, window: '15m', dependencyGrace: '30s', flapping: { transitions: 6, window: '10m' } },
+        remediation: {
+          ladder: [{ name: 'restart', action: { type: 'preset' as const, preset: 'systemd-restart', target: 'shop.service', env: { PATH: `${bin}:/usr/bin:/bin` }, timeout: '5s' }, settle: '1s' }],
+          cooldown: '1m',
+          maxActions: 3,
+          window: '15m',
+          dependencyGrace: '30s',
+          flapping: { transitions: 6, window: '10m' },
+        },
       }).ladder;
       const outcome = await runExecAction(step.action as ExecActionSpec);
       assert.deepEqual([outcome.ok, outcome.detail, outcome.output.trim()], [true, 'exit 0', 'restarted']);

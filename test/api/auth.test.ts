@@ -89,7 +89,11 @@ describe('API auth: bearer tokens and roles', () => {
     assert.equal(page.statusCode, 200);
     const sources = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
     assert.ok(sources.length > 0);
-    assert.deepEqual(sources.filter((source) => /^(https?:)?\/\//.test(source)), [], 'no external asset');
+    assert.deepEqual(
+      sources.filter((source) => /^(https?:)?\/\//.test(source)),
+      [],
+      'no external asset',
+    );
     const script = sources.find((source) => source.endsWith('.js'))!;
     const asset = await api.app.inject({ method: 'GET', url: new URL(script, 'http://x/docs/').pathname });
     assert.equal(asset.statusCode, 200);
@@ -111,7 +115,10 @@ describe('token resolution and comparison', () => {
       ],
       { MY_TOKEN: 'env-secret-0123456789' },
     );
-    assert.deepEqual(tokens.map((token) => token.name), ['inline', 'from-env']);
+    assert.deepEqual(
+      tokens.map((token) => token.name),
+      ['inline', 'from-env'],
+    );
     assert.deepEqual(missing, ['unset (env NOT_SET_ANYWHERE is not set)']);
     assert.deepEqual(authenticate(tokens, 'env-secret-0123456789'), { name: 'from-env', role: 'operate' });
   });

@@ -67,15 +67,24 @@ describe('which database errors mean "unavailable"', () => {
     await admin.connect();
     try {
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-      const waiting = client.query('SELECT pg_sleep(10)').then(() => undefined, (error: unknown) => error);
+      const waiting = client.query('SELECT pg_sleep(10)').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
       const terminated = await waiting;
       assert.equal((terminated as { code?: string }).code, '57P01');
       assert.equal(isDatabaseUnavailable(terminated), true);
-      const wrongQuery = await admin.query('SELEC 1').then(() => undefined, (error: unknown) => error);
+      const wrongQuery = await admin.query('SELEC 1').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       assert.equal((wrongQuery as { code?: string }).code, '42601');
       assert.equal(isDatabaseUnavailable(wrongQuery), false);
-      const badData = await admin.query('SELECT 1 FROM (VALUES (1)) AS t(x) WHERE 1/0 = 1').then(() => undefined, (error: unknown) => error);
+      const badData = await admin.query('SELECT 1 FROM (VALUES (1)) AS t(x) WHERE 1/0 = 1').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       assert.equal((badData as { code?: string }).code, '22012');
       assert.equal(isDatabaseUnavailable(badData), false);
     } finally {

@@ -43,8 +43,14 @@ describe('API logs', () => {
     await new Promise((resolveFlush) => setImmediate(resolveFlush));
 
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    assert.ok(entries.some((entry) => entry.msg === 'incoming request'), 'requests are logged');
-    assert.ok(entries.some((entry) => entry.msg === 'request rejected' && entry.field === 'body.note'), 'rejections are logged with the field');
+    assert.ok(
+      entries.some((entry) => entry.msg === 'incoming request'),
+      'requests are logged',
+    );
+    assert.ok(
+      entries.some((entry) => entry.msg === 'request rejected' && entry.field === 'body.note'),
+      'rejections are logged with the field',
+    );
     const all = lines.join('\n');
     for (const secret of [...Object.values(TOKENS), 'wrong-token-never-logged', 'inline-secret-never-logged', 'db-password-never-logged']) {
       assert.ok(!all.includes(secret), `"${secret}" must not be logged`);

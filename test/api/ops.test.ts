@@ -161,7 +161,7 @@ describe('ops listener: metrics, liveness and readiness', () => {
     assert.deepEqual(healthy.json(), { healthy: true });
   });
 
-  it("is not ready while a condition of the command does not hold (a worker stopped), and says which", async () => {
+  it('is not ready while a condition of the command does not hold (a worker stopped), and says which', async () => {
     const { app, readiness } = await buildOps();
     let workersRunning = true;
     readiness.require('workers', () => workersRunning);
@@ -203,8 +203,7 @@ describe('ops listener: metrics, liveness and readiness', () => {
 
     it('times API requests by route template and status, never by raw URL', async () => {
       const { app } = await buildOps({ metrics: api.deps.metrics });
-      const count = (samples: Sample[], labels: Record<string, string>) =>
-        find(samples, 'vigil_http_request_duration_seconds_count', labels).reduce((sum, sample) => sum + sample.value, 0);
+      const count = (samples: Sample[], labels: Record<string, string>) => find(samples, 'vigil_http_request_duration_seconds_count', labels).reduce((sum, sample) => sum + sample.value, 0);
       const status = { method: 'GET', route: '/api/v1/status', status: '200' };
       const unmatched = { method: 'GET', route: 'unmatched', status: '404' };
       const earlier = count(await scrape(app), status);

@@ -57,7 +57,13 @@ describe('overview feed', () => {
     source.fail = false;
     source.services = ['c'];
     await eventually(async () => second.length === 2, 'the change after the failures');
-    assert.deepEqual([first, second], [['a', 'c'], ['a', 'c']]);
+    assert.deepEqual(
+      [first, second],
+      [
+        ['a', 'c'],
+        ['a', 'c'],
+      ],
+    );
     unsubscribe();
     unsubscribeSecond();
   });

@@ -29,8 +29,7 @@ describe('overview and live events', () => {
   let served: SerializationWatch;
   const service = uniqueName('shop').replace('_', '-');
 
-  const post = (url: string, payload: unknown) =>
-    api.app.inject({ method: 'POST', url, headers: { ...bearer('operate'), 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+  const post = (url: string, payload: unknown) => api.app.inject({ method: 'POST', url, headers: { ...bearer('operate'), 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
   const overview = async (target = api) => {
     const response = await target.app.inject({ method: 'GET', url: '/api/v1/overview', headers: bearer('read') });
     assert.equal(response.statusCode, 200, response.body);
@@ -58,7 +57,10 @@ describe('overview and live events', () => {
     await applyServices({ client: temporal.client, taskQueuePrefix: temporal.taskQueuePrefix, services: [definition] });
   });
   after(async () => {
-    await temporal.client.workflow.getHandle(workflowIds.health(service)).terminate().catch(() => {});
+    await temporal.client.workflow
+      .getHandle(workflowIds.health(service))
+      .terminate()
+      .catch(() => {});
     await api?.close();
     await workers?.stop();
     checked?.close();
@@ -79,7 +81,10 @@ describe('overview and live events', () => {
     }, 'the manual triage listed as completed');
     assert.deepEqual(seen.problems, []);
     const [service0] = seen.services;
-    assert.deepEqual([service0.name, service0.workflowId, service0.temporalUiUrl], [service, `health/${service}`, `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(`health/${service}`)}`]);
+    assert.deepEqual(
+      [service0.name, service0.workflowId, service0.temporalUiUrl],
+      [service, `health/${service}`, `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(`health/${service}`)}`],
+    );
     const [action] = seen.actions;
     assert.deepEqual([action.service, action.step, action.type, action.status, action.decidedBy, action.reason], [service, 'flush', 'exec', 'succeeded', 'operate-user', 'stale cache']);
     assert.equal('output' in action, false, 'the overview leaves action output to GET /actions');

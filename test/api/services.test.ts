@@ -51,7 +51,11 @@ describe('services API and config apply', () => {
     served = watchSerialization(api.app);
   });
   after(async () => {
-    for (const name of [web, cache]) await temporal.client.workflow.getHandle(workflowIds.health(name)).terminate().catch(() => {});
+    for (const name of [web, cache])
+      await temporal.client.workflow
+        .getHandle(workflowIds.health(name))
+        .terminate()
+        .catch(() => {});
     await api.close();
     await stopWorkers();
     server.close();
@@ -66,7 +70,10 @@ describe('services API and config apply', () => {
       const body = response.json() as { name: string; status: string }[];
       return body.length === 2 && body.every((service) => service.status === 'healthy') && body;
     }, 'both services listed as healthy');
-    assert.deepEqual(listed.map((service) => service.name), [web, cache].sort());
+    assert.deepEqual(
+      listed.map((service) => service.name),
+      [web, cache].sort(),
+    );
 
     const detail = await get(`/api/v1/services/${web}`);
     assert.equal(detail.statusCode, 200);
@@ -90,7 +97,8 @@ describe('services API and config apply', () => {
     const report = await apply([definition(web, '1s')]);
     assert.deepEqual(report, { started: [], reconfigured: [web], unchanged: [], stopped: [cache] });
     // An apply with nothing changed sends no update: the loop's memo says it has the spec.
-    const updates = async () => (await temporal.client.workflow.getHandle(workflowIds.health(web)).fetchHistory()).events!.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length;
+    const updates = async () =>
+      (await temporal.client.workflow.getHandle(workflowIds.health(web)).fetchHistory()).events!.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length;
     const updatesBefore = await updates();
     const again = await apply([definition(web, '1s')]);
     assert.deepEqual(again, { started: [], reconfigured: [], unchanged: [web], stopped: [] });
@@ -173,7 +181,10 @@ describe('services API and config apply', () => {
       assert.match(invalid.json().message, /server\.prot: unknown key "prot"; did you mean "port"\?/);
       applierServed.assertFaithful();
     } finally {
-      await temporal.client.workflow.getHandle(workflowIds.health(fresh)).terminate().catch(() => {});
+      await temporal.client.workflow
+        .getHandle(workflowIds.health(fresh))
+        .terminate()
+        .catch(() => {});
       await applier.close();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -186,7 +197,8 @@ describe('services API and config apply', () => {
     writeFileSync(join(dir, 'services.yaml'), `services:\n${[kept, absent].map((name) => `  - name: ${name}\n    checks: [{ name: up, type: tcp, host: 127.0.0.1, port: ${port} }]\n`).join('')}`);
     const lister = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, configDir: dir });
     const listerServed = watchSerialization(lister.app);
-    const list = async () => ((await lister.app.inject({ method: 'GET', url: '/api/v1/services', headers: bearer('read') })).json() as ServiceSummary[]).filter((service) => [kept, absent].includes(service.name));
+    const list = async () =>
+      ((await lister.app.inject({ method: 'GET', url: '/api/v1/services', headers: bearer('read') })).json() as ServiceSummary[]).filter((service) => [kept, absent].includes(service.name));
     const notRunning = async () => (await lister.deps.metrics.registry.getSingleMetric('vigil_loops_not_running')!.get()).values.find((value) => value.labels.kind === 'health')?.value;
     try {
       await apply([definition(kept)]);
@@ -194,7 +206,10 @@ describe('services API and config apply', () => {
         const body = await list();
         return body.find((service) => service.name === kept)?.loop === 'running' && body;
       }, 'the applied service running');
-      assert.deepEqual(listed.find((service) => service.name === absent), { name: absent, status: 'unknown', loop: 'missing', workflowId: workflowIds.health(absent), temporalUiUrl: listed.find((service) => service.name === absent)?.temporalUiUrl });
+      assert.deepEqual(
+        listed.find((service) => service.name === absent),
+        { name: absent, status: 'unknown', loop: 'missing', workflowId: workflowIds.health(absent), temporalUiUrl: listed.find((service) => service.name === absent)?.temporalUiUrl },
+      );
       assert.equal(await notRunning(), 1, 'the defined service that never started');
 
       const terminatedAt = Date.now();
@@ -212,7 +227,10 @@ describe('services API and config apply', () => {
   });
 
   it('answers every request above with what its handler returned, in the shape its schema documents', () => {
-    assert.ok(served.seen.some((what) => what.startsWith(`GET /api/v1/services/${web}/history`)), served.seen.join('\n'));
+    assert.ok(
+      served.seen.some((what) => what.startsWith(`GET /api/v1/services/${web}/history`)),
+      served.seen.join('\n'),
+    );
     served.assertFaithful();
   });
 });

@@ -52,7 +52,12 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
 
   const service = (prefix: string) => uniqueName(prefix).replace('_', '-');
   const rows = async (name: string) =>
-    (await db.pool.query<{ step: string; status: string; output: string; started_at: Date; finished_at: Date | null }>('SELECT step, status, output, started_at, finished_at FROM remediation_actions WHERE service = $1 ORDER BY started_at', [name])).rows;
+    (
+      await db.pool.query<{ step: string; status: string; output: string; started_at: Date; finished_at: Date | null }>(
+        'SELECT step, status, output, started_at, finished_at FROM remediation_actions WHERE service = $1 ORDER BY started_at',
+        [name],
+      )
+    ).rows;
   const noop = (name: string): LadderStep => ({ name, action: { type: 'exec', argv: ['/bin/true'], timeoutMs: 5_000, expectedExitCodes: [0] }, settleMs: 500 });
   const spec = (name: string, overrides: Partial<HealthSpec>): HealthSpec =>
     testHealthSpec(name, {
@@ -88,7 +93,11 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
         action: { type: 'exec', argv: [process.execPath, SLOW_RESTART], env: { ...demo.env, RESTART_COUNTER: counter, RESTART_DELAY_MS: '20000' }, timeoutMs: 60_000, expectedExitCodes: [0] },
         settleMs: 2_000,
       };
-      handle = await client.workflow.start(healthWorkflow, { taskQueue: taskQueues(prefix).workflows, workflowId: workflowIds.health(name), args: [{ spec: spec(name, { ladder: [restart, noop('escalate')] }) }] });
+      handle = await client.workflow.start(healthWorkflow, {
+        taskQueue: taskQueues(prefix).workflows,
+        workflowId: workflowIds.health(name),
+        args: [{ spec: spec(name, { ladder: [restart, noop('escalate')] }) }],
+      });
       await eventually(async () => (await handle!.query(healthStatusQuery)).status === 'healthy', 'healthy', 60_000);
       const pidBefore = demo.pid();
       await demo.ctl('fail', 'crash');
@@ -99,10 +108,14 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
       await new Promise((resolveWait) => setTimeout(resolveWait, OUTAGE_MS));
       await temporal.start();
       const back = Date.now();
-      const healed = await eventually(async () => {
-        const view = await handle!.query(healthStatusQuery);
-        return view.status === 'healthy' && view.remediation.last && view;
-      }, 'healthy again after the restart', 120_000);
+      const healed = await eventually(
+        async () => {
+          const view = await handle!.query(healthStatusQuery);
+          return view.status === 'healthy' && view.remediation.last && view;
+        },
+        'healthy again after the restart',
+        120_000,
+      );
       recovery.temporalOutageHealedMs = Date.now() - back;
 
       assert.equal(readFileSync(counter, 'utf8').trim().split('\n').length, 1, 'the restart ran once');
@@ -110,7 +123,11 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
       assert.equal(healed.remediation.last!.step, 'restart');
       assert.equal(healed.remediation.last!.status, 'succeeded', healed.remediation.last!.detail);
       const stored = await rows(name);
-      assert.deepEqual(stored.map((row) => `${row.step}:${row.status}`), ['restart:succeeded'], 'one row, succeeded; the ladder did not climb');
+      assert.deepEqual(
+        stored.map((row) => `${row.step}:${row.status}`),
+        ['restart:succeeded'],
+        'one row, succeeded; the ladder did not climb',
+      );
       assert.match(stored[0].output, /^exit 0/);
     } finally {
       await handle?.terminate('test done').catch(() => {});
@@ -159,19 +176,27 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
       const killed = Date.now();
       workers.push(runVigil(['worker'], env));
 
-      const shown = await eventually(async () => {
-        const view = await handle!.query(healthStatusQuery);
-        return view.remediation.last?.status === 'in-doubt' && view;
-      }, 'the status view shows the action in doubt', 120_000);
+      const shown = await eventually(
+        async () => {
+          const view = await handle!.query(healthStatusQuery);
+          return view.remediation.last?.status === 'in-doubt' && view;
+        },
+        'the status view shows the action in doubt',
+        120_000,
+      );
       recovery.workerKilledInDoubtMs = Date.now() - killed;
       assert.equal(shown.remediation.last!.step, 'restart');
       assert.match(shown.remediation.last!.detail, /^in doubt: .*not run again/);
       assert.equal(shown.status, 'unhealthy');
 
-      const healed = await eventually(async () => {
-        const view = await handle!.query(healthStatusQuery);
-        return view.status === 'healthy' && view.remediation.last?.step === 'escalate' && view;
-      }, 'healed by the next step', 60_000);
+      const healed = await eventually(
+        async () => {
+          const view = await handle!.query(healthStatusQuery);
+          return view.status === 'healthy' && view.remediation.last?.step === 'escalate' && view;
+        },
+        'healed by the next step',
+        60_000,
+      );
       recovery.workerKilledHealedMs = Date.now() - killed;
       assert.equal(healed.remediation.last!.status, 'succeeded');
       assert.equal(readFileSync(counter, 'utf8').trim().split('\n').length, 1, 'the action ran once');

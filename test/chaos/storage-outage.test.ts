@@ -76,10 +76,7 @@ describe('PostgreSQL outage under a fleet of loops', { timeout: 280_000 }, () =>
       const spec: HealthSpec = testHealthSpec(name, {
         checks: [{ name: 'http', intervalMs: INTERVAL_MS, spec: { type: 'http', url: url(`/svc/${name}`), timeoutMs: 1_000 } }],
         thresholds: { failureThreshold: 2, successThreshold: 1 },
-        ladder:
-          name === broken()
-            ? [{ name: 'restart', action: { type: 'http', url: url(`/restart/${name}`), method: 'POST', timeoutMs: 5_000, expectedStatus: [200] }, settleMs: 500 }]
-            : [],
+        ladder: name === broken() ? [{ name: 'restart', action: { type: 'http', url: url(`/restart/${name}`), method: 'POST', timeoutMs: 5_000, expectedStatus: [200] }, settleMs: 500 }] : [],
         limits: { cooldownMs: 0, maxActions: 10, windowMs: 900_000 },
       });
       health.push(await temporal.client.workflow.start(healthWorkflow, { taskQueue: taskQueues(temporal.taskQueuePrefix).workflows, workflowId: workflowIds.health(name), args: [{ spec }] }));
@@ -118,7 +115,11 @@ describe('PostgreSQL outage under a fleet of loops', { timeout: 280_000 }, () =>
 
   async function outage(durationMs: number): Promise<void> {
     // Every loop has stored rounds before the outage.
-    await eventually(async () => (await Promise.all(health.map((handle) => handle.query(healthStatusQuery)))).every((status) => status.round >= 2 && !status.storage), 'the fleet checking and storing', 60_000);
+    await eventually(
+      async () => (await Promise.all(health.map((handle) => handle.query(healthStatusQuery)))).every((status) => status.round >= 2 && !status.storage),
+      'the fleet checking and storing',
+      60_000,
+    );
     await eventually(async () => (await health.at(-1)!.query(healthStatusQuery)).status === 'healthy', 'the broken service healthy before the outage', 30_000);
     const restartsBefore = services.restarts.length;
     const down = Date.now();
@@ -174,7 +175,7 @@ describe('PostgreSQL outage under a fleet of loops', { timeout: 280_000 }, () =>
     await outage(30_000);
   });
 
-  it('a 60 s outage (the issue\'s 3 min, scaled down): the same', async () => {
+  it("a 60 s outage (the issue's 3 min, scaled down): the same", async () => {
     await outage(60_000);
     process.stdout.write(`# recovery ${JSON.stringify(recovery)}\n`);
   });

@@ -66,14 +66,24 @@ describe('chaos: the supervisor keeps every defined loop running', { timeout: 17
   after(async () => {
     for (const run of [api, worker]) run?.child.kill('SIGTERM');
     await Promise.all([api?.exited, worker?.exited]);
-    for (const id of [...services.map(workflowIds.health), workflowIds.drift(app), workflowIds.supervisor(prefix)]) await client.workflow.getHandle(id).terminate().catch(() => {});
+    for (const id of [...services.map(workflowIds.health), workflowIds.drift(app), workflowIds.supervisor(prefix)])
+      await client.workflow
+        .getHandle(id)
+        .terminate()
+        .catch(() => {});
     await connection?.close();
     okServer?.close();
     await dropSchema(schema);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const running = async (workflowId: string) => (await client.workflow.getHandle(workflowId).describe().catch(() => undefined))?.status.name === 'RUNNING';
+  const running = async (workflowId: string) =>
+    (
+      await client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch(() => undefined)
+    )?.status.name === 'RUNNING';
   const list = async (): Promise<ServiceSummary[]> => {
     const response = await fetch(`${apiUrl}/api/v1/services`, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(response.status, 200);
@@ -99,11 +109,18 @@ describe('chaos: the supervisor keeps every defined loop running', { timeout: 17
       120_000,
     );
     console.log(`chaos supervisor: ${ids.length} loops running ${Date.now() - startedAt} ms after vigil worker and vigil api were started (workflow bundling included)`);
-    const listed = await eventually(async () => {
-      const body = await list().catch(() => undefined);
-      return body?.length === services.length && body.every((service) => service.loop === 'running') && body;
-    }, 'the API to list both services as running', 30_000);
-    assert.deepEqual(listed.map((service) => service.name), [...services].sort());
+    const listed = await eventually(
+      async () => {
+        const body = await list().catch(() => undefined);
+        return body?.length === services.length && body.every((service) => service.loop === 'running') && body;
+      },
+      'the API to list both services as running',
+      30_000,
+    );
+    assert.deepEqual(
+      listed.map((service) => service.name),
+      [...services].sort(),
+    );
   });
 
   it('marks a loop terminated by hand and starts it again within one period', async () => {

@@ -11,9 +11,7 @@ import { closedPort, selfSigned } from './fixtures';
 async function start(setup: (server: Server) => void, credentials = ServerCredentials.createInsecure()): Promise<{ server: Server; address: string }> {
   const server = new Server();
   setup(server);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
-  );
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (error, bound) => (error ? reject(error) : resolve(bound))));
   return { server, address: `127.0.0.1:${port}` };
 }
 

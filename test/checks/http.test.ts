@@ -159,10 +159,7 @@ describe('http check', () => {
   it('retries within one check: fails twice, then up on the third attempt', async () => {
     flakyCalls = 0;
     const slept: number[] = [];
-    const retried = await runCheck(
-      { type: 'http', url: `${base}/flaky`, timeoutMs: 3_000, retry: { retries: 3, baseDelayMs: 100 } },
-      { jitter: () => 0.5, sleep: async (ms) => void slept.push(ms) },
-    );
+    const retried = await runCheck({ type: 'http', url: `${base}/flaky`, timeoutMs: 3_000, retry: { retries: 3, baseDelayMs: 100 } }, { jitter: () => 0.5, sleep: async (ms) => void slept.push(ms) });
     assert.deepEqual({ up: retried.up, attempts: retried.attempts, detail: retried.detail }, { up: true, attempts: 3, detail: 'HTTP 200' });
     assert.deepEqual(slept, [50, 100]);
   });

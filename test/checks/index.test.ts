@@ -47,10 +47,7 @@ describe('runCheck', () => {
 
   it('retries a down check and reports every attempt', async () => {
     const slept: number[] = [];
-    const result = await runCheck(
-      { type: 'script', argv: ['/bin/false'], retry: { retries: 2, baseDelayMs: 40, factor: 3 } },
-      { jitter: () => 0.25, sleep: async (ms) => void slept.push(ms) },
-    );
+    const result = await runCheck({ type: 'script', argv: ['/bin/false'], retry: { retries: 2, baseDelayMs: 40, factor: 3 } }, { jitter: () => 0.25, sleep: async (ms) => void slept.push(ms) });
     assert.deepEqual([result.up, result.attempts, result.detail], [false, 3, 'exit 1']);
     assert.deepEqual(slept, [10, 30]);
   });

@@ -57,7 +57,7 @@ describe('script check', () => {
     assert.match(result.detail, /sleep: timed out after 200 ms/);
   });
 
-  it('kills the script\'s children too on timeout', async () => {
+  it("kills the script's children too on timeout", async () => {
     const pidFile = join(dir, 'child.pid');
     const result = await check(['/bin/sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`], { timeoutMs: 300 });
     assert.equal(result.up, false);

@@ -36,9 +36,7 @@ describe('vigil agent', () => {
     assert.match(run.stdout(), /^pushed 9 samples for host-a$/m);
     const { rows } = await db.pool.query<{ name: string; value: number; labels: Record<string, string> }>('SELECT name, value, labels FROM metric_samples WHERE service = $1', ['host-a']);
     const byName = Object.fromEntries(rows.map((row) => [row.name, row]));
-    assert.deepEqual(Object.keys(byName).sort(), [
-      'cpu_percent', 'disk_free_bytes', 'disk_used_percent', 'load1', 'load15', 'load5', 'memory_total_bytes', 'memory_used_bytes', 'memory_used_percent',
-    ]);
+    assert.deepEqual(Object.keys(byName).sort(), ['cpu_percent', 'disk_free_bytes', 'disk_used_percent', 'load1', 'load15', 'load5', 'memory_total_bytes', 'memory_used_bytes', 'memory_used_percent']);
     assert.equal(byName.memory_total_bytes.value, totalmem(), 'memory total is the OS figure');
     assert.ok(byName.cpu_percent.value >= 0 && byName.cpu_percent.value <= 100);
     assert.ok(byName.disk_free_bytes.value > 0);

@@ -41,7 +41,11 @@ describe('vigil drift and vigil triage against a running API', () => {
     await rig.temporal.client.workflow.start(driftWorkflow, { taskQueue: queue, workflowId: workflowIds.drift(app), args: [{ spec: fileAppSpec(root, app) }] });
   });
   after(async () => {
-    for (const workflowId of [workflowIds.drift(app), workflowIds.health(service)]) await rig.temporal.client.workflow.getHandle(workflowId).terminate().catch(() => {});
+    for (const workflowId of [workflowIds.drift(app), workflowIds.health(service)])
+      await rig.temporal.client.workflow
+        .getHandle(workflowId)
+        .terminate()
+        .catch(() => {});
     await api?.close();
     await rig?.close();
     rmSync(root, { recursive: true, force: true });
@@ -94,7 +98,10 @@ describe('vigil drift and vigil triage against a running API', () => {
     const id = /^started triage (\S+)/.exec(started.stdout)?.[1];
     assert.ok(id, started.stdout);
 
-    await eventually(async () => new RegExp(`^\\S+Z\\s+${id}\\s+Wedged\\s+${service}\\s+completed, awaiting approval\\s+${service} is wedged$`, 'm').test((await vigil(['triage', 'list'])).stdout), 'listed as awaiting approval');
+    await eventually(
+      async () => new RegExp(`^\\S+Z\\s+${id}\\s+Wedged\\s+${service}\\s+completed, awaiting approval\\s+${service} is wedged$`, 'm').test((await vigil(['triage', 'list'])).stdout),
+      'listed as awaiting approval',
+    );
     const shown = await vigil(['triage', 'show', id]);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /^Root cause \(confidence high\)\n {2}stuck worker pool$/m);

@@ -20,10 +20,12 @@ function recorder() {
     progress: (what, ms) => events.push(what === undefined ? 'stopped' : ms === undefined ? `stopping ${what}` : `done ${what}`),
     exit: (code) => void exits.push(code),
   });
-  const thing = (name: string, fail = false) => async () => {
-    events.push(`stop ${name}`);
-    if (fail) throw new Error(`${name} would not stop`);
-  };
+  const thing =
+    (name: string, fail = false) =>
+    async () => {
+      events.push(`stop ${name}`);
+      if (fail) throw new Error(`${name} would not stop`);
+    };
   return { events, exits, shutdown, thing };
 }
 
@@ -76,7 +78,10 @@ describe('Shutdown', () => {
     } finally {
       process.stderr.write = stderr;
     }
-    assert.deepEqual(events.filter((event) => event.startsWith('stop ')), ['stop API', 'stop PostgreSQL']);
+    assert.deepEqual(
+      events.filter((event) => event.startsWith('stop ')),
+      ['stop API', 'stop PostgreSQL'],
+    );
     assert.deepEqual(exits, [1]);
   });
 

@@ -38,10 +38,7 @@ describe('vigil service, actions and apply against a running API', () => {
     assert.deepEqual(validateDocument(ServiceDefinition, spec, 'test'), []);
     return { kind: 'services', name, source: 'services.yaml', spec };
   }
-  const services = () => [
-    definition(web),
-    definition(fixer, { remediation: { ladder: [{ name: 'flush', action: { type: 'exec', argv: ['/bin/true'] } }], cooldown: '1h' } }),
-  ];
+  const services = () => [definition(web), definition(fixer, { remediation: { ladder: [{ name: 'flush', action: { type: 'exec', argv: ['/bin/true'] } }], cooldown: '1h' } })];
 
   const vigil = (args: string[], env: NodeJS.ProcessEnv = {}) => runOperator(args, { apiUrl, token: TOKENS.operate, configDir }, env);
 
@@ -62,7 +59,11 @@ describe('vigil service, actions and apply against a running API', () => {
     await applyServices({ client: temporal.client, taskQueuePrefix: temporal.taskQueuePrefix, services: services() });
   });
   after(async () => {
-    for (const name of [web, fixer]) await temporal.client.workflow.getHandle(workflowIds.health(name)).terminate().catch(() => {});
+    for (const name of [web, fixer])
+      await temporal.client.workflow
+        .getHandle(workflowIds.health(name))
+        .terminate()
+        .catch(() => {});
     await api.close();
     await stopWorkers();
     server.close();
@@ -77,14 +78,20 @@ describe('vigil service, actions and apply against a running API', () => {
       const body = JSON.parse(ran.stdout) as { name: string; status: string; workflowId: string }[];
       return body.length === 2 && body.every((service) => service.status === 'healthy') && body;
     }, 'both services healthy');
-    assert.deepEqual(listed.map((service) => service.name), [web, fixer].sort());
+    assert.deepEqual(
+      listed.map((service) => service.name),
+      [web, fixer].sort(),
+    );
     assert.equal(listed[0].workflowId, workflowIds.health(listed[0].name), 'the JSON is the API answer as is');
 
     const table = await vigil(['service', 'list']);
     assert.equal(table.code, 0, table.stderr);
     const lines = table.stdout.trimEnd().split('\n');
     assert.match(lines[0], /^NAME\s+STATUS\s+LOOP\s+REMEDIATION PAUSED$/);
-    assert.deepEqual(lines.slice(1).map((line) => line.split(/\s+/)), [web, fixer].sort().map((name) => [name, 'healthy', 'running', '-']));
+    assert.deepEqual(
+      lines.slice(1).map((line) => line.split(/\s+/)),
+      [web, fixer].sort().map((name) => [name, 'healthy', 'running', '-']),
+    );
     // Columns line up: STATUS starts where each status does.
     assert.equal(new Set(lines.map((line) => line.search(/STATUS|healthy/))).size, 1);
   });

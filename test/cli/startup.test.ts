@@ -40,10 +40,15 @@ describe('vigil start-up', () => {
     const record = join(dir, `modules-${uniqueName('run')}.txt`);
     const startedAt = performance.now();
     return new Promise((resolveRun) => {
-      execFile(process.execPath, ['--require', preload, join(ROOT, 'bin', 'vigil.js'), ...args], { cwd: ROOT, env: { ...env, RECORD_MODULES_TO: record }, timeout: 60_000 }, (error, stdout, stderr) => {
-        const ms = performance.now() - startedAt;
-        resolveRun({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr, ms, modules: readFileSync(record, 'utf8').split('\n') });
-      });
+      execFile(
+        process.execPath,
+        ['--require', preload, join(ROOT, 'bin', 'vigil.js'), ...args],
+        { cwd: ROOT, env: { ...env, RECORD_MODULES_TO: record }, timeout: 60_000 },
+        (error, stdout, stderr) => {
+          const ms = performance.now() - startedAt;
+          resolveRun({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr, ms, modules: readFileSync(record, 'utf8').split('\n') });
+        },
+      );
     });
   }
 

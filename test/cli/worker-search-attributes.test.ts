@@ -11,7 +11,7 @@ import { dropSchema, testEnvironment, uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
 import { runVigil } from '../helpers/vigil-process';
 
-describe('vigil worker on a namespace without Vigil\'s search attributes', () => {
+describe("vigil worker on a namespace without Vigil's search attributes", () => {
   const namespace = uniqueName('ns');
   const schema = uniqueName('wsa');
   let connection: Connection;
@@ -28,7 +28,11 @@ describe('vigil worker on a namespace without Vigil\'s search attributes', () =>
   it('registers them and becomes ready', async () => {
     const customAttributes = async () => (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
     const before = await customAttributes();
-    assert.deepEqual(SEARCH_ATTRIBUTE_NAMES.filter((name) => name in before), [], 'a new namespace has none of them');
+    assert.deepEqual(
+      SEARCH_ATTRIBUTE_NAMES.filter((name) => name in before),
+      [],
+      'a new namespace has none of them',
+    );
     const opsPort = await freePort();
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_')));
     const worker = runVigil(['worker'], {

@@ -31,7 +31,15 @@ describe('a worker set that loses a worker', () => {
   async function start(onLost: (error: Error) => void): Promise<{ running: RunningWorkers; readiness: Readiness }> {
     const env = testEnvironment();
     const config = testConfig({ temporal: { address: env.temporalAddress, taskQueuePrefix: uniqueName('lost') }, worker: { shutdownGraceMs: 1_000 } });
-    const running = await startWorkerSet({ config, address: env.temporalAddress, pool: db.pool, log: createLogger('silent'), workflowCode: { codePath: env.workflowBundlePath }, metrics: createMetrics(), onLost });
+    const running = await startWorkerSet({
+      config,
+      address: env.temporalAddress,
+      pool: db.pool,
+      log: createLogger('silent'),
+      workflowCode: { codePath: env.workflowBundlePath },
+      metrics: createMetrics(),
+      onLost,
+    });
     const readiness = new Readiness({ pool: db.pool, connection, metrics: createMetrics(), timeoutMs: 2_000 });
     readiness.require('workers', running.allRunning);
     return { running, readiness };

@@ -24,6 +24,9 @@ describe('a ConfigMap volume as the config directory', () => {
     const loaded = load(dir);
     assert.equal(loaded.config.log.level, 'warn');
     assert.deepEqual(loaded.rejected, []);
-    assert.deepEqual(loaded.definitions.services.map((service) => service.name), ['shop']);
+    assert.deepEqual(
+      loaded.definitions.services.map((service) => service.name),
+      ['shop'],
+    );
   });
 });

@@ -139,10 +139,7 @@ describe('env overrides: aliases and precedence', () => {
     const dir = dirs.dir({ 'vigil.yaml': FILE });
     assert.equal(load(dir).config.temporal.address, 'from-file:7233');
     assert.equal(load(dir, { TEMPORAL_ADDRESS: 'alias:7233' }).config.temporal.address, 'alias:7233');
-    assert.equal(
-      load(dir, { TEMPORAL_ADDRESS: 'alias:7233', VIGIL_TEMPORAL__ADDRESS: 'vigil:7233' }).config.temporal.address,
-      'vigil:7233',
-    );
+    assert.equal(load(dir, { TEMPORAL_ADDRESS: 'alias:7233', VIGIL_TEMPORAL__ADDRESS: 'vigil:7233' }).config.temporal.address, 'vigil:7233');
   });
 
   it('ignores an alias set to the empty string', () => {
@@ -161,9 +158,7 @@ describe('env overrides: errors', () => {
   it('names the variable when its value is wrong', () => {
     const error = loadError(dirs.dir({ 'vigil.yaml': FILE }), { VIGIL_SERVER__PORT: '80a' });
     assert.equal(error.message, 'env VIGIL_SERVER__PORT: server.port: must be an integer between 1 and 65535, got "80a"');
-    assert.deepEqual(error.problems, [
-      { source: 'env VIGIL_SERVER__PORT', path: 'server.port', message: 'must be an integer between 1 and 65535, got "80a"' },
-    ]);
+    assert.deepEqual(error.problems, [{ source: 'env VIGIL_SERVER__PORT', path: 'server.port', message: 'must be an integer between 1 and 65535, got "80a"' }]);
   });
 
   it('reports numbers out of range and words that are not booleans', () => {
@@ -185,9 +180,7 @@ describe('env overrides: errors', () => {
 
   it('blames the variable that was applied last when two set the same setting', () => {
     const error = loadError(dirs.dir(), { TEMPORAL_NAMESPACE: 'prod', VIGIL_TEMPORAL__NAMESPACE: '' });
-    assert.deepEqual(error.problems, [
-      { source: 'env VIGIL_TEMPORAL__NAMESPACE', path: 'temporal.namespace', message: 'must be a string (at least 1 character), got ""' },
-    ]);
+    assert.deepEqual(error.problems, [{ source: 'env VIGIL_TEMPORAL__NAMESPACE', path: 'temporal.namespace', message: 'must be a string (at least 1 character), got ""' }]);
   });
 
   it('names the variable when a list given as JSON has a bad element', () => {
@@ -205,16 +198,12 @@ describe('env overrides: errors', () => {
 
   it('names the element variable, not the file, for an overridden list field', () => {
     const error = loadError(dirs.dir({ 'vigil.yaml': FILE }), { VIGIL_AUTH__TOKENS__0__ROLE: 'root' });
-    assert.deepEqual(error.problems.map(formatProblem), [
-      'env VIGIL_AUTH__TOKENS__0__ROLE: auth.tokens[0].role: must be one of "read", "operate", "admin", got "root"',
-    ]);
+    assert.deepEqual(error.problems.map(formatProblem), ['env VIGIL_AUTH__TOKENS__0__ROLE: auth.tokens[0].role: must be one of "read", "operate", "admin", got "root"']);
   });
 
   it('reports an unknown VIGIL_ variable with a did-you-mean', () => {
     const error = loadError(dirs.dir(), { VIGIL_SERVER__PROT: '9090' });
-    assert.deepEqual(error.problems, [
-      { source: 'env VIGIL_SERVER__PROT', path: '', message: 'not a Vigil setting; did you mean "VIGIL_SERVER__PORT"?' },
-    ]);
+    assert.deepEqual(error.problems, [{ source: 'env VIGIL_SERVER__PROT', path: '', message: 'not a Vigil setting; did you mean "VIGIL_SERVER__PORT"?' }]);
     assert.equal(error.message, 'env VIGIL_SERVER__PROT: not a Vigil setting; did you mean "VIGIL_SERVER__PORT"?');
   });
 
@@ -281,15 +270,7 @@ describe('knownEnvNames / isKnownEnvName agree with applyEnvOverrides', () => {
   });
 
   it('rejects, in both, names that are not settings', () => {
-    for (const name of [
-      'VIGIL_SERVER__PROT',
-      'VIGIL_SERVER_PORT',
-      'VIGIL_',
-      'VIGIL_SERVER__PORT__X',
-      'VIGIL_AUTH__TOKENS__X__ROLE',
-      'VIGIL_server__port',
-      'VIGIL___PROTO__',
-    ]) {
+    for (const name of ['VIGIL_SERVER__PROT', 'VIGIL_SERVER_PORT', 'VIGIL_', 'VIGIL_SERVER__PORT__X', 'VIGIL_AUTH__TOKENS__X__ROLE', 'VIGIL_server__port', 'VIGIL___PROTO__']) {
       assert.equal(isKnownEnvName(VigilConfigSchema, name), false, `isKnownEnvName(${name})`);
       assert.ok(!names.includes(name), `${name} in knownEnvNames`);
       const { problems } = applyEnvOverrides(VigilConfigSchema, {}, { [name]: 'x' });

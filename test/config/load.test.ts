@@ -172,9 +172,7 @@ describe('loadConfig: an invalid vigil.yaml', () => {
 
   it('reports an unknown key with a did-you-mean when a known key is close', () => {
     const dir = dirs.dir({ 'vigil.yaml': 'server:\n  prot: 8080\n' });
-    assert.deepEqual(loadError(dir).problems, [
-      { source: shown(join(dir, 'vigil.yaml')), path: 'server.prot', message: 'unknown key "prot"; did you mean "port"?' },
-    ]);
+    assert.deepEqual(loadError(dir).problems, [{ source: shown(join(dir, 'vigil.yaml')), path: 'server.prot', message: 'unknown key "prot"; did you mean "port"?' }]);
   });
 
   it('suggests top-level section names too', () => {
@@ -186,24 +184,18 @@ describe('loadConfig: an invalid vigil.yaml', () => {
 
   it('reports an unknown key without a suggestion when nothing is close', () => {
     const dir = dirs.dir({ 'vigil.yaml': 'server:\n  colourScheme: dark\n' });
-    assert.deepEqual(loadError(dir).problems, [
-      { source: shown(join(dir, 'vigil.yaml')), path: 'server.colourScheme', message: 'unknown key "colourScheme"' },
-    ]);
+    assert.deepEqual(loadError(dir).problems, [{ source: shown(join(dir, 'vigil.yaml')), path: 'server.colourScheme', message: 'unknown key "colourScheme"' }]);
   });
 
   it('reports a missing required field with its list index', () => {
     const dir = dirs.dir({ 'vigil.yaml': 'auth:\n  tokens:\n    - name: ok\n      role: read\n    - role: admin\n' });
-    assert.deepEqual(loadError(dir).problems, [
-      { source: shown(join(dir, 'vigil.yaml')), path: 'auth.tokens[1].name', message: 'is required' },
-    ]);
+    assert.deepEqual(loadError(dir).problems, [{ source: shown(join(dir, 'vigil.yaml')), path: 'auth.tokens[1].name', message: 'is required' }]);
   });
 
   it('reports a value outside an enum with the allowed values', () => {
     const dir = dirs.dir({ 'vigil.yaml': 'auth:\n  tokens:\n    - name: ci\n      role: superuser\n' });
     const error = loadError(dir);
-    assert.deepEqual(error.problems, [
-      { source: shown(join(dir, 'vigil.yaml')), path: 'auth.tokens[0].role', message: 'must be one of "read", "operate", "admin", got "superuser"' },
-    ]);
+    assert.deepEqual(error.problems, [{ source: shown(join(dir, 'vigil.yaml')), path: 'auth.tokens[0].role', message: 'must be one of "read", "operate", "admin", got "superuser"' }]);
   });
 
   it('reports a section that is not a mapping', () => {
@@ -259,7 +251,10 @@ log:
 
   it('does not let a broken vigil.yaml through because the definitions are fine', () => {
     const dir = dirs.dir({ 'vigil.yaml': 'server:\n  port: -1\n', 'services.yaml': 'services:\n  - name: web\n' });
-    assert.deepEqual(loadError(dir).problems.map((problem) => problem.path), ['server.port']);
+    assert.deepEqual(
+      loadError(dir).problems.map((problem) => problem.path),
+      ['server.port'],
+    );
   });
 });
 

@@ -44,7 +44,10 @@ services:
 `);
     assert.deepEqual(rejected, []);
     const [shop] = services;
-    assert.deepEqual(shop.checks.map((check) => check.type), ['http', 'http', 'tcp', 'grpc', 'script']);
+    assert.deepEqual(
+      shop.checks.map((check) => check.type),
+      ['http', 'http', 'tcp', 'grpc', 'script'],
+    );
     assert.equal(toMs(shop.checks[0].interval), 30_000);
     assert.equal(toMs(shop.checks[1].interval), 10_000, 'default interval');
     assert.equal(toMs(shop.checks[4].timeout), 1_500, 'milliseconds as a number');
@@ -83,7 +86,10 @@ services:
   - name: ok
     checks: [{ name: web, type: http, url: "http://x" }]
 `);
-    assert.deepEqual(services.map((service) => service.name), ['ok']);
+    assert.deepEqual(
+      services.map((service) => service.name),
+      ['ok'],
+    );
     assert.deepEqual(rejected, [
       { source: file, path: 'services[0].checks[0].type', message: 'must be one of "http", "tcp", "grpc", "script", got "icmp"' },
       { source: file, path: 'services[1].checks[0].url', message: 'is required' },

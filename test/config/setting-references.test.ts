@@ -44,14 +44,23 @@ describe('setting references', () => {
       mkdirSync(join(dir, 'services'));
       writeFileSync(join(dir, 'vigil.yaml'), 'demo:\n  port: 9500\n');
       writeFileSync(join(dir, 'services', 'a.yaml'), 'services:\n  - name: a\n    checks:\n      - { name: tcp, type: tcp, host: 127.0.0.1, port: "${demo.port}" }\n');
-      writeFileSync(join(dir, 'services', 'b.yaml'), 'services:\n  - name: b\n    checks:\n      - name: tcp\n        type: tcp\n        host: 127.0.0.1\n        port: ${demo.port}\n        interval: 5s\n');
+      writeFileSync(
+        join(dir, 'services', 'b.yaml'),
+        'services:\n  - name: b\n    checks:\n      - name: tcp\n        type: tcp\n        host: 127.0.0.1\n        port: ${demo.port}\n        interval: 5s\n',
+      );
       writeFileSync(join(dir, 'services', 'c.yaml'), 'services:\n  - name: c\n    description: ${nope}\n');
       const loaded = loadConfig({ dir, env: { VIGIL_DEMO__PORT: '19500' } });
       // Quoted, the reference is a string, and a tcp port must be a number: YAML's own rule.
-      assert.ok(loaded.rejected.some((problem) => /a\.yaml/.test(problem.source) && /port/.test(problem.path)), JSON.stringify(loaded.rejected));
+      assert.ok(
+        loaded.rejected.some((problem) => /a\.yaml/.test(problem.source) && /port/.test(problem.path)),
+        JSON.stringify(loaded.rejected),
+      );
       const b = loaded.definitions.services.find((service) => service.name === 'b');
       assert.equal((b?.spec as unknown as { checks: { port: number }[] }).checks[0].port, 19500);
-      assert.ok(loaded.rejected.some((problem) => /c\.yaml:3:18$/.test(problem.source) && /\$\{nope\} is not a setting/.test(problem.message)), JSON.stringify(loaded.rejected));
+      assert.ok(
+        loaded.rejected.some((problem) => /c\.yaml:3:18$/.test(problem.source) && /\$\{nope\} is not a setting/.test(problem.message)),
+        JSON.stringify(loaded.rejected),
+      );
     });
   });
 });

@@ -9,7 +9,26 @@ import { redactConfig } from '../../lib/adapters/config/redact';
 import { compileSensitive, redactValue } from '../../lib/core/drift/redact';
 import { isSecretName, REDACTED, redactArgv, redactHeaders, redactUrl } from '../../lib/core/redact';
 
-const SECRET_NAMES = ['pass', 'passwd', 'password', 'DB_PASSWORD', 'passphrase', 'secret', 'client_secret', 'token', 'X-Auth-Token', 'api_key', 'apikey', 'api-key', 'Authorization', 'auth', 'credentials', 'private_key', 'private-key', 'privateKey'];
+const SECRET_NAMES = [
+  'pass',
+  'passwd',
+  'password',
+  'DB_PASSWORD',
+  'passphrase',
+  'secret',
+  'client_secret',
+  'token',
+  'X-Auth-Token',
+  'api_key',
+  'apikey',
+  'api-key',
+  'Authorization',
+  'auth',
+  'credentials',
+  'private_key',
+  'private-key',
+  'privateKey',
+];
 const PLAIN_NAMES = ['user', 'host', 'port', 'replicas', 'image', 'name', 'timeout'];
 
 describe('one secret-name rule', () => {

@@ -68,10 +68,7 @@ describe('migrate (real PostgreSQL)', () => {
   }
 
   async function tables(schema: string): Promise<string[]> {
-    const { rows } = await admin.query<{ table_name: string }>(
-      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
-      [schema],
-    );
+    const { rows } = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
     return rows.map((row) => row.table_name);
   }
 
@@ -125,7 +122,10 @@ describe('migrate (real PostgreSQL)', () => {
 
     const first = await migrate(pool, schema);
 
-    assert.deepEqual(first, migrations.map((migration) => migration.name));
+    assert.deepEqual(
+      first,
+      migrations.map((migration) => migration.name),
+    );
     assert.deepEqual(
       await recorded(schema),
       migrations.map(({ version, name, checksum }) => ({ version, name, checksum })),
@@ -171,9 +171,7 @@ describe('migrate (real PostgreSQL)', () => {
       });
       const migrations = readMigrations(dir);
 
-      const results = await Promise.all(
-        Array.from({ length: callers }, () => migrate(poolFor(schema, 1), schema, migrations)),
-      );
+      const results = await Promise.all(Array.from({ length: callers }, () => migrate(poolFor(schema, 1), schema, migrations)));
 
       // Every call succeeded; between them, each migration was applied by exactly one.
       assert.deepEqual(results.flat().sort(), ['001_accounts', '002_seed', '003_audit']);
@@ -227,14 +225,14 @@ describe('migrate (real PostgreSQL)', () => {
     });
 
     // 001 stays applied (its own transaction); nothing of 002 remains; 003 never ran.
-    assert.deepEqual((await recorded(schema)).map((row) => row.name), ['001_orders']);
+    assert.deepEqual(
+      (await recorded(schema)).map((row) => row.name),
+      ['001_orders'],
+    );
     assert.deepEqual(await tables(schema), ['orders', 'schema_migrations']);
     const orders = await admin.query(`SELECT count(*)::int AS n FROM ${quoteIdentifier(schema)}.orders`);
     assert.equal(orders.rows[0].n, 0);
-    const columns = await admin.query(
-      "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'orders' ORDER BY column_name",
-      [schema],
-    );
+    const columns = await admin.query("SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'orders' ORDER BY column_name", [schema]);
     assert.deepEqual(columns.rows, [{ column_name: 'id' }]);
 
     // The lock was released and the connection is fine: fixing the file lets it through.
@@ -253,7 +251,10 @@ describe('migrate (real PostgreSQL)', () => {
 
     await assert.rejects(migrate(pool, schema, readMigrations(dir)), /^Error: migration 002_dies failed: terminating connection/);
 
-    assert.deepEqual((await recorded(schema)).map((row) => row.name), ['001_base']);
+    assert.deepEqual(
+      (await recorded(schema)).map((row) => row.name),
+      ['001_base'],
+    );
     assert.deepEqual(await tables(schema), ['base', 'schema_migrations']);
     writeMigrations(dir, { '002_dies.sql': 'CREATE TABLE survived (id int);' });
     assert.deepEqual(await migrate(pool, schema, readMigrations(dir)), ['002_dies']);

@@ -41,7 +41,7 @@ describe('the NUL character on its way to PostgreSQL', () => {
     ]);
   });
 
-  it('in a check script\'s output is recorded, and the loop goes on (it used to fail the loop)', async () => {
+  it("in a check script's output is recorded, and the loop goes on (it used to fail the loop)", async () => {
     const service = uniqueName('nul').replace('_', '-');
     const spec = testHealthSpec(service, {
       checks: [{ name: 'script', intervalMs: 300, spec: { type: 'script', argv: ['/bin/sh', '-c', "printf 'broken\\000pipe'; exit 1"], timeoutMs: 2_000 } }],
@@ -53,7 +53,10 @@ describe('the NUL character on its way to PostgreSQL', () => {
         return rows[0]?.detail;
       }, 'a check result stored');
       assert.match(stored, /broken\uFFFDpipe/);
-      await eventually(async () => (await db.pool.query('SELECT 1 FROM health_transitions WHERE service = $1 AND to_status = $2', [service, 'unhealthy'])).rowCount === 1, 'the loop judged it unhealthy');
+      await eventually(
+        async () => (await db.pool.query('SELECT 1 FROM health_transitions WHERE service = $1 AND to_status = $2', [service, 'unhealthy'])).rowCount === 1,
+        'the loop judged it unhealthy',
+      );
       assert.equal((await handle.describe()).status.name, 'RUNNING');
     } finally {
       await handle.terminate().catch(() => {});

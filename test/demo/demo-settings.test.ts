@@ -53,7 +53,7 @@ describe('the demo follows demo.port and dataDir', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("the shipped definition checks the moved port and names the moved log", () => {
+  it('the shipped definition checks the moved port and names the moved log', () => {
     const [http, tcp] = demo.checks.map((check) => check.spec as { url?: string; port?: number });
     assert.equal(http.url, `http://127.0.0.1:${port}/healthz`);
     assert.equal(tcp.port, port);

@@ -71,7 +71,12 @@ async function expectOk(run: Promise<Run>, pattern: RegExp): Promise<Run> {
   return result;
 }
 
-const errorLines = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').filter((line) => / ERROR /.test(line)).length : 0);
+const errorLines = () =>
+  existsSync(logFile)
+    ? readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((line) => / ERROR /.test(line)).length
+    : 0;
 
 /** Parses Prometheus text exposition: every sample line is `name{labels} value`. */
 function parsePrometheus(text: string): Map<string, number> {

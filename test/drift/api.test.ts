@@ -88,7 +88,10 @@ ${entry.extra ?? ''}`,
     served = watchSerialization(api.app);
   });
   after(async () => {
-    await temporal.client.workflow.getHandle(workflowIds.drift(web)).terminate().catch(() => {});
+    await temporal.client.workflow
+      .getHandle(workflowIds.drift(web))
+      .terminate()
+      .catch(() => {});
     await api.close();
     await stopWorkers();
     await receiver.close();
@@ -121,7 +124,10 @@ ${entry.extra ?? ''}`,
     }, 'drifted');
     const object = shown.diff.drifted[0];
     assert.equal(object.target, 'web');
-    assert.deepEqual(object.changes.map((change: { path: string }) => change.path), ['/adminPassword', '/db/dsn', '/replicas']);
+    assert.deepEqual(
+      object.changes.map((change: { path: string }) => change.path),
+      ['/adminPassword', '/db/dsn', '/replicas'],
+    );
     assert.deepEqual(object.changes[2], { kind: 'changed', path: '/replicas', desired: 2, live: 7 });
     const history = await get(`/api/v1/drift/${web}/history`);
     const everything = JSON.stringify([shown, history.json()]);

@@ -63,21 +63,45 @@ apps:
     });
     const file = shown(join(dir, 'apps.yaml'));
     const { definitions, rejected } = load(dir);
-    assert.deepEqual(definitions.apps.map((definition) => definition.name), ['good']);
+    assert.deepEqual(
+      definitions.apps.map((definition) => definition.name),
+      ['good'],
+    );
     const messages = rejected.map((problem) => `${problem.source}: ${problem.path}: ${problem.message}`);
-    assert.ok(messages.some((line) => line.startsWith(`${file}: apps[1].source.type: must be one of "directory", "git"`)), messages.join('\n'));
-    assert.ok(messages.some((line) => line.startsWith(`${file}: apps[1].ignore[0]: must be a JSON pointer`)), messages.join('\n'));
-    assert.ok(messages.some((line) => line.startsWith(`${file}: apps[1].syncWindows[0].cron: must be a cron expression`)), messages.join('\n'));
-    assert.ok(messages.some((line) => line.includes('apps[1].provider.format')), messages.join('\n'));
-    assert.ok(messages.some((line) => line.includes('apps[1].syncWindows[0].kind')), messages.join('\n'));
+    assert.ok(
+      messages.some((line) => line.startsWith(`${file}: apps[1].source.type: must be one of "directory", "git"`)),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((line) => line.startsWith(`${file}: apps[1].ignore[0]: must be a JSON pointer`)),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((line) => line.startsWith(`${file}: apps[1].syncWindows[0].cron: must be a cron expression`)),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((line) => line.includes('apps[1].provider.format')),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((line) => line.includes('apps[1].syncWindows[0].kind')),
+      messages.join('\n'),
+    );
   });
 
   it('the shipped example app loads without problems and its source reads', async () => {
     const loaded = loadConfig({ dir: resolve(__dirname, '..', '..', 'configs'), env: {} });
     assert.deepEqual(loaded.rejected, []);
     const example = driftSpec(loaded.definitions.apps.find((definition) => definition.name === 'example')!.spec as AppDefinitionSpec);
-    assert.deepEqual([example.mode, example.source, example.provider], ['self-heal', { type: 'directory', path: 'configs/drift/example' }, { type: 'file', root: '.vigil/drift-example', format: 'auto' }]);
+    assert.deepEqual(
+      [example.mode, example.source, example.provider],
+      ['self-heal', { type: 'directory', path: 'configs/drift/example' }, { type: 'file', root: '.vigil/drift-example', format: 'auto' }],
+    );
     const snapshot = await readSource({ type: 'directory', path: resolve(__dirname, '..', '..', 'configs', 'drift', 'example') }, { cacheDir: '/nonexistent' });
-    assert.deepEqual(snapshot.documents.map((document) => document.target), ['settings.json']);
+    assert.deepEqual(
+      snapshot.documents.map((document) => document.target),
+      ['settings.json'],
+    );
   });
 });

@@ -46,7 +46,10 @@ describe('drift: worker killed mid-apply', () => {
     client = new Client({ connection });
   });
   after(async () => {
-    await client.workflow.getHandle(workflowIds.drift(app)).terminate().catch(() => {});
+    await client.workflow
+      .getHandle(workflowIds.drift(app))
+      .terminate()
+      .catch(() => {});
     for (const worker of workers) worker.child.kill('SIGKILL');
     await connection.close();
     await dropSchema(schema);
@@ -93,10 +96,14 @@ describe('drift: worker killed mid-apply', () => {
 
     const second = runVigil(['worker'], workerEnv());
     workers.push(second);
-    const view = await eventually(async () => {
-      const status = await handle.query(driftStatusQuery);
-      return status.status === 'in-sync' && status.lastSync && status;
-    }, 'in sync under the new worker', 90_000);
+    const view = await eventually(
+      async () => {
+        const status = await handle.query(driftStatusQuery);
+        return status.status === 'in-sync' && status.lastSync && status;
+      },
+      'in sync under the new worker',
+      90_000,
+    );
 
     assert.equal(readFileSync(applies, 'utf8').trim().split('\n').length, 1, 'applied exactly once');
     assert.deepEqual(JSON.parse(readFileSync(liveFile, 'utf8')), { version: 2 });

@@ -109,15 +109,27 @@ describe('compareDocuments', () => {
       ],
       { ignore: [], sensitive: [] },
     );
-    assert.deepEqual(comparison.objects.map((object) => object.status), ['in-sync', 'drifted', 'missing', 'error']);
+    assert.deepEqual(
+      comparison.objects.map((object) => object.status),
+      ['in-sync', 'drifted', 'missing', 'error'],
+    );
     assert.deepEqual(comparison.drifted, ['b', 'c']);
     assert.equal(comparison.fields, 2, 'b: /x (its /status is ignored by the document); c: the whole object');
     assert.deepEqual(comparison.errors, ['d: command exited 1']);
   });
 
   it('compares 1,000 documents well under a second', () => {
-    const many = Array.from({ length: 1000 }, (_, index) => ({ target: `t${index}`, file: `${index}.yaml`, ignore: [], state: { spec: { replicas: 3, image: `img:${index}`, env: { A: '1', B: '2' }, ports: [80, 443] }, metadata: { labels: { app: `a${index}` } } } }));
-    const live = many.map((document, index) => ({ target: document.target, exists: true as const, state: index % 10 === 0 ? { ...(document.state as object), extra: index } : structuredClone(document.state) }));
+    const many = Array.from({ length: 1000 }, (_, index) => ({
+      target: `t${index}`,
+      file: `${index}.yaml`,
+      ignore: [],
+      state: { spec: { replicas: 3, image: `img:${index}`, env: { A: '1', B: '2' }, ports: [80, 443] }, metadata: { labels: { app: `a${index}` } } },
+    }));
+    const live = many.map((document, index) => ({
+      target: document.target,
+      exists: true as const,
+      state: index % 10 === 0 ? { ...(document.state as object), extra: index } : structuredClone(document.state),
+    }));
     const started = performance.now();
     const comparison = compareDocuments(many, live, { ignore: ['/metadata/annotations/*'], sensitive: [] });
     const elapsed = performance.now() - started;
@@ -132,7 +144,16 @@ describe('hashes', () => {
     assert.equal(hashOf({ b: 1, a: 2 }), hashOf({ a: 2, b: 1 }));
     assert.notEqual(hashOf({ a: 1 }), hashOf({ a: '1' }));
     assert.match(hashOf(null), /^sha256:[0-9a-f]{16}$/);
-    assert.equal(contentRevision([{ path: 'b', content: '2' }, { path: 'a', content: '1' }]), contentRevision([{ path: 'a', content: '1' }, { path: 'b', content: '2' }]));
+    assert.equal(
+      contentRevision([
+        { path: 'b', content: '2' },
+        { path: 'a', content: '1' },
+      ]),
+      contentRevision([
+        { path: 'a', content: '1' },
+        { path: 'b', content: '2' },
+      ]),
+    );
     assert.notEqual(contentRevision([{ path: 'a', content: '1' }]), contentRevision([{ path: 'a', content: '2' }]));
   });
 });

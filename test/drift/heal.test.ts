@@ -8,7 +8,10 @@ describe('self-heal backoff and give-up', () => {
   const policy = { ...DEFAULT_HEAL_POLICY, maxAttempts: 4 };
 
   it('backs off 2 s, doubling, capped at 300 s', () => {
-    assert.deepEqual([1, 2, 3, 4, 5].map((attempt) => backoffMs(attempt, DEFAULT_HEAL_POLICY)), [0, 2_000, 4_000, 8_000, 16_000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((attempt) => backoffMs(attempt, DEFAULT_HEAL_POLICY)),
+      [0, 2_000, 4_000, 8_000, 16_000],
+    );
     assert.equal(backoffMs(20, DEFAULT_HEAL_POLICY), 300_000);
   });
 

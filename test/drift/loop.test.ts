@@ -42,7 +42,16 @@ const CLOSED = [{ kind: 'allow' as const, cron: '0 0 1 1 *', durationMs: 60_000,
 describe('drift loop state', () => {
   it('starts fresh, or from what the previous run carried, and survives JSON (continue-as-new)', () => {
     assert.deepEqual(newDriftState(), { checks: 0, syncs: 0, status: 'unknown', episode: NEW_EPISODE });
-    const carried = state({ checks: 7, syncs: 2, status: 'in-sync', since: NOW, revision: 'r1', syncedRevision: 'r1', paused: { reason: 'x' }, episode: { attempts: 1, redrifts: 0, lastApplied: ['a'] } });
+    const carried = state({
+      checks: 7,
+      syncs: 2,
+      status: 'in-sync',
+      since: NOW,
+      revision: 'r1',
+      syncedRevision: 'r1',
+      paused: { reason: 'x' },
+      episode: { attempts: 1, redrifts: 0, lastApplied: ['a'] },
+    });
     assert.deepEqual(newDriftState(JSON.parse(JSON.stringify(carried))), carried);
   });
 
@@ -123,7 +132,7 @@ describe('self-heal plan', () => {
     assert.deepEqual(planHeal(heal, state({ episode }), summary(), NOW), { kind: 'hold', hold: { held: 'backing off until attempt 2', waitingUntil: due } });
     assert.equal(planHeal(heal, state({ episode }), summary(), due).kind, 'apply');
     assert.equal(recheckAfterApplyMs({ attempts: 2, redrifts: 0 }, heal.heal), 1_000, 'at least a second');
-    assert.equal(recheckAfterApplyMs({ attempts: 1, redrifts: 0 }, DEFAULT_HEAL_POLICY), 2_000, 'the next attempt\'s backoff');
+    assert.equal(recheckAfterApplyMs({ attempts: 1, redrifts: 0 }, DEFAULT_HEAL_POLICY), 2_000, "the next attempt's backoff");
     assert.equal(recheckAfterApplyMs({ attempts: 2, redrifts: 0 }, DEFAULT_HEAL_POLICY), 4_000);
   });
 
@@ -151,9 +160,25 @@ describe('syncs', () => {
   it('a manual sync answers without applying when it cannot compare, is in sync, or is outside the windows without force', () => {
     const go = { force: false, dryRun: false, by: 'alice' };
     assert.deepEqual(manualSyncAnswer(summary({ status: 'error', error: 'boom', revision: undefined }), [], go, NOW), {
-      outcome: 'refused', revision: '', objects: [], fields: [], detail: 'cannot compare: boom', at: NOW, trigger: 'manual', by: 'alice',
+      outcome: 'refused',
+      revision: '',
+      objects: [],
+      fields: [],
+      detail: 'cannot compare: boom',
+      at: NOW,
+      trigger: 'manual',
+      by: 'alice',
     });
-    assert.deepEqual(manualSyncAnswer(summary({ status: 'in-sync' }), [], go, NOW), { outcome: 'in-sync', revision: 'r1', objects: [], fields: [], detail: 'already in sync', at: NOW, trigger: 'manual', by: 'alice' });
+    assert.deepEqual(manualSyncAnswer(summary({ status: 'in-sync' }), [], go, NOW), {
+      outcome: 'in-sync',
+      revision: 'r1',
+      objects: [],
+      fields: [],
+      detail: 'already in sync',
+      at: NOW,
+      trigger: 'manual',
+      by: 'alice',
+    });
     assert.match(manualSyncAnswer(summary(), CLOSED, go, NOW)!.detail, /outside the allow windows.*; use force to sync anyway/);
     assert.equal(manualSyncAnswer(summary(), CLOSED, { ...go, force: true }, NOW), undefined);
     assert.equal(manualSyncAnswer(summary(), CLOSED, { ...go, dryRun: true }, NOW), undefined, 'a dry run only looks');
@@ -168,8 +193,17 @@ describe('syncs', () => {
 });
 
 describe('drift status view', () => {
-  it('shows the carried state, the run\'s hold, and paused over the compared status', () => {
-    const carried = state({ checks: 4, status: 'drifted', since: NOW, revision: 'r2', syncedRevision: 'r1', nextCheckAt: NOW + 300, episode: { attempts: 1, redrifts: 0 }, paused: { reason: 'x', by: 'bob' } });
+  it("shows the carried state, the run's hold, and paused over the compared status", () => {
+    const carried = state({
+      checks: 4,
+      status: 'drifted',
+      since: NOW,
+      revision: 'r2',
+      syncedRevision: 'r1',
+      nextCheckAt: NOW + 300,
+      episode: { attempts: 1, redrifts: 0 },
+      paused: { reason: 'x', by: 'bob' },
+    });
     assert.deepEqual(statusView(spec({ mode: 'self-heal' }), carried, { held: 'paused: x', waitingUntil: NOW + 100 }), {
       app: 'web',
       mode: 'self-heal',

@@ -61,6 +61,10 @@ describe('drift apps gauge', () => {
     }, 'one paused');
     assert.deepEqual(counts, { unknown: 0, 'in-sync': 1, drifted: 0, contested: 0, error: 0, paused: 1 });
     const { rows } = await db.pool.query(`SELECT status FROM drift_state ORDER BY app`);
-    assert.deepEqual(rows.map((row) => row.status), ['in-sync', 'in-sync'], 'the last checks alone would not say paused');
+    assert.deepEqual(
+      rows.map((row) => row.status),
+      ['in-sync', 'in-sync'],
+      'the last checks alone would not say paused',
+    );
   });
 });

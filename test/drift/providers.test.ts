@@ -32,7 +32,11 @@ describe('file provider', () => {
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { replicas: 2, name: 'web' });
     assert.equal(readFileSync(`${path}${PREVIOUS_SUFFIX}`, 'utf8'), '{"replicas": 5}');
     assert.equal(statSync(path).mode & 0o777, 0o600);
-    assert.deepEqual(readdirSync(root).filter((name) => name.includes('vigil-tmp')), [], 'no temp file left behind');
+    assert.deepEqual(
+      readdirSync(root).filter((name) => name.includes('vigil-tmp')),
+      [],
+      'no temp file left behind',
+    );
     await provider.apply('new/dir/b.yaml', { a: 1 });
     assert.equal(readFileSync(join(root, 'new/dir/b.yaml'), 'utf8'), 'a: 1\n');
   });
@@ -55,11 +59,12 @@ describe('http provider', () => {
   const objects = new Map<string, unknown>([['/state/web', { replicas: 3 }]]);
   const seen: { method: string; url: string; auth?: string; body?: string }[] = [];
 
-  const body = (request: IncomingMessage) => new Promise<string>((resolveBody) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    request.on('end', () => resolveBody(text));
-  });
+  const body = (request: IncomingMessage) =>
+    new Promise<string>((resolveBody) => {
+      let text = '';
+      request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      request.on('end', () => resolveBody(text));
+    });
 
   before(async () => {
     server = createServer(async (request, response) => {
@@ -81,29 +86,26 @@ describe('http provider', () => {
   after(() => server.close());
 
   it('GETs JSON state, applies with the configured method and headers from env vars', async () => {
-    const provider = providerFor(
-      { type: 'http', baseUrl, applyMethod: 'PATCH', headersEnv: { authorization: 'DRIFT_TEST_TOKEN' }, timeoutMs: 2_000 },
-      { env: { DRIFT_TEST_TOKEN: 'Bearer s3cret' } },
-    );
+    const provider = providerFor({ type: 'http', baseUrl, applyMethod: 'PATCH', headersEnv: { authorization: 'DRIFT_TEST_TOKEN' }, timeoutMs: 2_000 }, { env: { DRIFT_TEST_TOKEN: 'Bearer s3cret' } });
     assert.deepEqual(await provider.read('web', {}), { target: 'web', exists: true, state: { replicas: 3 } });
     assert.deepEqual(await provider.read('/api', {}), { target: '/api', exists: false });
     await provider.apply('web', { replicas: 2 });
     assert.deepEqual(objects.get('/state/web'), { replicas: 2 });
     assert.deepEqual(seen.at(-1), { method: 'PATCH', url: '/state/web', auth: 'Bearer s3cret', body: '{"replicas":2}' });
-    assert.match((await provider.read('broken', {}) as { error: string }).error, /not JSON/);
-    assert.match((await provider.read('fail', {}) as { error: string }).error, /HTTP 500/);
+    assert.match(((await provider.read('broken', {})) as { error: string }).error, /not JSON/);
+    assert.match(((await provider.read('fail', {})) as { error: string }).error, /HTTP 500/);
     await assert.rejects(provider.apply('fail', {}), /PATCH fail: HTTP 500/);
   });
 
   it('says which env var is missing, and when nothing answers', async () => {
     const missing = providerFor({ type: 'http', baseUrl, applyMethod: 'PUT', headersEnv: { authorization: 'NOT_SET_ANYWHERE' }, timeoutMs: 2_000 }, { env: {} });
-    assert.match((await missing.read('web', {}) as { error: string }).error, /env var NOT_SET_ANYWHERE \(header authorization\) is not set/);
+    assert.match(((await missing.read('web', {})) as { error: string }).error, /env var NOT_SET_ANYWHERE \(header authorization\) is not set/);
     const closed = createServer();
     await new Promise<void>((resolveListen) => closed.listen(0, '127.0.0.1', resolveListen));
     const port = (closed.address() as { port: number }).port;
     await new Promise((resolveClose) => closed.close(resolveClose));
     const dead = providerFor({ type: 'http', baseUrl: `http://127.0.0.1:${port}`, applyMethod: 'PUT', timeoutMs: 2_000 });
-    assert.match((await dead.read('web', {}) as { error: string }).error, /GET web: .*ECONNREFUSED/);
+    assert.match(((await dead.read('web', {})) as { error: string }).error, /GET web: .*ECONNREFUSED/);
   });
 });
 
@@ -128,10 +130,10 @@ describe('command provider', () => {
   });
 
   it('reports a failing command and non-JSON output as errors on that object', async () => {
-    assert.match((await provider.read('garbage', {}) as { error: string }).error, /printed no JSON: "not json"/);
-    assert.match((await provider.read('failing', {}) as { error: string }).error, /exited 3: permission denied/);
+    assert.match(((await provider.read('garbage', {})) as { error: string }).error, /printed no JSON: "not json"/);
+    assert.match(((await provider.read('failing', {})) as { error: string }).error, /exited 3: permission denied/);
     await assert.rejects(provider.apply('failing', {}), /exited 3: permission denied/);
     const missing = providerFor({ type: 'command', read: ['/no/such/program'], apply: ['/no/such/program'], timeoutMs: 5_000 });
-    assert.match((await missing.read('x', {}) as { error: string }).error, /ENOENT/);
+    assert.match(((await missing.read('x', {})) as { error: string }).error, /ENOENT/);
   });
 });

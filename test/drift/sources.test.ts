@@ -18,7 +18,13 @@ describe('directory source', () => {
     writeFileSync(join(dir, 'sub', 'b.json'), '{"target":"b.json","state":{"y":2}}');
     writeFileSync(join(dir, 'README.md'), 'not a document');
     const first = await readSource({ type: 'directory', path: dir }, { cacheDir: root });
-    assert.deepEqual(first.documents.map((document) => [document.file, document.target]), [['a.yaml', 'a.json'], ['sub/b.json', 'b.json']]);
+    assert.deepEqual(
+      first.documents.map((document) => [document.file, document.target]),
+      [
+        ['a.yaml', 'a.json'],
+        ['sub/b.json', 'b.json'],
+      ],
+    );
     assert.match(first.revision, /^sha256:/);
     assert.equal((await readSource({ type: 'directory', path: dir }, { cacheDir: root })).revision, first.revision);
     writeFileSync(join(dir, 'a.yaml'), 'target: a.json\nstate: { x: 2 }\n');

@@ -106,10 +106,13 @@ describe('drift workflow', () => {
       const result = await db.pool.query('SELECT kind, trigger, status, objects, decided_by FROM drift_syncs WHERE app = $1 ORDER BY started_at', [app]);
       return result.rows.length === 2 && result.rows[1].status === 'applied' && result.rows;
     }, 'second sync');
-    assert.deepEqual(syncs.map((row) => [row.kind, row.trigger, row.status, row.objects, row.decided_by]), [
-      ['intentional', 'self-heal', 'applied', ['web.json'], 'vigil'],
-      ['corrective', 'self-heal', 'applied', ['web.json'], 'vigil'],
-    ]);
+    assert.deepEqual(
+      syncs.map((row) => [row.kind, row.trigger, row.status, row.objects, row.decided_by]),
+      [
+        ['intentional', 'self-heal', 'applied', ['web.json'], 'vigil'],
+        ['corrective', 'self-heal', 'applied', ['web.json'], 'vigil'],
+      ],
+    );
     await eventually(async () => liveFile(app, 'web.json').replicas === 2, 'corrected again');
     assert.deepEqual(liveFile(app, 'web.json'), { replicas: 2, image: 'web:1', minReplicas: 3 });
     await handle.terminate('recorded');
@@ -150,10 +153,11 @@ describe('drift workflow', () => {
     writeFileSync(applies, '');
     // Reads always say "mode: theirs" (another controller puts it back at once); applies are counted.
     const script = join(root, app, 'fight.js');
-    writeFileSync(script, `const fs = require('fs'); if (process.argv[2] === 'get') process.stdout.write('{"mode":"theirs"}'); else { process.stdin.resume(); process.stdin.on('end', () => fs.appendFileSync(${JSON.stringify(applies)}, 'apply\\n')); }`);
-    const handle = await start(
-      spec(app, { mode: 'self-heal', provider: { type: 'command', read: [process.execPath, script, 'get'], apply: [process.execPath, script, 'set'], timeoutMs: 5_000 } }),
+    writeFileSync(
+      script,
+      `const fs = require('fs'); if (process.argv[2] === 'get') process.stdout.write('{"mode":"theirs"}'); else { process.stdin.resume(); process.stdin.on('end', () => fs.appendFileSync(${JSON.stringify(applies)}, 'apply\\n')); }`,
     );
+    const handle = await start(spec(app, { mode: 'self-heal', provider: { type: 'command', read: [process.execPath, script, 'get'], apply: [process.execPath, script, 'set'], timeoutMs: 5_000 } }));
     const view = await eventually(async () => {
       const current = await statusOf(handle);
       return current.selfHeal.gaveUp && current;

@@ -142,7 +142,10 @@ describe('end to end: Prometheus alert → Alertmanager → Vigil triage → Sla
     const billed = anthropic.billed('e2e');
     assert.equal(billed.length, 2);
     const results = billed[1].body.messages[2].content.filter((block) => block.type === 'tool_result');
-    assert.deepEqual(results.map((block) => block.tool_use_id), ['toolu_up']);
+    assert.deepEqual(
+      results.map((block) => block.tool_use_id),
+      ['toolu_up'],
+    );
     assert.match(String(results[0].content), scraped);
     assert.match(JSON.stringify(billed[0].body.messages[0]), /DemoDown/);
 

@@ -50,17 +50,26 @@ describe('the API under Schemathesis, from its own OpenAPI document', () => {
 
   it('finds no server error, undocumented answer, or request wrongly accepted or refused', { timeout: 600_000 }, async () => {
     const args = [
-      '--config-file', join(__dirname, 'schemathesis.toml'),
-      'run', `${url}/docs/json`,
-      '--url', url,
-      '-H', `Authorization: Bearer ${TOKENS.admin}`,
+      '--config-file',
+      join(__dirname, 'schemathesis.toml'),
+      'run',
+      `${url}/docs/json`,
+      '--url',
+      url,
+      '-H',
+      `Authorization: Bearer ${TOKENS.admin}`,
       // A stream that never ends by design; test/api/overview.test.ts covers it.
-      '--exclude-path', '/api/v1/events',
-      '--max-examples', '20',
-      '--seed', '20261123',
-      '--request-timeout', '30',
+      '--exclude-path',
+      '/api/v1/events',
+      '--max-examples',
+      '20',
+      '--seed',
+      '20261123',
+      '--request-timeout',
+      '30',
       // NUL is refused up front (PostgreSQL cannot store it): covered by test/api/errors.test.ts.
-      '--generation-allow-x00', 'false',
+      '--generation-allow-x00',
+      'false',
     ];
     // Its working directory (Hypothesis keeps an example database there) is the temp dir.
     const child = spawn(SCHEMATHESIS, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -42,8 +42,7 @@ describe('end to end: the dashboard in a browser', () => {
   const service = uniqueName('demo').replace('_', '-');
 
   const row = () => page.locator(`#services tr[data-service="${service}"]`);
-  const statusIs = (...statuses: string[]) =>
-    page.locator(statuses.map((status) => `#services tr[data-service="${service}"] td.status[data-status="${status}"]`).join(', ')).waitFor(WAIT);
+  const statusIs = (...statuses: string[]) => page.locator(statuses.map((status) => `#services tr[data-service="${service}"] td.status[data-status="${status}"]`).join(', ')).waitFor(WAIT);
 
   before(async () => {
     db = await createTestDatabase('e2e_dashboard');
@@ -67,7 +66,11 @@ describe('end to end: the dashboard in a browser', () => {
   });
   after(async () => {
     await browser?.close();
-    for (const workflowId of [workflowIds.health(service), ...startedTriages]) await temporal?.client.workflow.getHandle(workflowId).terminate().catch(() => {});
+    for (const workflowId of [workflowIds.health(service), ...startedTriages])
+      await temporal?.client.workflow
+        .getHandle(workflowId)
+        .terminate()
+        .catch(() => {});
     await workers?.stop();
     await api?.close();
     await demo?.close();
@@ -83,7 +86,7 @@ describe('end to end: the dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     const error = page.getByTestId('sign-in-error');
     await error.waitFor(WAIT);
-    assert.match(await error.textContent() ?? '', /not accepted/);
+    assert.match((await error.textContent()) ?? '', /not accepted/);
     assert.equal(await page.getByTestId('dashboard').isVisible(), false);
     assert.equal(await page.locator('#services tbody tr').count(), 0);
     assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.length), 0, 'a refused token is not kept');
@@ -101,7 +104,12 @@ describe('end to end: the dashboard in a browser', () => {
     assert.equal(await page.getByTestId('version').textContent(), 'version test');
     await statusIs('healthy');
     await page.locator('[data-testid="live"][data-state="live"]').waitFor(WAIT);
-    assert.equal(await row().getByRole('link', { name: `${service} in the Temporal UI` }).getAttribute('href'), `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(workflowIds.health(service))}`);
+    assert.equal(
+      await row()
+        .getByRole('link', { name: `${service} in the Temporal UI` })
+        .getAttribute('href'),
+      `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(workflowIds.health(service))}`,
+    );
     assert.equal(await page.getByTestId('problems').isVisible(), false);
   });
 
@@ -171,13 +179,17 @@ describe('end to end: the dashboard in a browser', () => {
   it('pausing the service from the dashboard shows it paused, and resuming brings it back', async () => {
     await row().getByRole('button', { name: 'Pause…' }).click();
     await row().getByLabel(`Reason for pausing service ${service}`).fill('e2e: <b>deploying</b> by hand');
-    await row().getByRole('button', { name: `Pause service ${service}` }).click();
+    await row()
+      .getByRole('button', { name: `Pause service ${service}` })
+      .click();
     // The loop reports the pause beside the checks' status, which goes on (a pause stops remediation only).
     await page.locator(`#services tr[data-service="${service}"][data-paused="true"] td.status [data-testid="paused"]`).waitFor(WAIT);
     assert.equal(await row().getByTestId('pause-note').textContent(), 'remediation paused by operate-user: e2e: <b>deploying</b> by hand');
     await statusIs('healthy');
 
-    await row().getByRole('button', { name: `Resume service ${service}` }).click();
+    await row()
+      .getByRole('button', { name: `Resume service ${service}` })
+      .click();
     await page.locator(`#services tr[data-service="${service}"]:not([data-paused]) td.status[data-status="healthy"]`).waitFor(WAIT);
     assert.equal(await row().getByTestId('paused').count(), 0);
     assert.equal(await row().getByTestId('control-message').textContent(), 'Resumed.');

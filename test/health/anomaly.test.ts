@@ -49,8 +49,7 @@ function run(values: number[], rules: AnomalyRules = DEFAULT_ANOMALY_RULES, star
 }
 
 const rules = (partial: Partial<AnomalyRules> = {}) => anomalyRules(partial);
-const firstIndex = (verdicts: AnomalyVerdict[], from: number, test: (v: AnomalyVerdict) => boolean) =>
-  verdicts.findIndex((verdict, i) => i >= from && test(verdict));
+const firstIndex = (verdicts: AnomalyVerdict[], from: number, test: (v: AnomalyVerdict) => boolean) => verdicts.findIndex((verdict, i) => i >= from && test(verdict));
 
 describe('baseline and verdicts', () => {
   it('says warming-up, and nothing else, for the first warmupSamples samples', () => {
@@ -78,7 +77,10 @@ describe('baseline and verdicts', () => {
     ]) {
       const series = [...noise(seed, 300, 100, 10), ...noise(seed + 100, 50, 100 * step, 10)];
       const { verdicts } = run(series);
-      assert.ok(verdicts.slice(20, 300).every((v) => !v.degraded), `no degraded before the step (seed ${seed})`);
+      assert.ok(
+        verdicts.slice(20, 300).every((v) => !v.degraded),
+        `no degraded before the step (seed ${seed})`,
+      );
       const flagged = firstIndex(verdicts, 300, (v) => v.status === 'anomalous') - 300 + 1;
       const degraded = firstIndex(verdicts, 300, (v) => v.degraded) - 300 + 1;
       assert.ok(flagged >= 1 && flagged <= 2, `step ×${step}: flagged after ${flagged} samples`);
@@ -91,7 +93,10 @@ describe('baseline and verdicts', () => {
   it('does not absorb a sustained step quickly: still degraded 100 samples later, then learnt in the end', () => {
     const series = [...noise(21, 300, 100, 10), ...noise(22, 2_000, 200, 10)];
     const { verdicts, state } = run(series);
-    assert.ok(verdicts.slice(303, 400).every((v) => v.degraded), 'degraded through the first 100 samples of the step');
+    assert.ok(
+      verdicts.slice(303, 400).every((v) => v.degraded),
+      'degraded through the first 100 samples of the step',
+    );
     // Clipped and at a tenth of the weight, the mean has moved only a little after 100 samples.
     const after100 = verdicts[400].expected.mean;
     assert.ok(after100 < 110, `mean after 100 anomalous samples: ${after100}`);
@@ -141,9 +146,19 @@ describe('baseline and verdicts', () => {
   it('judges only the watched direction', () => {
     const drop = [...noise(61, 100, 100, 5), ...noise(62, 200, 30, 5)];
     const rise = [...noise(61, 100, 100, 5), ...noise(62, 200, 170, 5)];
-    assert.ok(run(drop, rules({ direction: 'up' })).verdicts.every((v) => v.status !== 'anomalous'), 'latency drop with up');
-    assert.ok(run(rise, rules({ direction: 'down' })).verdicts.every((v) => v.status !== 'anomalous'), 'throughput rise with down');
-    assert.ok(run(drop, rules({ direction: 'down' })).verdicts.slice(100).every((v) => v.degraded || v.streak > 0));
+    assert.ok(
+      run(drop, rules({ direction: 'up' })).verdicts.every((v) => v.status !== 'anomalous'),
+      'latency drop with up',
+    );
+    assert.ok(
+      run(rise, rules({ direction: 'down' })).verdicts.every((v) => v.status !== 'anomalous'),
+      'throughput rise with down',
+    );
+    assert.ok(
+      run(drop, rules({ direction: 'down' }))
+        .verdicts.slice(100)
+        .every((v) => v.degraded || v.streak > 0),
+    );
     for (const series of [drop, rise]) {
       assert.ok(run(series, rules({ direction: 'both' })).verdicts[102].degraded);
     }

@@ -38,7 +38,17 @@ const view = (name: string, up: boolean, detail = up ? 'ok' : 'refused'): CheckV
 describe('health loop state', () => {
   it('starts fresh, or from what continue-as-new carried, as plain JSON', () => {
     const fresh = newHealthLoop(spec);
-    assert.deepEqual(fresh.state, { round: 0, counters: { status: 'unknown', consecutiveFailures: 0, consecutiveSuccesses: 0 }, lastResults: {}, baselines: {}, nextDue: {}, transitionTimes: [], ladderIndex: 0, actionTimes: [], decisions: 0 });
+    assert.deepEqual(fresh.state, {
+      round: 0,
+      counters: { status: 'unknown', consecutiveFailures: 0, consecutiveSuccesses: 0 },
+      lastResults: {},
+      baselines: {},
+      nextDue: {},
+      transitionTimes: [],
+      ladderIndex: 0,
+      actionTimes: [],
+      decisions: 0,
+    });
     assert.deepEqual([fresh.acting, fresh.wake, fresh.specChanged], [false, false, false]);
 
     const carried: HealthCarried = {
@@ -161,7 +171,11 @@ describe('remediation', () => {
     const started = NOW - 20_000;
     const doubt = afterAction(restart, { key: 'health/api/3', step: 'restart', status: 'in-doubt', detail: 'lost', at: started, decidedBy: 'vigil' }, NOW);
     // restart's own timeout is 5 s: over by now, so the doubt is known now and a check after now clears it.
-    assert.deepEqual(doubt, { lastAction: { key: 'health/api/3', step: 'restart', status: 'in-doubt', detail: 'lost', at: started, decidedBy: 'vigil' }, settleUntil: NOW + 1_000, inDoubt: { key: 'health/api/3', step: 'restart', checkAfter: NOW } });
+    assert.deepEqual(doubt, {
+      lastAction: { key: 'health/api/3', step: 'restart', status: 'in-doubt', detail: 'lost', at: started, decidedBy: 'vigil' },
+      settleUntil: NOW + 1_000,
+      inDoubt: { key: 'health/api/3', step: 'restart', checkAfter: NOW },
+    });
     // Known in doubt early (its program may still run): the check must come after its own timeout.
     assert.equal(afterAction(restart, { ...doubt.lastAction!, at: NOW - 1_000 }, NOW).inDoubt!.checkAfter, NOW + 4_000);
     assert.equal(afterAction(restart, { ...doubt.lastAction!, status: 'failed' }, NOW).inDoubt, undefined);
@@ -220,7 +234,10 @@ describe('status view', () => {
     });
     loop.suppressed = 'paused';
     const shown = statusView(loop, NOW);
-    assert.deepEqual(shown.checks.map((check) => check.name), ['healthz', 'deep', 'log:errors']);
+    assert.deepEqual(
+      shown.checks.map((check) => check.name),
+      ['healthz', 'deep', 'log:errors'],
+    );
     assert.equal(shown.nextCheckAt, NOW + 2_000);
     assert.deepEqual(shown.remediation, { nextStep: 'reboot', actionsInWindow: 1, maxActions: 3, suppressed: 'paused', waiting: undefined, gaveUp: undefined, last: undefined });
     assert.deepEqual([shown.service, shown.status, shown.round, shown.since, shown.consecutiveFailures], ['api', 'unhealthy', 9, NOW - minute, 4]);

@@ -15,7 +15,10 @@ describe('health storage outage', () => {
     storage = storageFailed(storage, 6_000, round(6));
     storage = storageFailed(storage, 7_000);
     assert.equal(storage.unavailableSince, 5_000);
-    assert.deepEqual(storage.unstored.map((kept) => kept.round), [5, 6]);
+    assert.deepEqual(
+      storage.unstored.map((kept) => kept.round),
+      [5, 6],
+    );
     assert.deepEqual(storageView(storage), { unavailableSince: 5_000, unstoredRounds: 2 });
   });
 

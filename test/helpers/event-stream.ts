@@ -36,7 +36,11 @@ export async function openEventStream(url: string, token: string): Promise<Event
           const lines = block.split('\n').filter((line) => !line.startsWith(':'));
           const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart());
           if (!data.length) continue;
-          const name = lines.find((line) => line.startsWith('event:'))?.slice(6).trim() ?? 'message';
+          const name =
+            lines
+              .find((line) => line.startsWith('event:'))
+              ?.slice(6)
+              .trim() ?? 'message';
           queue.push({ event: name, data: data.join('\n') });
           wake?.();
         }

@@ -23,9 +23,7 @@ export async function freeVigilPorts(): Promise<VigilPorts> {
 
 /** Env for `vigil up` on its own ports and data dir, without anything inherited that points elsewhere. */
 export function upEnv(dataDir: string, ports: VigilPorts, temporalCli: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_') && !['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DATABASE_URL'].includes(name)),
-  );
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIL_') && !['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DATABASE_URL'].includes(name)));
   return {
     ...inherited,
     VIGIL_DATA_DIR: dataDir,

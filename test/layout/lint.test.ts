@@ -39,7 +39,11 @@ describe('layout lint rules', { timeout: 120_000 }, () => {
     const first = code.split('\n')[0];
     it(`${expected ? 'rejects' : 'allows'} in ${path}: ${first}`, async () => {
       const found = (await problems(path, code)).filter((message) => message.startsWith('no-restricted-imports'));
-      if (expected) assert.ok(found.some((message) => expected.test(message)), `expected ${expected}, got ${JSON.stringify(found)}`);
+      if (expected)
+        assert.ok(
+          found.some((message) => expected.test(message)),
+          `expected ${expected}, got ${JSON.stringify(found)}`,
+        );
       else assert.deepEqual(found, []);
     });
   }

@@ -1,53 +1,11 @@
 // The log watcher against real files in a temp dir: every scan gets its cursor
 // back through JSON, as it would through an activity's result and argument.
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, copyFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { MAX_WINDOW_ENTRIES, scanLog, validateLogWatch, type LogCursor, type LogScanResult, type LogWatchSpec } from '../../lib/adapters/logwatch';
-
-const dir = mkdtempSync(join(tmpdir(), 'vigil-logwatch-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-let files = 0;
-function logFile(content?: string): string {
-  const path = join(dir, `app-${++files}.log`);
-  if (content !== undefined) writeFileSync(path, content);
-  return path;
-}
-
-function spec(path: string, extra: Partial<LogWatchSpec> = {}): LogWatchSpec {
-  return { path, patterns: [{ name: 'error', regex: '^ERROR' }], threshold: { count: 3, withinMs: 60_000 }, ...extra };
-}
-
-/** A watcher the way the health loop drives it: the cursor only ever exists as JSON between scans. */
-function watcher(watch: LogWatchSpec) {
-  let json: string | null = null;
-  return {
-    async scan(now = 0): Promise<LogScanResult> {
-      const result = await scanLog(watch, json === null ? null : (JSON.parse(json) as LogCursor), now);
-      json = JSON.stringify(result.cursor);
-      return result;
-    },
-    /** Scans until the file is read to its end, adding up what was matched and read. */
-    async drain(now = 0, limit = 100): Promise<{ scans: LogScanResult[]; matched: number; lines: number; evidence: string[] }> {
-      const scans: LogScanResult[] = [];
-      do scans.push(await this.scan(now));
-      while (scans.at(-1)!.more && scans.length < limit);
-      assert.equal(scans.at(-1)!.more, false, 'file read to its end');
-      return {
-        scans,
-        matched: scans.reduce((sum, result) => sum + Object.values(result.matched).reduce((a, b) => a + b, 0), 0),
-        lines: scans.reduce((sum, result) => sum + result.linesRead, 0),
-        evidence: scans.flatMap((result) => result.evidence),
-      };
-    },
-    get cursor(): LogCursor {
-      return JSON.parse(json!) as LogCursor;
-    },
-  };
-}
+import { describe, it } from 'node:test';
+import { MAX_WINDOW_ENTRIES, scanLog } from '../../lib/adapters/logwatch';
+import { dir, logFile, spec, watcher } from './files';
 
 describe('scanLog: reading', () => {
   it('counts appended lines once across scans', async () => {
@@ -121,7 +79,10 @@ describe('scanLog: reading', () => {
     assert.equal(read, lines.length);
     assert.equal(matched, errors);
     const ids = evidence.map((line) => Number(/id=(\d+)/.exec(line)![1]));
-    assert.deepEqual(ids, Array.from({ length: errors }, (_, i) => i));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: errors }, (_, i) => i),
+    );
     assert.equal(w.cursor.offset, statSync(path).size);
   });
 
@@ -341,67 +302,5 @@ describe('scanLog: window, threshold, evidence', () => {
     }
     assert.equal(w.cursor.recent.length, MAX_WINDOW_ENTRIES);
     assert.equal(w.cursor.recent[0].at, 11);
-  });
-});
-
-describe('validateLogWatch and the cursor', () => {
-  it('names the pattern whose regex is invalid; scanLog reports it instead of throwing', async () => {
-    const path = logFile('ERROR x\n');
-    const bad = spec(path, {
-      patterns: [
-        { name: 'ok', regex: 'fine' },
-        { name: 'broken', regex: '(unclosed' },
-        { name: 'ok', regex: 'x', flags: 'q' },
-      ],
-    });
-    const problems = validateLogWatch(bad);
-    assert.equal(problems.length, 3);
-    assert.match(problems[0], /^patterns\[1\] \(broken\)\.regex: invalid regular expression/);
-    assert.match(problems[1], /^patterns\[2\]\.name: duplicate pattern name "ok"/);
-    assert.match(problems[2], /^patterns\[2\] \(ok\)\.regex: invalid regular expression.*flags/i);
-    const cursor: LogCursor = { dev: '1', ino: '2', offset: 3, recent: [] };
-    const result = await scanLog(bad, cursor, 0);
-    assert.deepEqual([result.status, result.problems, result.cursor, result.over], ['invalid', problems, cursor, false]);
-  });
-
-  it('refuses other bad settings', () => {
-    const problems = validateLogWatch({
-      path: '',
-      patterns: [],
-      threshold: { count: 0, withinMs: 1.5 },
-      maxBytesPerScan: 10,
-      maxLineBytes: 20,
-      rotatedNames: [''],
-    });
-    assert.deepEqual(problems, [
-      'path: must be a non-empty string',
-      'patterns: must list at least one pattern',
-      'threshold.count: must be a positive integer',
-      'threshold.withinMs: must be a positive integer (milliseconds)',
-      'maxLineBytes: must not exceed maxBytesPerScan (20 > 10)',
-      'rotatedNames: must be a list of non-empty suffixes, e.g. [".1"]',
-    ]);
-    assert.deepEqual(validateLogWatch(spec('/var/log/x.log')), []);
-  });
-
-  it('round-trips the cursor through JSON unchanged, and keeps it small', async () => {
-    const path = logFile('');
-    const watch = spec(path, { maxLineBytes: 10, maxBytesPerScan: 100 });
-    let cursor = (await scanLog(watch, null, 0)).cursor;
-    appendFileSync(path, `ERROR ${'x'.repeat(150)}\nERROR b\n`);
-    for (let t = 1; t <= 3; t++) {
-      const result = await scanLog(watch, cursor, t);
-      const json = JSON.stringify(result.cursor);
-      assert.deepEqual(JSON.parse(json), result.cursor);
-      assert.ok(json.length < 400, json);
-      cursor = JSON.parse(json) as LogCursor;
-    }
-    assert.equal(typeof cursor.dev, 'string');
-    assert.equal(cursor.ino, String(statSync(path).ino));
-    assert.ok(cursor.head && cursor.head.len === Math.min(128, cursor.offset));
-    assert.deepEqual(
-      cursor.recent.map((entry) => entry.count),
-      [1, 1],
-    );
   });
 });

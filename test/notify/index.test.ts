@@ -34,10 +34,11 @@ describe('buildNotifiers', () => {
       }),
       { VIGIL_TEST_SLACK_URL: 'https://hooks.slack.com/services/T/B/SECRET', VIGIL_TEST_TOKEN: 'Bearer SECRET' },
     );
-    assert.deepEqual(built.notifiers.map((notifier) => notifier.name), ['slack', 'webhook:ok', 'webhook:plain']);
-    assert.deepEqual(built.problems, [
-      'webhook:no-token: env var VIGIL_TEST_MISSING (header authorization), VIGIL_TEST_ALSO_MISSING (header x-key) not set (notifications.webhooks[1].headersEnv)',
-    ]);
+    assert.deepEqual(
+      built.notifiers.map((notifier) => notifier.name),
+      ['slack', 'webhook:ok', 'webhook:plain'],
+    );
+    assert.deepEqual(built.problems, ['webhook:no-token: env var VIGIL_TEST_MISSING (header authorization), VIGIL_TEST_ALSO_MISSING (header x-key) not set (notifications.webhooks[1].headersEnv)']);
   });
 
   it('reports a missing or invalid Slack URL without showing it', () => {

@@ -13,8 +13,7 @@ const event: HealthEvent = {
   details: ['GET /health -> 500', 'body: internal error'],
 };
 
-const sectionTexts = (blocks: SlackBlock[]) =>
-  blocks.flatMap((block) => (block.type === 'section' ? [block.text?.text ?? '', ...(block.fields ?? []).map((field) => field.text)] : []));
+const sectionTexts = (blocks: SlackBlock[]) => blocks.flatMap((block) => (block.type === 'section' ? [block.text?.text ?? '', ...(block.fields ?? []).map((field) => field.text)] : []));
 const everyText = (body: ReturnType<typeof slackBody>) =>
   [body.text, ...body.blocks.flatMap((block) => (block.type === 'context' ? block.elements.map((element) => element.text) : []))].concat(sectionTexts(body.blocks));
 
@@ -26,7 +25,7 @@ describe('slackBody', () => {
     assert.deepEqual(header, { type: 'header', text: { type: 'plain_text', text: ':red_circle: checkout is unhealthy', emoji: true } });
     assert.equal(fields.type, 'section');
     assert.deepEqual(
-      (fields.type === 'section' ? fields.fields ?? [] : []).map((field) => field.text.split('\n')[0]),
+      (fields.type === 'section' ? (fields.fields ?? []) : []).map((field) => field.text.split('\n')[0]),
       ['*Service*', '*Status*', '*Time*'],
     );
     assert.match(JSON.stringify(fields), /<!date\^1795428000\^\{date_short_pretty\} \{time_secs\}\|2026-11-23T10:00:00\.000Z>/);
@@ -50,10 +49,7 @@ describe('slackBody', () => {
     const body = slackBody({ ...event, links: { vigil: 'http://vigil.local/services/checkout', temporal: 'http://localhost:8233/a|b' } });
     const last = body.blocks.at(-1)!;
     assert.equal(last.type, 'context');
-    assert.equal(
-      last.type === 'context' ? last.elements[0].text : '',
-      '<http://vigil.local/services/checkout|Open in Vigil>  ·  <http://localhost:8233/a%7Cb|Open in Temporal>',
-    );
+    assert.equal(last.type === 'context' ? last.elements[0].text : '', '<http://vigil.local/services/checkout|Open in Vigil>  ·  <http://localhost:8233/a%7Cb|Open in Temporal>');
     const onlyVigil = slackBody({ ...event, links: { vigil: 'http://vigil.local/x' } }).blocks.at(-1)!;
     assert.equal(onlyVigil.type === 'context' ? onlyVigil.elements[0].text : '', '<http://vigil.local/x|Open in Vigil>');
     assert.notEqual(slackBody({ ...event, links: {} }).blocks.at(-1)!.type, 'context');
@@ -134,10 +130,12 @@ describe('slackNotifier against a real receiver', () => {
 
   it('makes a 400 non-retryable, with status and body excerpt but without the URL', async () => {
     const webhookUrl = receiver.url('/status/400/T000/B000/badSECRET');
-    const error = await slackNotifier({ webhookUrl }).send(event).then(
-      () => assert.fail('should have thrown'),
-      (caught: unknown) => caught as Error & { retryable: boolean; status: number },
-    );
+    const error = await slackNotifier({ webhookUrl })
+      .send(event)
+      .then(
+        () => assert.fail('should have thrown'),
+        (caught: unknown) => caught as Error & { retryable: boolean; status: number },
+      );
     assert.equal(error.name, NON_RETRYABLE_NOTIFY_ERROR);
     assert.equal(error.status, 400);
     assert.equal(error.retryable, false);
@@ -147,10 +145,12 @@ describe('slackNotifier against a real receiver', () => {
 
   for (const status of [429, 500, 503]) {
     it(`leaves a ${status} retryable`, async () => {
-      const error = await slackNotifier({ webhookUrl: receiver.url(`/status/${status}/x/SECRET`) }).send(event).then(
-        () => assert.fail('should have thrown'),
-        (caught: unknown) => caught as Error,
-      );
+      const error = await slackNotifier({ webhookUrl: receiver.url(`/status/${status}/x/SECRET`) })
+        .send(event)
+        .then(
+          () => assert.fail('should have thrown'),
+          (caught: unknown) => caught as Error,
+        );
       assert.notEqual(error.name, NON_RETRYABLE_NOTIFY_ERROR);
       assert.match(error.message, new RegExp(`answered ${status}`));
       assert.doesNotMatch(error.message, /SECRET/);
@@ -159,10 +159,12 @@ describe('slackNotifier against a real receiver', () => {
 
   it('times out, retryably', async () => {
     const started = Date.now();
-    const error = await slackNotifier({ webhookUrl: receiver.url('/hang/SECRET'), timeoutMs: 200 }).send(event).then(
-      () => assert.fail('should have thrown'),
-      (caught: unknown) => caught as Error,
-    );
+    const error = await slackNotifier({ webhookUrl: receiver.url('/hang/SECRET'), timeoutMs: 200 })
+      .send(event)
+      .then(
+        () => assert.fail('should have thrown'),
+        (caught: unknown) => caught as Error,
+      );
     assert.ok(Date.now() - started < 5_000);
     assert.equal(error.name, 'NotifyError');
     assert.match(error.message, /timed out after 200 ms/);
@@ -173,20 +175,25 @@ describe('slackNotifier against a real receiver', () => {
     const closed = await startReceiver();
     const webhookUrl = closed.url('/services/T/B/SECRET');
     await closed.close();
-    const error = await slackNotifier({ webhookUrl }).send(event).then(
-      () => assert.fail('should have thrown'),
-      (caught: unknown) => caught as Error,
-    );
+    const error = await slackNotifier({ webhookUrl })
+      .send(event)
+      .then(
+        () => assert.fail('should have thrown'),
+        (caught: unknown) => caught as Error,
+      );
     assert.equal(error.name, 'NotifyError');
     assert.match(error.message, /failed: ECONNREFUSED/);
     assert.doesNotMatch(error.message, /SECRET/);
   });
 
   it('rejects a URL that is not http(s) without showing it', () => {
-    assert.throws(() => slackNotifier({ webhookUrl: 'hooks.slack.com/services/SECRET' }), (error: Error) => {
-      assert.equal(error.name, NON_RETRYABLE_NOTIFY_ERROR);
-      assert.doesNotMatch(error.message, /SECRET/);
-      return true;
-    });
+    assert.throws(
+      () => slackNotifier({ webhookUrl: 'hooks.slack.com/services/SECRET' }),
+      (error: Error) => {
+        assert.equal(error.name, NON_RETRYABLE_NOTIFY_ERROR);
+        assert.doesNotMatch(error.message, /SECRET/);
+        return true;
+      },
+    );
   });
 });

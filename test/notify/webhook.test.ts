@@ -33,7 +33,15 @@ describe('webhookBody', () => {
   it('always has every key, with empty values when absent', () => {
     const body = webhookBody({ kind: 'healed', service: 's', status: 'healthy', at: 0, summary: 'ok' });
     assert.deepEqual(body, {
-      version: 1, kind: 'healed', service: 's', status: 'healthy', at: '1970-01-01T00:00:00.000Z', summary: 'ok', details: [], action: null, links: {},
+      version: 1,
+      kind: 'healed',
+      service: 's',
+      status: 'healthy',
+      at: '1970-01-01T00:00:00.000Z',
+      summary: 'ok',
+      details: [],
+      action: null,
+      links: {},
     });
     assert.equal(JSON.stringify(webhookBody({ ...event, links: { vigil: '', temporal: undefined } }).links), '{}');
   });
@@ -82,10 +90,12 @@ describe('webhookNotifier against a real receiver', () => {
 
   it('fails a 429 and a 500 retryably', async () => {
     for (const status of [429, 500]) {
-      const error = await webhookNotifier({ name: 'ops', url: receiver.url(`/status/${status}/hook`) }).send(event).then(
-        () => assert.fail('should have thrown'),
-        (caught: unknown) => caught as Error,
-      );
+      const error = await webhookNotifier({ name: 'ops', url: receiver.url(`/status/${status}/hook`) })
+        .send(event)
+        .then(
+          () => assert.fail('should have thrown'),
+          (caught: unknown) => caught as Error,
+        );
       assert.equal(error.name, 'NotifyError', `${status}`);
       assert.match(error.message, new RegExp(`answered ${status}`));
     }

@@ -28,7 +28,7 @@ describe('docker-compose.yml', () => {
     assert.match(result.stderr, /restart_policy|db/);
   });
 
-  it('the Temporal dev server listens on 0.0.0.0, keeps SQLite on a named volume, registers Vigil\'s search attributes and has a healthcheck', () => {
+  it("the Temporal dev server listens on 0.0.0.0, keeps SQLite on a named volume, registers Vigil's search attributes and has a healthcheck", () => {
     const temporal = dev.services.temporal;
     assert.match(temporal.image!, /^temporalio\/temporal:/);
     const command = temporal.command!;
@@ -41,7 +41,10 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(registered.sort(), [...SEARCH_ATTRIBUTE_NAMES].sort());
     const dynamicConfig = command.filter((arg) => arg.startsWith('--dynamic-config-value=')).map((arg) => arg.slice('--dynamic-config-value='.length));
     assert.deepEqual(dynamicConfig, [...DEV_SERVER_DYNAMIC_CONFIG], 'the same task-queue read rates as `vigil up`');
-    assert.ok(temporal.ports!.some((port) => port.target === 8233), 'Web UI published');
+    assert.ok(
+      temporal.ports!.some((port) => port.target === 8233),
+      'Web UI published',
+    );
     assert.ok(temporal.healthcheck?.test?.length);
   });
 
@@ -103,7 +106,7 @@ describe('docker-compose.yml', () => {
     assert.match(withoutExample.stderr, /set (POSTGRES_PASSWORD|VIGIL_ADMIN_TOKEN|ALERTMANAGER_TOKEN) in \.env/);
   });
 
-  it('Alertmanager gets its bearer token as a compose secret from ALERTMANAGER_TOKEN, which Vigil\'s API accepts', () => {
+  it("Alertmanager gets its bearer token as a compose secret from ALERTMANAGER_TOKEN, which Vigil's API accepts", () => {
     assert.equal(dev.secrets!.alertmanager_token.environment, 'ALERTMANAGER_TOKEN');
     assert.deepEqual(dev.services.alertmanager.secrets, [{ source: 'alertmanager_token', target: '/run/secrets/alertmanager_token' }]);
     const { config } = loadConfig({ dir: join(ROOT, 'configs'), env: envOf(dev, 'api') });

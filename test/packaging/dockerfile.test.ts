@@ -29,10 +29,16 @@ describe('Dockerfile', () => {
     assert.ok(build?.name, 'a named stage runs npm run build');
     const runtime = finalStage();
     const copies = runtime.instructions.filter((instruction) => instruction.keyword === 'COPY').map((instruction) => instruction.args);
-    assert.ok(copies.some((args) => args.includes(`--from=${build.name}`) && args.includes('/dist')), 'the runtime stage takes dist/ from the build');
+    assert.ok(
+      copies.some((args) => args.includes(`--from=${build.name}`) && args.includes('/dist')),
+      'the runtime stage takes dist/ from the build',
+    );
     const modules = copies.find((args) => args.includes('node_modules'));
     const depsStage = stages.find((stage) => modules?.includes(`--from=${stage.name}`));
-    assert.ok(depsStage?.instructions.some((instruction) => /npm ci .*--omit=dev/.test(instruction.args)), 'node_modules from `npm ci --omit=dev`');
+    assert.ok(
+      depsStage?.instructions.some((instruction) => /npm ci .*--omit=dev/.test(instruction.args)),
+      'node_modules from `npm ci --omit=dev`',
+    );
   });
 
   it('runs as a numeric non-root user under tini, with a HEALTHCHECK on the ops listener', () => {
@@ -47,7 +53,10 @@ describe('Dockerfile', () => {
   });
 
   it('copies only files that exist and that .dockerignore lets through', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
     for (const entry of ['.vigil', 'node_modules', 'test', '.env', '.tools']) assert.ok(ignored.includes(entry), `.dockerignore keeps ${entry} out`);
     for (const stage of readDockerfile().stages) {
       for (const instruction of stage.instructions.filter((candidate) => candidate.keyword === 'COPY' && !candidate.args.includes('--from='))) {

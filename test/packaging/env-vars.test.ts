@@ -45,10 +45,7 @@ describe('env vars Vigil is given', () => {
   }
 
   it('the check fails on a misspelt setting and on a variable nothing reads', () => {
-    const problems = envProblems(
-      { VIGIL_SERVER__PROT: '8080', ANTHROPIC_API_KY: 'sk-…', DATABASE_URL: 'postgres://db/vigil', SLACK_WEBHOOK_URL: 'https://hooks.example/x' },
-      join(ROOT, 'configs'),
-    );
+    const problems = envProblems({ VIGIL_SERVER__PROT: '8080', ANTHROPIC_API_KY: 'sk-…', DATABASE_URL: 'postgres://db/vigil', SLACK_WEBHOOK_URL: 'https://hooks.example/x' }, join(ROOT, 'configs'));
     assert.equal(problems.length, 1, 'the loader stops at the unknown VIGIL_ name');
     assert.match(problems[0], /VIGIL_SERVER__PROT.*not a Vigil setting.*VIGIL_SERVER__PORT/);
     assert.deepEqual(envProblems({ ANTHROPIC_API_KY: 'sk-…', DATABASE_URL: 'postgres://db/vigil', SLACK_WEBHOOK_URL: 'https://hooks.example/x' }, join(ROOT, 'configs')), [

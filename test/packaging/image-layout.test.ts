@@ -66,7 +66,16 @@ describe('the image, assembled from the Dockerfile', () => {
   after(() => rmSync(work, { recursive: true, force: true }));
 
   it('holds the compiled CLI, the workflow bundle, migrations, the dashboard and configs, and no sources or tests', () => {
-    for (const path of ['bin/vigil.js', 'dist/cli/main.js', 'dist/workflow-bundle.js', 'migrations/001_self_checks.sql', 'api/dashboard/index.html', 'configs/vigil.yaml', 'docker/healthcheck.js', 'package.json']) {
+    for (const path of [
+      'bin/vigil.js',
+      'dist/cli/main.js',
+      'dist/workflow-bundle.js',
+      'migrations/001_self_checks.sql',
+      'api/dashboard/index.html',
+      'configs/vigil.yaml',
+      'docker/healthcheck.js',
+      'package.json',
+    ]) {
       assert.ok(existsSync(join(app, path)), `${path} is in the image`);
     }
     for (const path of ['cli/main.ts', 'test', '.vigil', 'src']) assert.ok(!existsSync(join(app, path)), `${path} is not in the image`);
@@ -82,7 +91,11 @@ describe('the image, assembled from the Dockerfile', () => {
         needed.add(name.replace(/^node:/, ''));
       }
     }
-    assert.deepEqual([...needed].filter((name) => !allowed.has(name)), [], 'required by dist/ but not a production dependency');
+    assert.deepEqual(
+      [...needed].filter((name) => !allowed.has(name)),
+      [],
+      'required by dist/ but not a production dependency',
+    );
     assert.ok(needed.has('@temporalio/worker') && needed.has('fastify'), 'the scan sees the real requires');
   });
 
@@ -122,9 +135,13 @@ describe('the image, assembled from the Dockerfile', () => {
     assert.equal(await check(), 1, 'nothing listening');
   });
 
-  it('the demo container\'s command serves the demo from dist/ and stops on SIGTERM', async () => {
+  it("the demo container's command serves the demo from dist/ and stops on SIGTERM", async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(app, 'bin', 'vigil-demo.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--log', join(work, 'demo', 'demo.log')], { cwd: app, env: imageProcessEnv(), stdio: 'ignore' });
+    const child = spawn(process.execPath, [join(app, 'bin', 'vigil-demo.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--log', join(work, 'demo', 'demo.log')], {
+      cwd: app,
+      env: imageProcessEnv(),
+      stdio: 'ignore',
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, 'the demo to answer /healthz');

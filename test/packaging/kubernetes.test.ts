@@ -37,9 +37,19 @@ describe('Kubernetes manifests', () => {
   it('has what the issue asks for', () => {
     const kinds = overlay.map((object) => `${object.kind}/${object.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`).sort();
     for (const expected of [
-      'Deployment/vigil-api', 'Deployment/vigil-worker', 'Service/vigil-api', 'ConfigMap/vigil-config', 'Secret/vigil-secrets', 'Job/vigil-migrate',
-      'PodDisruptionBudget/vigil-api', 'PodDisruptionBudget/vigil-worker', 'HorizontalPodAutoscaler/vigil-worker', 'NetworkPolicy/vigil-api', 'NetworkPolicy/vigil-worker',
-    ]) assert.ok(kinds.includes(expected), `${expected} in ${kinds.join(', ')}`);
+      'Deployment/vigil-api',
+      'Deployment/vigil-worker',
+      'Service/vigil-api',
+      'ConfigMap/vigil-config',
+      'Secret/vigil-secrets',
+      'Job/vigil-migrate',
+      'PodDisruptionBudget/vigil-api',
+      'PodDisruptionBudget/vigil-worker',
+      'HorizontalPodAutoscaler/vigil-worker',
+      'NetworkPolicy/vigil-api',
+      'NetworkPolicy/vigil-worker',
+    ])
+      assert.ok(kinds.includes(expected), `${expected} in ${kinds.join(', ')}`);
   });
 
   for (const name of ['vigil-api', 'vigil-worker']) {
@@ -56,27 +66,36 @@ describe('Kubernetes manifests', () => {
       assert.equal(container.securityContext.readOnlyRootFilesystem, true);
       assert.equal(container.securityContext.allowPrivilegeEscalation, false);
       assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
-      assert.ok(container.volumeMounts.some((mount: any) => mount.mountPath === '/tmp'), 'a writable /tmp');
+      assert.ok(
+        container.volumeMounts.some((mount: any) => mount.mountPath === '/tmp'),
+        'a writable /tmp',
+      );
     });
   }
 
   it('termination grace outlasts the worker drain and the API drain', () => {
     const worker = find(overlay, 'Deployment', 'vigil-worker').spec.template.spec;
     const workerConfig = configFor(worker, worker.containers[0]);
-    assert.ok(worker.terminationGracePeriodSeconds * 1000 > workerConfig.worker.shutdownGraceMs + 5_000, `${worker.terminationGracePeriodSeconds} s > worker.shutdownGraceMs ${workerConfig.worker.shutdownGraceMs} ms + 5 s`);
+    assert.ok(
+      worker.terminationGracePeriodSeconds * 1000 > workerConfig.worker.shutdownGraceMs + 5_000,
+      `${worker.terminationGracePeriodSeconds} s > worker.shutdownGraceMs ${workerConfig.worker.shutdownGraceMs} ms + 5 s`,
+    );
     const api = find(overlay, 'Deployment', 'vigil-api').spec.template.spec;
     const apiConfig = configFor(api, api.containers[0]);
     const preStopSeconds = Number(api.containers[0].lifecycle.preStop.exec.command[1]);
     assert.ok(api.terminationGracePeriodSeconds * 1000 > preStopSeconds * 1000 + apiConfig.server.drainMs);
   });
 
-  it('the vigil-config ConfigMap is configs/vigil.yaml plus the overlay\'s definitions, and loads without rejections', () => {
+  it("the vigil-config ConfigMap is configs/vigil.yaml plus the overlay's definitions, and loads without rejections", () => {
     const configMap = findConfigMap(overlay, 'vigil-config');
     assert.deepEqual(Object.keys(configMap.data).sort(), ['services.yaml', 'vigil.yaml']);
     const dir = assembleConfigDir(Object.entries<string>(configMap.data).map(([path, text]) => ({ path, text })));
     const loaded = loadConfig({ dir, env: {} });
     assert.deepEqual(loaded.rejected, []);
-    assert.deepEqual(loaded.definitions.services.map((service) => service.name), ['shop']);
+    assert.deepEqual(
+      loaded.definitions.services.map((service) => service.name),
+      ['shop'],
+    );
   });
 
   it('Temporal and PostgreSQL are external, given by env', () => {

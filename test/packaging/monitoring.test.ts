@@ -42,7 +42,7 @@ describe('monitoring configs', () => {
     assert.notEqual(run(tools.amtool, ['check-config', broken]).status, 0);
   });
 
-  it('Alertmanager routes every alert to Vigil\'s triage webhook on the api service, with the compose secret as bearer token', () => {
+  it("Alertmanager routes every alert to Vigil's triage webhook on the api service, with the compose secret as bearer token", () => {
     const config = readYaml(join(MONITORING, 'alertmanager.yml'));
     const receiver = config.receivers.find((candidate: any) => candidate.name === config.route.receiver);
     const [webhook] = receiver.webhook_configs;

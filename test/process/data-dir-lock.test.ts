@@ -39,7 +39,10 @@ describe('data directory claim', () => {
     try {
       await new Promise((resolveSpawn) => other.once('spawn', resolveSpawn));
       claimBy(dir, other.pid!);
-      assert.throws(() => lockDataDir(dir), (error: Error) => error instanceof DataDirInUse && error.message.startsWith(`another vigil up (pid ${other.pid}) is running on ${dir}; stop it first`));
+      assert.throws(
+        () => lockDataDir(dir),
+        (error: Error) => error instanceof DataDirInUse && error.message.startsWith(`another vigil up (pid ${other.pid}) is running on ${dir}; stop it first`),
+      );
     } finally {
       other.kill('SIGKILL');
     }

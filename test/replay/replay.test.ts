@@ -14,13 +14,23 @@ import { currentHistories, currentRelease, HISTORIES_ROOT } from './versions';
 
 describe('replay of recorded histories', () => {
   const releases = readdirSync(HISTORIES_ROOT).sort();
-  const files = releases.flatMap((release) => readdirSync(join(HISTORIES_ROOT, release)).filter((file) => file.endsWith('.json')).map((file) => join(release, file))).sort();
+  const files = releases
+    .flatMap((release) =>
+      readdirSync(join(HISTORIES_ROOT, release))
+        .filter((file) => file.endsWith('.json'))
+        .map((file) => join(release, file)),
+    )
+    .sort();
 
   it(`has a history of release ${currentRelease()} for every workflow the worker registers`, async () => {
     const dir = currentHistories();
     const names = existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith('.json')) : [];
     const recorded = new Set(names.map((file) => (JSON.parse(readFileSync(join(dir, file), 'utf8')) as History).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
-    assert.deepEqual(Object.keys(workflows).filter((name) => !recorded.has(name)), [], 'record one: RECORD_HISTORIES=1 npm test -- <its test file>, or test/replay/record-history.ts');
+    assert.deepEqual(
+      Object.keys(workflows).filter((name) => !recorded.has(name)),
+      [],
+      'record one: RECORD_HISTORIES=1 npm test -- <its test file>, or test/replay/record-history.ts',
+    );
   });
 
   for (const file of files) {

@@ -85,7 +85,7 @@ describe('dev server arguments', () => {
     assert.ok(args.join(' ').includes('--namespace vigil'));
   });
 
-  it('reads the single history shard\'s task queues without the 50 ms throttle', () => {
+  it("reads the single history shard's task queues without the 50 ms throttle", () => {
     const args = devServerArgs(base);
     for (const setting of DEV_SERVER_DYNAMIC_CONFIG) assert.equal(args[args.indexOf(setting) - 1], '--dynamic-config-value', setting);
     assert.ok(args.includes('history.transferProcessorMaxPollRPS=1000'));
@@ -93,7 +93,10 @@ describe('dev server arguments', () => {
 
   it('lets a bench or operator set one of those keys itself, once', () => {
     const args = devServerArgs({ ...base, extraArgs: ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=5'] });
-    assert.deepEqual(args.filter((arg) => arg.startsWith('history.transferProcessorMaxPollRPS=')), ['history.transferProcessorMaxPollRPS=5']);
+    assert.deepEqual(
+      args.filter((arg) => arg.startsWith('history.transferProcessorMaxPollRPS=')),
+      ['history.transferProcessorMaxPollRPS=5'],
+    );
     assert.ok(args.includes('history.timerProcessorMaxPollRPS=1000'), 'the other defaults stay');
   });
 });

@@ -21,7 +21,10 @@ describe('permanent database errors', () => {
   const run = (activity: () => Promise<unknown>) => new MockActivityEnvironment(undefined, { interceptors: [permanentDatabaseErrors] }).run(activity);
 
   it('fail the activity for good when PostgreSQL refuses the data or the query', async () => {
-    for (const [sql, code] of [['SELECT 1/0', '22012'], ['SELECT * FROM no_such_table', '42P01']]) {
+    for (const [sql, code] of [
+      ['SELECT 1/0', '22012'],
+      ['SELECT * FROM no_such_table', '42P01'],
+    ]) {
       const failure = await run(() => db.pool.query(sql)).then(
         () => assert.fail(`${sql} should fail`),
         (error: unknown) => error,

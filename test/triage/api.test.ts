@@ -16,7 +16,10 @@ import { uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
 import { startTriageRig, type TriageRig } from './setup';
 
-const answer = (summary: string): Reply => ({ content: [{ type: 'text', text: `\`\`\`json\n{"summary":"${summary}","rootCause":"x","evidence":[],"confidence":"low","nextSteps":[]}\n\`\`\`` }], stop_reason: 'end_turn' });
+const answer = (summary: string): Reply => ({
+  content: [{ type: 'text', text: `\`\`\`json\n{"summary":"${summary}","rootCause":"x","evidence":[],"confidence":"low","nextSteps":[]}\n\`\`\`` }],
+  stop_reason: 'end_turn',
+});
 
 function payload(alerts: { scenario: string; fingerprint: string; status?: 'firing' | 'resolved'; startsAt?: string; labels?: Record<string, string> }[]) {
   return {
@@ -47,7 +50,11 @@ describe('triage API', () => {
   let served: SerializationWatch;
   before(async () => {
     rig = await startTriageRig();
-    api = await buildTestApi({ db: rig.db, taskQueuePrefix: rig.temporal.taskQueuePrefix, config: { llm: { ...rig.config.llm, intake: { ...rig.config.llm.intake, maxAlerts: 5, maxLabelValueChars: 100, repeatWindowMs: 3_600_000, rememberAcksMs: 0 } } } });
+    api = await buildTestApi({
+      db: rig.db,
+      taskQueuePrefix: rig.temporal.taskQueuePrefix,
+      config: { llm: { ...rig.config.llm, intake: { ...rig.config.llm.intake, maxAlerts: 5, maxLabelValueChars: 100, repeatWindowMs: 3_600_000, rememberAcksMs: 0 } } },
+    });
     served = watchSerialization(api.app);
   });
   after(async () => {
@@ -64,7 +71,10 @@ describe('triage API', () => {
     const fp = fingerprint();
     const body = payload([{ scenario: 'dedupe', fingerprint: fp }]);
     const answers = await Promise.all(Array.from({ length: 6 }, () => post('/api/v1/alerts', body)));
-    assert.deepEqual(answers.map((response) => response.statusCode), [202, 202, 202, 202, 202, 202]);
+    assert.deepEqual(
+      answers.map((response) => response.statusCode),
+      [202, 202, 202, 202, 202, 202],
+    );
     const id = `${fp}~2026-11-23T10:00:00.123456789Z`;
     assert.ok(answers.every((response) => response.json().accepted === 1));
     const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
@@ -125,7 +135,10 @@ describe('triage API', () => {
     assert.equal(detail.status, 'completed');
     assert.equal(detail.report.summary, 'resolved while investigating');
     assert.ok(detail.resolvedAt);
-    assert.deepEqual(detail.transcript.map((row: { turn: number; role: string }) => `${row.turn}:${row.role}`), ['1:user', '1:assistant', '2:user', '2:assistant']);
+    assert.deepEqual(
+      detail.transcript.map((row: { turn: number; role: string }) => `${row.turn}:${row.role}`),
+      ['1:user', '1:assistant', '2:user', '2:assistant'],
+    );
     assert.equal(detail.toolCalls[0].toolUseId, 'toolu_api1');
     assert.match(detail.toolCalls[0].output, /runbook ShopDown\.md/);
     assert.equal(detail.budget.toolCalls, 1);
@@ -197,7 +210,13 @@ describe('triage API', () => {
     const handle = await rig.temporal.client.workflow.start(triageWorkflow, {
       taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows,
       workflowId: `triage/${fingerprint()}/2026-11-23T10:00:00Z`,
-      args: [{ alert: { labels: { alertname: 'ShopDown', service: 'shop', scenario: 'no-follow-up' }, annotations: {}, startsAt: '2026-11-23T10:00:00Z' }, source: 'alertmanager', settings: rig.settings({ followUpWindowMs: 1_000 }) }],
+      args: [
+        {
+          alert: { labels: { alertname: 'ShopDown', service: 'shop', scenario: 'no-follow-up' }, annotations: {}, startsAt: '2026-11-23T10:00:00Z' },
+          source: 'alertmanager',
+          settings: rig.settings({ followUpWindowMs: 1_000 }),
+        },
+      ],
     });
     assert.equal((await handle.result()).status, 'completed');
     const about = rig.slack.requests.filter((request) => JSON.stringify(request.body).includes('still burning'));
@@ -214,7 +233,11 @@ describe('triage API', () => {
       [payload([{ scenario: 'bad', fingerprint: fp, labels: { team: 'x'.repeat(101) } }]), 400, 'body.alerts.0.labels.team'],
       [payload([{ scenario: 'bad', fingerprint: 'not-hex!' }]), 400, 'body.alerts.0.fingerprint'],
       [{ ...good, alerts: [{ ...good.alerts[0], startsAt: 'yesterday' }] }, 400, 'body.alerts.0.startsAt'],
-      ...(['status', 'labels', 'startsAt', 'fingerprint'] as const).map((name): [unknown, number, string] => [{ ...good, alerts: [{ ...good.alerts[0], [name]: undefined }] }, 400, `body.alerts.0.${name}`]),
+      ...(['status', 'labels', 'startsAt', 'fingerprint'] as const).map((name): [unknown, number, string] => [
+        { ...good, alerts: [{ ...good.alerts[0], [name]: undefined }] },
+        400,
+        `body.alerts.0.${name}`,
+      ]),
       [{ ...good, status: undefined }, 400, 'body.status'],
     ];
     for (const [body, status, field] of cases) {
@@ -225,7 +248,12 @@ describe('triage API', () => {
     const malformed = await api.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: { ...bearer('operate'), 'content-type': 'application/json' }, payload: '{"version": "4",' });
     assert.equal(malformed.statusCode, 400);
     assert.equal(malformed.json().field, 'body');
-    const huge = await api.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: { ...bearer('operate'), 'content-type': 'application/json' }, payload: JSON.stringify({ ...good, groupKey: 'x'.repeat(1_100_000) }) });
+    const huge = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/alerts',
+      headers: { ...bearer('operate'), 'content-type': 'application/json' },
+      payload: JSON.stringify({ ...good, groupKey: 'x'.repeat(1_100_000) }),
+    });
     assert.equal(huge.statusCode, 413);
     assert.equal(huge.json().field, 'body');
     const unauthenticated = await api.app.inject({ method: 'POST', url: '/api/v1/alerts', payload: good });
@@ -254,7 +282,10 @@ describe('triage API', () => {
     const retried = await post('/api/v1/alerts', body);
     assert.equal(retried.statusCode, 202);
     const [id] = retried.json().started as string[];
-    await eventually(async () => (await rig.db.pool.query(`SELECT report->>'summary' AS summary FROM triage_runs WHERE id = $1`, [id])).rows[0]?.summary === 'started on the retry', 'the retry triaged');
+    await eventually(
+      async () => (await rig.db.pool.query(`SELECT report->>'summary' AS summary FROM triage_runs WHERE id = $1`, [id])).rows[0]?.summary === 'started on the retry',
+      'the retry triaged',
+    );
     // It now waits for the alert to resolve, to follow up: resolve it.
     await post('/api/v1/alerts', { ...payload([{ scenario: 'unreachable', fingerprint: body.alerts[0].fingerprint, status: 'resolved' }]), status: 'resolved' });
     assert.equal((await rig.temporal.client.workflow.getHandle(workflowIdOf(id)).result()).status, 'completed');
@@ -269,10 +300,16 @@ describe('triage API', () => {
     await eventually(async () => (await rig.db.pool.query(`SELECT status FROM triage_runs WHERE id = $1`, [id])).rows[0]?.status === 'completed', 'manual triage done');
     assert.match(JSON.stringify(rig.anthropic.billed('manual')[0].body.messages[0]), /why is checkout slow\?/);
     const listed = await api.app.inject({ method: 'GET', url: '/api/v1/triage?alertname=ManualCheck&status=completed', headers: bearer('read') });
-    assert.deepEqual(listed.json().map((row: { id: string; summary: string }) => [row.id, row.summary]), [[id, 'manual done']]);
+    assert.deepEqual(
+      listed.json().map((row: { id: string; summary: string }) => [row.id, row.summary]),
+      [[id, 'manual done']],
+    );
     assert.equal((await api.app.inject({ method: 'GET', url: '/api/v1/triage?status=bogus', headers: bearer('read') })).statusCode, 400);
     const since = (at: Date) => api.app.inject({ method: 'GET', url: `/api/v1/triage?alertname=ManualCheck&since=${encodeURIComponent(at.toISOString())}`, headers: bearer('read') });
-    assert.deepEqual((await since(new Date(Date.now() - 3_600_000))).json().map((row: { id: string }) => row.id), [id]);
+    assert.deepEqual(
+      (await since(new Date(Date.now() - 3_600_000))).json().map((row: { id: string }) => row.id),
+      [id],
+    );
     assert.deepEqual((await since(new Date(Date.now() + 60_000))).json(), [], 'since: only triages started at or after it');
 
     rig.anthropic.script('manual-cancel', [{ hold: true }]);

@@ -39,7 +39,11 @@ describe('triage approval', () => {
     const service = uniqueName('wedged').replace('_', '-');
     const counter = join(dir, `${service}.restarts`);
     const spec = countingRestartSpec(service, counter);
-    const health = await rig.temporal.client.workflow.start(healthWorkflow, { taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows, workflowId: workflowIds.health(service), args: [{ spec }] });
+    const health = await rig.temporal.client.workflow.start(healthWorkflow, {
+      taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows,
+      workflowId: workflowIds.health(service),
+      args: [{ spec }],
+    });
     try {
       rig.anthropic.script('approve', [proposingRestart(service)]);
       const { id } = (await post('/api/v1/triage', { labels: { alertname: 'Wedged', service, scenario: 'approve' } })).json();
@@ -75,7 +79,11 @@ describe('triage approval', () => {
   it('cancelling a triage whose proposal awaits approval declines it: nothing runs, and a later approval is refused', async () => {
     const service = uniqueName('wedged').replace('_', '-');
     const counter = join(dir, `${service}.restarts`);
-    const health = await rig.temporal.client.workflow.start(healthWorkflow, { taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows, workflowId: workflowIds.health(service), args: [{ spec: countingRestartSpec(service, counter) }] });
+    const health = await rig.temporal.client.workflow.start(healthWorkflow, {
+      taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows,
+      workflowId: workflowIds.health(service),
+      args: [{ spec: countingRestartSpec(service, counter) }],
+    });
     try {
       rig.anthropic.script('cancel-proposal', [proposingRestart(service)]);
       const { id } = (await post('/api/v1/triage', { labels: { alertname: 'Wedged', service, scenario: 'cancel-proposal' } })).json();

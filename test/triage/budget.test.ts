@@ -40,20 +40,24 @@ describe('triage budget accounting', () => {
 describe('tool batches at the budget edge', () => {
   it('runs only what fits in the tool budget and refuses the rest with a reason', () => {
     const batch = fitToolBatch([call('a', 'up'), call('b', 'rate(x[5m])'), call('c', 'y')], { ...NO_USE, toolCalls: 13 }, budgets, {});
-    assert.deepEqual(batch.run.map((item) => item.id), ['a', 'b']);
-    assert.deepEqual(batch.refused.map((item) => item.id), ['c']);
+    assert.deepEqual(
+      batch.run.map((item) => item.id),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      batch.refused.map((item) => item.id),
+      ['c'],
+    );
     assert.match(batch.refused[0].reason, /tool budget is spent/);
   });
 
   it('refuses an identical repeat of an earlier call or of one earlier in the batch, whatever the key order', () => {
     const earlier = { [callKey({ name: 'query_logs', input: { query: '{a="b"}', limit: 5 } })]: 'toolu_1' };
-    const batch = fitToolBatch(
-      [{ id: 'x', name: 'query_logs', input: { limit: 5, query: '{a="b"}' } }, call('y', 'up'), call('z', 'up')],
-      NO_USE,
-      budgets,
-      earlier,
+    const batch = fitToolBatch([{ id: 'x', name: 'query_logs', input: { limit: 5, query: '{a="b"}' } }, call('y', 'up'), call('z', 'up')], NO_USE, budgets, earlier);
+    assert.deepEqual(
+      batch.run.map((item) => item.id),
+      ['y'],
     );
-    assert.deepEqual(batch.run.map((item) => item.id), ['y']);
     assert.deepEqual(batch.refused, [
       { id: 'x', reason: 'refused: identical to an earlier call (toolu_1); its result is already in this conversation' },
       { id: 'z', reason: 'refused: identical to an earlier call (y); its result is already in this conversation' },
@@ -62,6 +66,9 @@ describe('tool batches at the budget edge', () => {
 
   it('a refused repeat does not use the budget', () => {
     const batch = fitToolBatch([call('a', 'up'), call('b', 'up'), call('c', 'z')], { ...NO_USE, toolCalls: 13 }, budgets, {});
-    assert.deepEqual(batch.run.map((item) => item.id), ['a', 'c']);
+    assert.deepEqual(
+      batch.run.map((item) => item.id),
+      ['a', 'c'],
+    );
   });
 });

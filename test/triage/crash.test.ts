@@ -65,7 +65,12 @@ describe('worker killed mid-triage', () => {
     anthropic.script('crash', [
       { hold: true },
       { content: [{ type: 'tool_use', id: 'toolu_crash', name: 'query_logs', input: { query: '{service="shop"} |= "error"' } }], stop_reason: 'tool_use' },
-      { content: [{ type: 'text', text: '```json\n{"summary":"disk full on shop","rootCause":"disk","evidence":[{"claim":"disk full","toolUseId":"toolu_crash"}],"confidence":"high","nextSteps":[]}\n```' }], stop_reason: 'end_turn' },
+      {
+        content: [
+          { type: 'text', text: '```json\n{"summary":"disk full on shop","rootCause":"disk","evidence":[{"claim":"disk full","toolUseId":"toolu_crash"}],"confidence":"high","nextSteps":[]}\n```' },
+        ],
+        stop_reason: 'end_turn',
+      },
     ]);
     loki.hold = true;
     workers.push(runVigil(['worker'], workerEnv()));
@@ -90,12 +95,18 @@ describe('worker killed mid-triage', () => {
     assert.equal(result.summary, 'disk full on shop');
     // Three requests reached the model; the first died with its worker, unanswered: two turns, each billed once.
     const requests = anthropic.requests.filter((request) => request.scenario === 'crash');
-    assert.deepEqual(requests.map((request) => request.status), [0, 200, 200]);
+    assert.deepEqual(
+      requests.map((request) => request.status),
+      [0, 200, 200],
+    );
     const pool = createPool({ url: testEnvironment().databaseUrl, schema, max: 1 });
     try {
       const triageId = triageIdOf(workflowId);
       const messages = await pool.query(`SELECT turn, role FROM triage_messages WHERE triage_id = $1 ORDER BY turn, role DESC`, [triageId]);
-      assert.deepEqual(messages.rows.map((row) => `${row.turn}:${row.role}`), ['1:user', '1:assistant', '2:user', '2:assistant']);
+      assert.deepEqual(
+        messages.rows.map((row) => `${row.turn}:${row.role}`),
+        ['1:user', '1:assistant', '2:user', '2:assistant'],
+      );
       const tools = await pool.query(`SELECT tool_use_id, status, output FROM triage_tool_calls WHERE triage_id = $1`, [triageId]);
       assert.equal(tools.rows.length, 1);
       assert.equal(tools.rows[0].status, 'ok');

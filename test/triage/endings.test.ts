@@ -74,7 +74,11 @@ describe('an offline triage', () => {
       plan.map((call) => call.name),
       ['query_metrics', 'vigil_service_status', 'vigil_recent_actions', 'query_metrics_range', 'query_metrics_range', 'vigil_drift_status', 'query_logs', 'get_runbook', 'past_triages'],
     );
-    assert.deepEqual(plan[3].input, { query: 'sum(rate(http_requests_total{job="shop",code=~"5.."}[5m]))', start: String(Date.parse('2026-12-04T09:30:00Z') / 1000), end: String(Date.parse('2026-12-04T10:10:00Z') / 1000) });
+    assert.deepEqual(plan[3].input, {
+      query: 'sum(rate(http_requests_total{job="shop",code=~"5.."}[5m]))',
+      start: String(Date.parse('2026-12-04T09:30:00Z') / 1000),
+      end: String(Date.parse('2026-12-04T10:10:00Z') / 1000),
+    });
     assert.deepEqual(plan.map((call) => call.id).slice(0, 2), ['offline_1', 'offline_2']);
   });
 });

@@ -32,7 +32,13 @@ describe('triage investigation', () => {
     const handle = await rig.temporal.client.workflow.start(triageWorkflow, {
       taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows,
       workflowId,
-      args: [{ alert: { labels: { alertname: 'ShopDown', service: 'shop', scenario }, annotations: { summary: 'shop is down' }, startsAt: new Date().toISOString() }, source: 'manual', settings: rig.settings(settings) }],
+      args: [
+        {
+          alert: { labels: { alertname: 'ShopDown', service: 'shop', scenario }, annotations: { summary: 'shop is down' }, startsAt: new Date().toISOString() },
+          source: 'manual',
+          settings: rig.settings(settings),
+        },
+      ],
     });
     return { handle, triageId: triageIdOf(workflowId), result: await handle.result() };
   }
@@ -59,7 +65,8 @@ describe('triage investigation', () => {
       },
     ]);
     const { handle, triageId, result } = await run('full');
-    if (result.status !== 'completed') console.log(JSON.stringify((await rig.db.pool.query('SELECT report FROM triage_runs WHERE id = $1', [triageId])).rows[0]), JSON.stringify(rig.anthropic.requests.at(-1)?.body.messages));
+    if (result.status !== 'completed')
+      console.log(JSON.stringify((await rig.db.pool.query('SELECT report FROM triage_runs WHERE id = $1', [triageId])).rows[0]), JSON.stringify(rig.anthropic.requests.at(-1)?.body.messages));
     assert.equal(result.status, 'completed');
     assert.equal(result.summary, 'shop is down: its database pool is exhausted');
 
@@ -68,7 +75,10 @@ describe('triage investigation', () => {
     assert.equal(billed.length, 2);
     const second = billed[1].body;
     const results = second.messages[2].content.filter((block) => block.type === 'tool_result');
-    assert.deepEqual(results.map((block) => block.tool_use_id), ['toolu_pool', 'toolu_logs', 'toolu_book']);
+    assert.deepEqual(
+      results.map((block) => block.tool_use_id),
+      ['toolu_pool', 'toolu_logs', 'toolu_book'],
+    );
     assert.match(String(results[0].content), /job="shop"[^\n]* 1$/m, 'the ratio from the real Prometheus');
     assert.match(String(results[1].content), /connection pool exhausted/);
     assert.doesNotMatch(String(results[1].content), /not ours/);
@@ -82,14 +92,23 @@ describe('triage investigation', () => {
     assert.equal(billed[0].apiKey, 'sk-ant-test-0123456789');
 
     const { rows: messages } = await rig.db.pool.query(`SELECT turn, role, stop_reason, usage FROM triage_messages WHERE triage_id = $1 ORDER BY turn, role DESC`, [triageId]);
-    assert.deepEqual(messages.map((row) => `${row.turn}:${row.role}:${row.stop_reason ?? ''}`), ['1:user:', '1:assistant:tool_use', '2:user:', '2:assistant:end_turn']);
+    assert.deepEqual(
+      messages.map((row) => `${row.turn}:${row.role}:${row.stop_reason ?? ''}`),
+      ['1:user:', '1:assistant:tool_use', '2:user:', '2:assistant:end_turn'],
+    );
     assert.ok(messages[3].usage.cacheRead > 0, 'the second turn reads the cached prefix');
     const { rows: tools } = await rig.db.pool.query(`SELECT tool_use_id, name, status FROM triage_tool_calls WHERE triage_id = $1 ORDER BY tool_use_id`, [triageId]);
-    assert.deepEqual(tools.map((row) => `${row.tool_use_id}:${row.name}:${row.status}`), ['toolu_book:get_runbook:ok', 'toolu_logs:query_logs:ok', 'toolu_pool:query_metrics:ok']);
+    assert.deepEqual(
+      tools.map((row) => `${row.tool_use_id}:${row.name}:${row.status}`),
+      ['toolu_book:get_runbook:ok', 'toolu_logs:query_logs:ok', 'toolu_pool:query_metrics:ok'],
+    );
     const { rows: runs } = await rig.db.pool.query(`SELECT status, report, budget FROM triage_runs WHERE id = $1`, [triageId]);
     assert.equal(runs[0].status, 'completed');
     assert.equal(runs[0].report.confidence, 'high');
-    assert.deepEqual(runs[0].report.evidence.map((item: { toolUseId: string }) => item.toolUseId), ['toolu_pool', 'toolu_logs']);
+    assert.deepEqual(
+      runs[0].report.evidence.map((item: { toolUseId: string }) => item.toolUseId),
+      ['toolu_pool', 'toolu_logs'],
+    );
     assert.equal(runs[0].budget.toolCalls, 3);
 
     const posted = rig.slack.requests.find((request) => JSON.stringify(request.body).includes('database pool is exhausted'));
@@ -111,8 +130,12 @@ describe('triage investigation', () => {
   it('runs a batch of tools at once, and each of the remaining tools reads what it should', async () => {
     const service = uniqueName('checkout').replace('_', '-');
     // What the health loop would have stored for a service it watches.
-    await rig.db.pool.query(`INSERT INTO health_transitions (service, round, from_status, to_status, at, reason) VALUES ($1, 7, 'healthy', 'unhealthy', now(), '3 consecutive failures: HTTP 503')`, [service]);
-    await rig.db.pool.query(`INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts, detail) VALUES ($1, 7, 'healthz', now(), false, 12.4, 1, 'HTTP 503')`, [service]);
+    await rig.db.pool.query(`INSERT INTO health_transitions (service, round, from_status, to_status, at, reason) VALUES ($1, 7, 'healthy', 'unhealthy', now(), '3 consecutive failures: HTTP 503')`, [
+      service,
+    ]);
+    await rig.db.pool.query(`INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts, detail) VALUES ($1, 7, 'healthz', now(), false, 12.4, 1, 'HTTP 503')`, [
+      service,
+    ]);
     // An earlier triage of the same alertname, with its conclusion.
     const earlier = { summary: 'checkout lost its cache', rootCause: 'the cache node was evicted', evidence: [], confidence: 'high', nextSteps: [] };
     rig.anthropic.script('earlier', [{ content: [{ type: 'text', text: `\`\`\`json\n${JSON.stringify(earlier)}\n\`\`\`` }], stop_reason: 'end_turn' }]);
@@ -161,13 +184,20 @@ describe('triage investigation', () => {
     }
     assert.equal((await handle.result()).status, 'completed');
 
-    const { rows } = await rig.db.pool.query<{ tool_use_id: string; status: string; output: string }>('SELECT tool_use_id, status, output FROM triage_tool_calls WHERE triage_id = $1', [triageIdOf(workflowId)]);
+    const { rows } = await rig.db.pool.query<{ tool_use_id: string; status: string; output: string }>('SELECT tool_use_id, status, output FROM triage_tool_calls WHERE triage_id = $1', [
+      triageIdOf(workflowId),
+    ]);
     const output = Object.fromEntries(rows.map((row) => [row.tool_use_id, `${row.status}: ${row.output}`]));
     assert.match(output.toolu_logs_a, /^ok: 2 lines, newest first\n/);
     assert.match(output.toolu_logs_b, /^ok: 1 lines, newest first\n.*connection pool exhausted/);
     // A real range query, the 1 s step asked for raised so that the window has at most 100 points.
     assert.match(output.toolu_range, /^ok: step 9s\n1 series\n\{__name__="shop_db_pool_in_use",instance="[^"]+",job="shop"\} \d+ points from .*, max 50, last 50/);
-    assert.match(output.toolu_status, new RegExp(`^ok: service ${service}: unhealthy\ntransitions \\(newest first\\):\n  .* healthy -> unhealthy: 3 consecutive failures: HTTP 503\nlatest check results:\n  healthz DOWN 12 ms at .*: HTTP 503$`));
+    assert.match(
+      output.toolu_status,
+      new RegExp(
+        `^ok: service ${service}: unhealthy\ntransitions \\(newest first\\):\n  .* healthy -> unhealthy: 3 consecutive failures: HTTP 503\nlatest check results:\n  healthz DOWN 12 ms at .*: HTTP 503$`,
+      ),
+    );
     assert.match(output.toolu_past, /^ok: .* manual~earlier_\w+ \(CheckoutSlow, completed\): checkout lost its cache \| root cause: the cache node was evicted \| confidence high$/);
   });
 });

@@ -34,13 +34,24 @@ describe('LLM activity', () => {
 
   async function triage(scenario: string): Promise<string> {
     const triageId = `manual~${uniqueName(scenario)}`;
-    await activities.startTriageRun({ triageId, workflowId: `triage/${triageId}`, source: 'manual', alert: { labels: { alertname: 'X', scenario }, annotations: {} }, gate: { investigate: true, reason: 'test' } });
+    await activities.startTriageRun({
+      triageId,
+      workflowId: `triage/${triageId}`,
+      source: 'manual',
+      alert: { labels: { alertname: 'X', scenario }, annotations: {} },
+      gate: { investigate: true, reason: 'test' },
+    });
     return triageId;
   }
   const turn = (triageId: string, number = 1): Promise<ModelTurnResult> =>
     new MockActivityEnvironment().run(activities.triageModelTurn, { triageId, turn: number, model: 'claude-test', maxTokens: 1000, mode: 'tools' } satisfies ModelTurnInput);
   const messages = async (triageId: string) =>
-    (await db.pool.query<{ turn: number; role: string; content: { type: string; tool_use_id?: string }[] }>(`SELECT turn, role, content FROM triage_messages WHERE triage_id = $1 ORDER BY turn, role DESC`, [triageId])).rows;
+    (
+      await db.pool.query<{ turn: number; role: string; content: { type: string; tool_use_id?: string }[] }>(
+        `SELECT turn, role, content FROM triage_messages WHERE triage_id = $1 ORDER BY turn, role DESC`,
+        [triageId],
+      )
+    ).rows;
   const failure = async (promise: Promise<unknown>) => {
     const error = await promise.then(
       () => assert.fail('expected a failure'),
@@ -51,11 +62,23 @@ describe('LLM activity', () => {
   };
 
   it('stores the assistant turn once; a repeated call returns it without calling the model', async () => {
-    anthropic.script('once', [{ content: [{ type: 'tool_use', id: 'toolu_once', name: 'get_runbook', input: {} }], stop_reason: 'tool_use', usage: { input_tokens: 10, cache_creation_input_tokens: 500, cache_read_input_tokens: 0, output_tokens: 20 } }]);
+    anthropic.script('once', [
+      {
+        content: [{ type: 'tool_use', id: 'toolu_once', name: 'get_runbook', input: {} }],
+        stop_reason: 'tool_use',
+        usage: { input_tokens: 10, cache_creation_input_tokens: 500, cache_read_input_tokens: 0, output_tokens: 20 },
+      },
+    ]);
     const triageId = await triage('once');
     const first = await turn(triageId);
     const again = await turn(triageId);
-    assert.deepEqual(first, { stopReason: 'tool_use', toolCalls: [{ id: 'toolu_once', name: 'get_runbook', input: {} }], usage: { input: 10, cacheCreation: 500, cacheRead: 0, output: 20 }, textChars: 0, replayed: false });
+    assert.deepEqual(first, {
+      stopReason: 'tool_use',
+      toolCalls: [{ id: 'toolu_once', name: 'get_runbook', input: {} }],
+      usage: { input: 10, cacheCreation: 500, cacheRead: 0, output: 20 },
+      textChars: 0,
+      replayed: false,
+    });
     assert.deepEqual(again, { ...first, replayed: true });
     assert.equal(anthropic.billed('once').length, 1);
     const request = anthropic.billed('once')[0].body;
@@ -78,13 +101,25 @@ describe('LLM activity', () => {
 
     assert.equal((await failure(turn(triageId, 2))).nonRetryable, false);
     const afterFailure = await messages(triageId);
-    assert.deepEqual(afterFailure.map((row) => `${row.turn}:${row.role}`), ['1:user', '1:assistant', '2:user']);
-    assert.deepEqual(afterFailure[2].content.map((block) => [block.type, block.tool_use_id]), [['tool_result', 'toolu_pair']]);
+    assert.deepEqual(
+      afterFailure.map((row) => `${row.turn}:${row.role}`),
+      ['1:user', '1:assistant', '2:user'],
+    );
+    assert.deepEqual(
+      afterFailure[2].content.map((block) => [block.type, block.tool_use_id]),
+      [['tool_result', 'toolu_pair']],
+    );
 
     assert.equal((await turn(triageId, 2)).stopReason, 'end_turn');
-    assert.deepEqual((await messages(triageId)).map((row) => `${row.turn}:${row.role}`), ['1:user', '1:assistant', '2:user', '2:assistant']);
+    assert.deepEqual(
+      (await messages(triageId)).map((row) => `${row.turn}:${row.role}`),
+      ['1:user', '1:assistant', '2:user', '2:assistant'],
+    );
     const turnTwo = anthropic.requests.filter((request) => request.scenario === 'pair').slice(1);
-    assert.deepEqual(turnTwo.map((request) => request.status), [529, 200]);
+    assert.deepEqual(
+      turnTwo.map((request) => request.status),
+      [529, 200],
+    );
     const lastUserMessage = (request: (typeof turnTwo)[number]) => request.body.messages.at(-1)!;
     assert.deepEqual(lastUserMessage(turnTwo[0]), lastUserMessage(turnTwo[1]));
     const [result] = lastUserMessage(turnTwo[1]).content;
@@ -93,7 +128,10 @@ describe('LLM activity', () => {
   });
 
   it('each turn reads from the cache everything the turn before it wrote (the transcript is sent in the same bytes every turn)', async () => {
-    const asks = (index: number) => ({ content: [{ type: 'tool_use' as const, id: `toolu_cache_${index}`, name: 'vigil_recent_actions', input: { service: 'shop', hours: index } }], stop_reason: 'tool_use' as const });
+    const asks = (index: number) => ({
+      content: [{ type: 'tool_use' as const, id: `toolu_cache_${index}`, name: 'vigil_recent_actions', input: { service: 'shop', hours: index } }],
+      stop_reason: 'tool_use' as const,
+    });
     anthropic.script('cache', [asks(1), asks(2), { content: [{ type: 'text', text: 'done' }], stop_reason: 'end_turn' }]);
     const triageId = await triage('cache');
     const usage: ModelTurnResult['usage'][] = [];

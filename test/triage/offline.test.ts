@@ -71,14 +71,20 @@ describe('offline triage', () => {
       // What the Temporal UI shows: no red activity; the gate and the first turn each ran once and answered "no key".
       const events = (await handle.fetchHistory()).events ?? [];
       const failed = events.filter((event) => event.activityTaskFailedEventAttributes || event.activityTaskTimedOutEventAttributes);
-      assert.deepEqual(failed.map((event) => event.eventId?.toString()), [], 'no failed activity');
+      assert.deepEqual(
+        failed.map((event) => event.eventId?.toString()),
+        [],
+        'no failed activity',
+      );
       const scheduled = events.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-      assert.deepEqual(scheduled.filter((name) => /^triage(Model|Gate)Turn$/.test(name)), ['triageGateTurn', 'triageModelTurn']);
+      assert.deepEqual(
+        scheduled.filter((name) => /^triage(Model|Gate)Turn$/.test(name)),
+        ['triageGateTurn', 'triageModelTurn'],
+      );
       const { rows } = await rig.db.pool.query('SELECT gate FROM triage_runs WHERE id = $1', [triageId]);
       assert.deepEqual(rows[0].gate, { investigate: true, reason: 'rules passed; no model for the gate' });
     } finally {
       process.env[rig.apiKeyEnv] = key;
     }
   });
-
 });

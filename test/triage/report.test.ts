@@ -15,7 +15,8 @@ import { answerContent, apiMessages } from '../../lib/core/triage/transcript';
 
 describe('triage report', () => {
   it('parses the JSON block, keeping only evidence ids of real tool calls', () => {
-    const answer = 'The pod ran out of memory.\n```json\n{"summary":"OOM","rootCause":"memory leak","evidence":[{"claim":"RSS grew","toolUseId":"toolu_1"},{"claim":"made up","toolUseId":"toolu_9"}],"confidence":"high","nextSteps":["raise limit"],"remediation":{"service":"shop","action":"restart","reason":"frees memory"}}\n```';
+    const answer =
+      'The pod ran out of memory.\n```json\n{"summary":"OOM","rootCause":"memory leak","evidence":[{"claim":"RSS grew","toolUseId":"toolu_1"},{"claim":"made up","toolUseId":"toolu_9"}],"confidence":"high","nextSteps":["raise limit"],"remediation":{"service":"shop","action":"restart","reason":"frees memory"}}\n```';
     const report = parseReport(answer, ['toolu_1']);
     assert.equal(report.summary, 'OOM');
     assert.equal(report.confidence, 'high');
@@ -60,7 +61,12 @@ describe('triage tools and ids', () => {
     assert.ok(TOOL_DEFINITIONS.every((tool) => tool.input_schema.type === 'object'));
   });
   it('sends a block in the same bytes as built and as read back with its keys reordered (as jsonb does)', () => {
-    const built = answerContent([{ type: 'tool_use', id: 'toolu_1', name: 'query_metrics', input: { query: 'up', time: 'now' } }], { toolu_1: { status: 'error', output: 'bad query' } }, [], ['a note']);
+    const built = answerContent(
+      [{ type: 'tool_use', id: 'toolu_1', name: 'query_metrics', input: { query: 'up', time: 'now' } }],
+      { toolu_1: { status: 'error', output: 'bad query' } },
+      [],
+      ['a note'],
+    );
     const reordered = built.map((block) => Object.fromEntries(Object.entries(block).reverse()) as typeof block);
     const sent = (content: typeof built) => JSON.stringify(apiMessages([{ turn: 2, role: 'user', content }], false));
     assert.equal(sent(reordered), sent(built));

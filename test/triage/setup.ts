@@ -105,7 +105,13 @@ export async function startTriageRig(options: { prometheus?: boolean; webhook?: 
 /** A health loop with no checks whose one ladder step, restart, appends a line to `counter`: how many times it ran. */
 export function countingRestartSpec(service: string, counter: string): HealthSpec {
   return testHealthSpec(service, {
-    ladder: [{ name: 'restart', action: { type: 'exec', argv: [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x\\n')`], timeoutMs: 10_000, expectedExitCodes: [0] }, settleMs: 0 }],
+    ladder: [
+      {
+        name: 'restart',
+        action: { type: 'exec', argv: [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(counter)}, 'x\\n')`], timeoutMs: 10_000, expectedExitCodes: [0] },
+        settleMs: 0,
+      },
+    ],
     limits: { cooldownMs: 0, maxActions: 10, windowMs: 900_000 },
     flapping: { transitions: 100, windowMs: 600_000 },
   });
@@ -113,6 +119,13 @@ export function countingRestartSpec(service: string, counter: string): HealthSpe
 
 /** A scripted model turn whose final report proposes restarting `service`. */
 export function proposingRestart(service: string) {
-  const report = { summary: `${service} is wedged`, rootCause: 'stuck worker pool', evidence: [], confidence: 'high', nextSteps: ['restart'], remediation: { service, action: 'restart', reason: 'clears the stuck pool' } };
+  const report = {
+    summary: `${service} is wedged`,
+    rootCause: 'stuck worker pool',
+    evidence: [],
+    confidence: 'high',
+    nextSteps: ['restart'],
+    remediation: { service, action: 'restart', reason: 'clears the stuck pool' },
+  };
   return { content: [{ type: 'text' as const, text: `\`\`\`json\n${JSON.stringify(report)}\n\`\`\`` }], stop_reason: 'end_turn' as const };
 }

@@ -18,7 +18,9 @@ describe('triage tool output', () => {
   let runbooks: string;
   let activities: ReturnType<typeof createTriageActivities> & ReturnType<typeof createTriageToolActivities>;
   // A runbook of latency samples: 4,000 characters, dense enough that its tokens run out first.
-  const samples = Array.from({ length: 500 }, (_, index) => (100 + (index % 900) / 10).toFixed(1)).join(' ').slice(0, 4000);
+  const samples = Array.from({ length: 500 }, (_, index) => (100 + (index % 900) / 10).toFixed(1))
+    .join(' ')
+    .slice(0, 4000);
 
   before(async () => {
     db = await createTestDatabase('tool_output');
@@ -35,7 +37,13 @@ describe('triage tool output', () => {
 
   it('cuts dense output at maxToolOutputTokens with a note, and stores the whole of it', async () => {
     const triageId = `manual~${uniqueName('tokens')}`;
-    await activities.startTriageRun({ triageId, workflowId: `triage/${triageId}`, source: 'manual', alert: { labels: { alertname: 'SlowShop' }, annotations: {} }, gate: { investigate: true, reason: 'test' } });
+    await activities.startTriageRun({
+      triageId,
+      workflowId: `triage/${triageId}`,
+      source: 'manual',
+      alert: { labels: { alertname: 'SlowShop' }, annotations: {} },
+      gate: { investigate: true, reason: 'test' },
+    });
     const call = { id: 'toolu_samples', name: 'get_runbook', input: {} };
     const outcome: ToolOutcome = await new MockActivityEnvironment().run(activities.runTriageTool, { triageId, turn: 1, call, labels: { alertname: 'SlowShop' } } satisfies ToolCallInput);
     assert.deepEqual([outcome.status, outcome.truncated], ['ok', true]);
@@ -49,7 +57,13 @@ describe('triage tool output', () => {
 
   it('a call is stored once: a retry returns what is stored, and a rerun after a crash gets the stored row too', async () => {
     const triageId = `manual~${uniqueName('once')}`;
-    await activities.startTriageRun({ triageId, workflowId: `triage/${triageId}`, source: 'manual', alert: { labels: { alertname: 'Flaky' }, annotations: {} }, gate: { investigate: true, reason: 'test' } });
+    await activities.startTriageRun({
+      triageId,
+      workflowId: `triage/${triageId}`,
+      source: 'manual',
+      alert: { labels: { alertname: 'Flaky' }, annotations: {} },
+      gate: { investigate: true, reason: 'test' },
+    });
     writeFileSync(join(runbooks, 'Flaky.md'), 'first version');
     const input = { triageId, turn: 1, call: { id: 'toolu_once', name: 'get_runbook', input: {} }, labels: { alertname: 'Flaky' } } satisfies ToolCallInput;
     const first: ToolOutcome = await new MockActivityEnvironment().run(activities.runTriageTool, input);
@@ -58,6 +72,9 @@ describe('triage tool output', () => {
     const rerun: ToolOutcome = await new MockActivityEnvironment({ attempt: 1 }).run(activities.runTriageTool, input);
     for (const outcome of [first, retried, rerun]) assert.match(outcome.summary, /first version/);
     const { rows } = await db.pool.query('SELECT output FROM triage_tool_calls WHERE triage_id = $1', [triageId]);
-    assert.deepEqual(rows.map((row) => row.output), ['runbook Flaky.md\n\nfirst version']);
+    assert.deepEqual(
+      rows.map((row) => row.output),
+      ['runbook Flaky.md\n\nfirst version'],
+    );
   });
 });

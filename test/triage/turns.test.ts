@@ -72,8 +72,14 @@ describe('after a model turn', () => {
     const first = afterTurn(newTurnLoop(), { stopReason: 'tool_use', toolCalls: [call('a', 'q', { x: 1 }), call('b', 'q', { x: 1 }), call('c', 'r'), call('d', 's')] }, { use, budgets });
     assert.equal(first.kind, 'run-tools');
     if (first.kind !== 'run-tools') return;
-    assert.deepEqual(first.batch.run.map((item) => item.id), ['a', 'c']);
-    assert.deepEqual(first.batch.refused.map((item) => item.id), ['b', 'd']);
+    assert.deepEqual(
+      first.batch.run.map((item) => item.id),
+      ['a', 'c'],
+    );
+    assert.deepEqual(
+      first.batch.refused.map((item) => item.id),
+      ['b', 'd'],
+    );
     assert.deepEqual(Object.values(first.loop.seen), ['a', 'c']);
     const later = afterTurn(first.loop, { stopReason: 'tool_use', toolCalls: [call('e', 'q', { x: 1 })] }, { use: NO_USE, budgets });
     assert.match(later.kind === 'run-tools' ? later.batch.refused[0].reason : '', /identical to an earlier call \(a\)/);
@@ -86,9 +92,15 @@ describe('after a tool batch', () => {
     const batch = { run: [calls[0], calls[1]], refused: [{ id: 'c', reason: 'refused: the tool budget is spent' }] };
     const failure = failedCall(calls[1], 'EISDIR: illegal operation on a directory');
     const { loop, lines } = afterTools(newTurnLoop(), calls, batch, [{ outcome: { id: 'a', name: 'get_runbook', status: 'ok', summary: 'runbook' } }, { failed: failure }]);
-    assert.deepEqual(loop.refused.map((item) => item.id), ['c', 'b']);
+    assert.deepEqual(
+      loop.refused.map((item) => item.id),
+      ['c', 'b'],
+    );
     assert.equal(failure.reason, 'the tool failed: EISDIR: illegal operation on a directory');
-    assert.deepEqual(lines.map((line) => `${line.id}:${line.name}:${line.status}`), ['a:get_runbook:ok', 'b:query_logs:error', 'c:past_triages:refused']);
+    assert.deepEqual(
+      lines.map((line) => `${line.id}:${line.name}:${line.status}`),
+      ['a:get_runbook:ok', 'b:query_logs:error', 'c:past_triages:refused'],
+    );
   });
 
   it('keeps the latest lines only, each with its four fields', () => {

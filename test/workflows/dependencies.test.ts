@@ -102,15 +102,23 @@ describe('dependencies failing together', { timeout: 120_000 }, () => {
     await healthy(dependentHandle);
 
     writeFileSync(flag, '');
-    const held = await eventually(async () => {
-      const view = await status(dependentHandle);
-      return view.remediation.waiting && view;
-    }, 'the dependent held for its grace', 10_000);
+    const held = await eventually(
+      async () => {
+        const view = await status(dependentHandle);
+        return view.remediation.waiting && view;
+      },
+      'the dependent held for its grace',
+      10_000,
+    );
     assert.match(held.remediation.waiting!.reason, new RegExp(`^grace for its dependencies \\(${dependency} healthy\\)`));
-    const [row] = await eventually(async () => {
-      const rows = await actions(dependent);
-      return rows.length > 0 && rows;
-    }, 'the dependent remediated after the grace', 20_000);
+    const [row] = await eventually(
+      async () => {
+        const rows = await actions(dependent);
+        return rows.length > 0 && rows;
+      },
+      'the dependent remediated after the grace',
+      20_000,
+    );
     assert.equal(row.step, 'restart');
     const since = held.since!;
     assert.ok(row.started_at.getTime() >= since + graceMs - 50, `acted ${row.started_at.getTime() - since} ms after turning unhealthy (grace ${graceMs} ms)`);

@@ -55,13 +55,20 @@ describe('flapping', () => {
       await eventually(async () => (await handle.query(healthStatusQuery)).round >= view.round + 6, 'six more rounds');
       assert.equal((await handle.query(healthStatusQuery)).remediation.gaveUp?.at, view.remediation.gaveUp!.at);
       const { rows } = await db.pool.query(`SELECT step FROM remediation_actions WHERE service = $1 ORDER BY started_at`, [service]);
-      assert.deepEqual(rows.map((row) => row.step), ['restart', 'give-up'], 'one restart on the first fall, then the hand-off');
+      assert.deepEqual(
+        rows.map((row) => row.step),
+        ['restart', 'give-up'],
+        'one restart on the first fall, then the hand-off',
+      );
       // Transitions are recorded beside the remediation: wait for the rows rather than assume them.
       const transitions = await eventually(async () => {
         const { rows: found } = await db.pool.query(`SELECT to_status FROM health_transitions WHERE service = $1 ORDER BY round`, [service]);
         return found.length >= 4 && found;
       }, 'four transitions recorded');
-      assert.deepEqual(transitions.slice(0, 4).map((row) => row.to_status), ['healthy', 'unhealthy', 'healthy', 'unhealthy']);
+      assert.deepEqual(
+        transitions.slice(0, 4).map((row) => row.to_status),
+        ['healthy', 'unhealthy', 'healthy', 'unhealthy'],
+      );
     } finally {
       await handle.terminate('test done');
     }

@@ -73,7 +73,10 @@ describe('health workflow', () => {
         const result = await db.pool.query('SELECT from_status, to_status, reason FROM health_transitions WHERE service = $1 ORDER BY round', [service]);
         return result.rows.length === 2 && result.rows;
       }, 'two transitions stored');
-      assert.deepEqual(rows.map((row) => `${row.from_status}->${row.to_status}`), ['unknown->healthy', 'healthy->unhealthy']);
+      assert.deepEqual(
+        rows.map((row) => `${row.from_status}->${row.to_status}`),
+        ['unknown->healthy', 'healthy->unhealthy'],
+      );
       assert.match(rows[1].reason, /http: .*503/);
       const results = await db.pool.query('SELECT count(*)::int AS n, bool_or(up) AS some_up, bool_and(up) AS all_up FROM check_results WHERE service = $1', [service]);
       assert.ok(results.rows[0].n >= 3);
@@ -110,11 +113,18 @@ describe('health workflow', () => {
       await eventually(async () => (await handle.describe()).raw.pendingActivities?.some((activity) => activity.activityType?.name === 'watchChecks'), 'a quiet watch running');
       const renamed = { ...slow, checks: [{ ...slow.checks[0], name: 'http-v2' }] };
       assert.deepEqual(await handle.executeUpdate(configureUpdate, { args: [renamed] }), { changed: true });
-      const view = await eventually(async () => {
-        const status = await statusOf(handle);
-        return status.checks.some((check) => check.name === 'http-v2') && status;
-      }, 'the new check run', 20_000);
-      assert.deepEqual(view.checks.map((check) => check.name), ['http-v2']);
+      const view = await eventually(
+        async () => {
+          const status = await statusOf(handle);
+          return status.checks.some((check) => check.name === 'http-v2') && status;
+        },
+        'the new check run',
+        20_000,
+      );
+      assert.deepEqual(
+        view.checks.map((check) => check.name),
+        ['http-v2'],
+      );
     } finally {
       await handle.terminate('test done');
     }
@@ -125,7 +135,7 @@ describe('health workflow', () => {
     const handle = await start(uniqueName('paused').replace('_', '-'));
     try {
       await handle.signal(pauseSignal, { reason: 'deploying', by: 'alice' });
-      assert.deepEqual((await eventually(async () => (await statusOf(handle)).paused, 'paused')), { reason: 'deploying', by: 'alice' });
+      assert.deepEqual(await eventually(async () => (await statusOf(handle)).paused, 'paused'), { reason: 'deploying', by: 'alice' });
       // Lists read the pause from the memo, without a query per service.
       assert.deepEqual(await eventually(async () => (await handle.describe()).memo?.paused, 'the pause in the memo'), { reason: 'deploying', by: 'alice' });
       await handle.signal(resumeSignal);
@@ -144,10 +154,7 @@ describe('health workflow', () => {
   it('continues as new, carrying its state', async () => {
     target.failing = NO_PATH;
     const service = uniqueName('long').replace('_', '-');
-    await db.pool.query(
-      `INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts) VALUES ($1, -1, 'http', now() - interval '30 days', true, 1, 1)`,
-      [service],
-    );
+    await db.pool.query(`INSERT INTO check_results (service, round, check_name, checked_at, up, latency_ms, attempts) VALUES ($1, -1, 'http', now() - interval '30 days', true, 1, 1)`, [service]);
     const handle = await start(service, 3);
     try {
       const firstRun = (await handle.describe()).runId;
@@ -286,7 +293,11 @@ describe('health workflow', () => {
         await eventually(async () => (await deepResults(service)).at(-1)?.up === true, 'the next deep check passes');
         const fastRounds = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM check_results WHERE service = $1 AND check_name = 'fast'`, [service]);
         assert.ok(fastRounds.rows[0].n >= 5, 'fast rounds ran while the deep failure was the latest');
-        assert.deepEqual((await transitions(service)).map((row) => row.to_status), ['healthy'], 'never unhealthy');
+        assert.deepEqual(
+          (await transitions(service)).map((row) => row.to_status),
+          ['healthy'],
+          'never unhealthy',
+        );
         assert.equal((await handle.query(healthStatusQuery)).status, 'healthy');
       } finally {
         await handle.terminate('test done').catch(() => {});

@@ -74,8 +74,7 @@ describe('remediation', () => {
 
   const name = (prefix: string) => uniqueName(prefix).replace('_', '-');
   const status = (handle: WorkflowHandle) => handle.query(healthStatusQuery);
-  const actions = async (service: string) =>
-    (await db.pool.query('SELECT step, action_type, status, decided_by FROM remediation_actions WHERE service = $1 ORDER BY started_at', [service])).rows;
+  const actions = async (service: string) => (await db.pool.query('SELECT step, action_type, status, decided_by FROM remediation_actions WHERE service = $1 ORDER BY started_at', [service])).rows;
 
   it('heals a crashed service by restarting it for real, exactly once', async () => {
     const service = name('crash');
@@ -83,10 +82,14 @@ describe('remediation', () => {
     await eventually(async () => (await status(handle)).status === 'healthy', 'healthy');
     const pidBefore = demo.pid();
     assert.equal((await demo.ctl('fail', 'crash')).code, 0);
-    const healed = await eventually(async () => {
-      const view = await status(handle);
-      return view.status === 'healthy' && view.remediation.last && view;
-    }, 'healed by a restart', 60_000);
+    const healed = await eventually(
+      async () => {
+        const view = await status(handle);
+        return view.status === 'healthy' && view.remediation.last && view;
+      },
+      'healed by a restart',
+      60_000,
+    );
     assert.equal(healed.remediation.last!.step, 'restart');
     assert.equal(healed.remediation.last!.status, 'succeeded');
     assert.notEqual(demo.pid(), pidBefore, 'a new demo process');
@@ -99,7 +102,10 @@ describe('remediation', () => {
       const received = receiver.requests.map((request) => request.body as { kind: string; service: string; summary: string }).filter((event) => event.service === service);
       return received.length === 2 && received;
     }, 'two notifications');
-    assert.deepEqual(events.map((event) => event.kind), ['unhealthy', 'healed']);
+    assert.deepEqual(
+      events.map((event) => event.kind),
+      ['unhealthy', 'healed'],
+    );
     const scraped = await metrics.registry.metrics();
     assert.match(scraped, new RegExp(`vigil_remediations_total\\{service="${service}",step="restart",type="exec",outcome="succeeded"\\} 1\\n`));
     assert.match(scraped, new RegExp(`vigil_checks_total\\{service="${service}",check="healthz",result="down"\\} [1-9]`));
@@ -126,7 +132,10 @@ describe('remediation', () => {
       // ... and handed to an alert triage of the service.
       const triageId = view.remediation.gaveUp!.triageId;
       assert.ok(triageId, 'a triage id in the status');
-      const triage = await eventually(async () => (await db.pool.query(`SELECT source, alertname, service, annotations FROM triage_runs WHERE id = $1`, [triageId])).rows[0], 'the triage run recorded');
+      const triage = await eventually(
+        async () => (await db.pool.query(`SELECT source, alertname, service, annotations FROM triage_runs WHERE id = $1`, [triageId])).rows[0],
+        'the triage run recorded',
+      );
       assert.deepEqual([triage.source, triage.alertname, triage.service], ['vigil', 'VigilGaveUp', service]);
       assert.match(triage.annotations.summary, /^Vigil gave up remediating capped-.*: 2 actions within 15 min/);
       handles.push(temporal.client.workflow.getHandle(workflowIdOf(triageId)));

@@ -65,7 +65,11 @@ describe('supervisor (real worker, dev server, PostgreSQL)', { timeout: 120_000 
     };
   });
   after(async () => {
-    for (const id of [...names.map(workflowIds.health), workflowIds.supervisor(temporal.taskQueuePrefix)]) await temporal.client.workflow.getHandle(id).terminate().catch(() => {});
+    for (const id of [...names.map(workflowIds.health), workflowIds.supervisor(temporal.taskQueuePrefix)])
+      await temporal.client.workflow
+        .getHandle(id)
+        .terminate()
+        .catch(() => {});
     await stopWorkers();
     await temporal.close();
     await db.close();
@@ -73,7 +77,12 @@ describe('supervisor (real worker, dev server, PostgreSQL)', { timeout: 120_000 
 
   it('starts every defined loop with no apply call, as vigil worker and vigil api do at start', async () => {
     // One loop already runs, started as an apply would (with a short run, so it soon carries state across a continue-as-new).
-    await startLoop('health', { client: temporal.client, taskQueuePrefix: temporal.taskQueuePrefix, definition: definitions[0], input: { spec: LOOP_KINDS.health.spec(definitions[0]), maxRoundsPerRun: 3 } as never });
+    await startLoop('health', {
+      client: temporal.client,
+      taskQueuePrefix: temporal.taskQueuePrefix,
+      definition: definitions[0],
+      input: { spec: LOOP_KINDS.health.spec(definitions[0]), maxRoundsPerRun: 3 } as never,
+    });
     // A short run, so the test sees the supervisor continue as new with its state.
     await temporal.client.workflow.start('supervisorWorkflow', { taskQueue: `${temporal.taskQueuePrefix}-workflows`, workflowId: supervisor().workflowId, args: [{ maxReconcilesPerRun: 2 }] });
     // `vigil worker` and `vigil api` both call this; with the supervisor running each is a signal to reconcile now.
@@ -106,10 +115,14 @@ describe('supervisor (real worker, dev server, PostgreSQL)', { timeout: 120_000 
     const { runId: deadRun } = await handle.describe();
     await handle.terminate('by hand (test)');
     const terminatedAt = Date.now();
-    const back = await eventually(async () => {
-      const description = await handle.describe();
-      return description.status.name === 'RUNNING' && description.runId !== deadRun ? description : undefined;
-    }, 'the supervisor to start the terminated loop again', PERIOD_MS * 3 + 5_000);
+    const back = await eventually(
+      async () => {
+        const description = await handle.describe();
+        return description.status.name === 'RUNNING' && description.runId !== deadRun ? description : undefined;
+      },
+      'the supervisor to start the terminated loop again',
+      PERIOD_MS * 3 + 5_000,
+    );
     const recoveryMs = Date.now() - terminatedAt;
     // One period, plus the reconcile itself and polling slack.
     assert.ok(recoveryMs <= PERIOD_MS + 3_000, `back after ${recoveryMs} ms; the period is ${PERIOD_MS} ms`);

@@ -38,7 +38,10 @@ describe('worker killed mid-action', () => {
     client = new Client({ connection });
   });
   after(async () => {
-    await client.workflow.getHandle(workflowIds.health(service)).terminate().catch(() => {});
+    await client.workflow
+      .getHandle(workflowIds.health(service))
+      .terminate()
+      .catch(() => {});
     for (const worker of workers) worker.child.kill('SIGKILL');
     await connection.close();
     await demo.close();
@@ -75,10 +78,14 @@ describe('worker killed mid-action', () => {
     // its heartbeat timeout is the action's own timeout (10 s here) + 30 s.
     const second = runVigil(['worker'], workerEnv());
     workers.push(second);
-    const view = await eventually(async () => {
-      const status = await handle.query(healthStatusQuery);
-      return status.status === 'healthy' && status.remediation.last && status;
-    }, 'healthy again under the new worker', 90_000);
+    const view = await eventually(
+      async () => {
+        const status = await handle.query(healthStatusQuery);
+        return status.status === 'healthy' && status.remediation.last && status;
+      },
+      'healthy again under the new worker',
+      90_000,
+    );
 
     assert.equal(readFileSync(counter, 'utf8').trim().split('\n').length, 1, 'the restart ran exactly once');
     assert.notEqual(demo.pid(), pidBefore, 'the demo was restarted');

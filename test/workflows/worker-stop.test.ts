@@ -50,9 +50,10 @@ describe('a worker stopping under a quiet watch', () => {
 
       const events = (await handle.fetchHistory()).events ?? [];
       const watchScheduled = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'watchChecks').at(-1)!;
-      const outcome = events.find(
-        (event) =>
-          [event.activityTaskCompletedEventAttributes, event.activityTaskFailedEventAttributes, event.activityTaskTimedOutEventAttributes].some((attributes) => String(attributes?.scheduledEventId) === String(watchScheduled.eventId)),
+      const outcome = events.find((event) =>
+        [event.activityTaskCompletedEventAttributes, event.activityTaskFailedEventAttributes, event.activityTaskTimedOutEventAttributes].some(
+          (attributes) => String(attributes?.scheduledEventId) === String(watchScheduled.eventId),
+        ),
       );
       assert.ok(outcome?.activityTaskCompletedEventAttributes, `the watch completed (got ${JSON.stringify(outcome?.eventType)})`);
       const result = JSON.parse(Buffer.from(outcome.activityTaskCompletedEventAttributes.result!.payloads![0].data!).toString()) as WatchResult;
@@ -76,7 +77,10 @@ describe('a worker stopping under a quiet watch', () => {
     const service = uniqueName('cut-short').replaceAll('_', '-');
     const cancelled = new AbortController();
     cancelled.abort(new Error('WORKER_SHUTDOWN'));
-    await assert.rejects(probeAndStore({ pool: db.pool }, { service, round: 1, at: Date.now(), checks: [{ name: 'http', spec: { type: 'http', url: target.url('/healthz') } }] }, cancelled.signal), /WORKER_SHUTDOWN/);
+    await assert.rejects(
+      probeAndStore({ pool: db.pool }, { service, round: 1, at: Date.now(), checks: [{ name: 'http', spec: { type: 'http', url: target.url('/healthz') } }] }, cancelled.signal),
+      /WORKER_SHUTDOWN/,
+    );
     const { rows } = await db.pool.query('SELECT 1 FROM check_results WHERE service = $1', [service]);
     assert.deepEqual(rows, []);
   });

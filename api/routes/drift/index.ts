@@ -27,7 +27,12 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
     '/drift',
     {
       config: { role: 'read' },
-      schema: { summary: 'Apps being reconciled: mode, status, desired revision, last check; a defined app whose loop is not running is marked (loop, loopSince)', tags: ['drift'], security: [{ bearer: [] }], response: { 200: Type.Array(DriftAppSummary), ...Errors } },
+      schema: {
+        summary: 'Apps being reconciled: mode, status, desired revision, last check; a defined app whose loop is not running is marked (loop, loopSince)',
+        tags: ['drift'],
+        security: [{ bearer: [] }],
+        response: { 200: Type.Array(DriftAppSummary), ...Errors },
+      },
     },
     async () => listDriftApps(deps, (call) => onApp('*', call)),
   );
@@ -100,11 +105,9 @@ const drift: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }
     async (request) => {
       const name = request.params.app;
       // Applies may take minutes: no RPC deadline here, the activity's own timeouts bound it.
-      const result = await onApp(
-        name,
-        () => client.workflow.getHandle(workflowIds.drift(name)).executeUpdate(driftSyncUpdate, { args: [{ ...request.body, by: request.principal!.name }] }),
-        { deadline: false },
-      );
+      const result = await onApp(name, () => client.workflow.getHandle(workflowIds.drift(name)).executeUpdate(driftSyncUpdate, { args: [{ ...request.body, by: request.principal!.name }] }), {
+        deadline: false,
+      });
       if (result.outcome === 'refused') throw new HttpError(409, 'refused', result.detail);
       return result;
     },

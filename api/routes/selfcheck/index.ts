@@ -12,10 +12,7 @@ import { ErrorBody, HttpError } from '../../errors';
 import { withRpcDeadline } from '../../rpc';
 import { SelfCheckResult } from '../../schemas/system';
 
-const SelfCheckRequest = Type.Object(
-  { note: Type.Optional(Type.String({ maxLength: 200, description: 'Free text stored with the check.' })) },
-  { additionalProperties: false },
-);
+const SelfCheckRequest = Type.Object({ note: Type.Optional(Type.String({ maxLength: 200, description: 'Free text stored with the check.' })) }, { additionalProperties: false });
 
 const selfcheck: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.post(

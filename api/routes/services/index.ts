@@ -29,7 +29,12 @@ const services: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { dep
     '/services',
     {
       config: { role: 'read' },
-      schema: { summary: 'Every defined service and every running health loop, with its status; a defined service whose loop is not running is marked (loop, loopSince)', tags: ['services'], security: [{ bearer: [] }], response: { 200: Type.Array(ServiceSummary), ...Errors } },
+      schema: {
+        summary: 'Every defined service and every running health loop, with its status; a defined service whose loop is not running is marked (loop, loopSince)',
+        tags: ['services'],
+        security: [{ bearer: [] }],
+        response: { 200: Type.Array(ServiceSummary), ...Errors },
+      },
     },
     async () => onService('*', () => listServices(deps)),
   );

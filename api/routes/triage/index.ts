@@ -66,7 +66,11 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
         tags: ['triage'],
         security: [{ bearer: [] }],
         body: Type.Object(
-          { labels: StringMap(intake.maxLabelValueChars), annotations: Type.Optional(StringMap(16 * intake.maxLabelValueChars)), question: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) },
+          {
+            labels: StringMap(intake.maxLabelValueChars),
+            annotations: Type.Optional(StringMap(16 * intake.maxLabelValueChars)),
+            question: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+          },
           { additionalProperties: false },
         ),
         response: { 202: TriageStarted, ...Errors },
@@ -108,7 +112,8 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
     {
       config: { role: 'read' },
       schema: {
-        summary: 'One triage: status, budget use, gate decision, report, the fate of a proposed remediation (approval) and the whole transcript (every model turn, tool call with input and output, usage, timings)',
+        summary:
+          'One triage: status, budget use, gate decision, report, the fate of a proposed remediation (approval) and the whole transcript (every model turn, tool call with input and output, usage, timings)',
         tags: ['triage'],
         security: [{ bearer: [] }],
         params: IdParams,
@@ -133,7 +138,14 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
   async function justStarted(id: string): Promise<TriageDetail> {
     const workflowId = workflowIdOf(id);
     const described = await callTemporal(deps, () => client.workflow.getHandle(workflowId).describe(), { missing: () => new HttpError(404, 'not_found', `no triage "${id}"`) });
-    const status = described.status.name === 'RUNNING' ? 'running' : described.status.name === 'COMPLETED' ? 'completed' : described.status.name === 'CANCELLED' || described.status.name === 'TERMINATED' ? 'cancelled' : 'failed';
+    const status =
+      described.status.name === 'RUNNING'
+        ? 'running'
+        : described.status.name === 'COMPLETED'
+          ? 'completed'
+          : described.status.name === 'CANCELLED' || described.status.name === 'TERMINATED'
+            ? 'cancelled'
+            : 'failed';
     return {
       id,
       workflowId,
@@ -222,7 +234,9 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
     },
     async (request) =>
       decide(request.params.id, () =>
-        withRpcDeadline(deps, () => client.workflow.getHandle(workflowIdOf(request.params.id)).executeUpdate(triageRejectUpdate, { args: [{ by: request.principal!.name, reason: request.body?.reason }] })),
+        withRpcDeadline(deps, () =>
+          client.workflow.getHandle(workflowIdOf(request.params.id)).executeUpdate(triageRejectUpdate, { args: [{ by: request.principal!.name, reason: request.body?.reason }] }),
+        ),
       ),
   );
 };

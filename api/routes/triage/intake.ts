@@ -20,7 +20,10 @@ export interface StartTriage extends TriageStarter {
   recentAcks?: RecentAcks;
 }
 
-export async function intakeAlert(options: StartTriage, alert: { status: 'firing' | 'resolved' } & Required<Pick<TriageAlert, 'labels' | 'annotations' | 'startsAt' | 'fingerprint'>> & TriageAlert): Promise<{ id: string; outcome: IntakeOutcome }> {
+export async function intakeAlert(
+  options: StartTriage,
+  alert: { status: 'firing' | 'resolved' } & Required<Pick<TriageAlert, 'labels' | 'annotations' | 'startsAt' | 'fingerprint'>> & TriageAlert,
+): Promise<{ id: string; outcome: IntakeOutcome }> {
   const workflowId = alertWorkflowId(alert.fingerprint, alert.startsAt);
   const id = triageIdOf(workflowId);
   if (alert.status === 'resolved') {
@@ -43,7 +46,10 @@ export async function intakePayload(options: StartTriage, payload: AlertmanagerP
   const note = truncationNote(payload);
   if (note) {
     report.metrics.alertsTruncated.inc(payload.truncatedAlerts);
-    report.log.warn({ truncatedAlerts: payload.truncatedAlerts, received: payload.alerts.length, groupKey: payload.groupKey }, 'Alertmanager left alerts out of the webhook payload (max_alerts); they are not triaged from it');
+    report.log.warn(
+      { truncatedAlerts: payload.truncatedAlerts, received: payload.alerts.length, groupKey: payload.groupKey },
+      'Alertmanager left alerts out of the webhook payload (max_alerts); they are not triaged from it',
+    );
   }
   return Promise.all(payload.alerts.map((alert) => intakeAlert(options, withTruncationNote(alert, note))));
 }

@@ -19,8 +19,7 @@ export const probeTcp: Probe<TcpCheckSpec> = (spec, context) => {
       socket.destroy();
       resolve(outcome);
     };
-    const notMatched = (why: string) =>
-      `${where}: ${why} before ${JSON.stringify(received.slice(-100))} matched /${expect?.source}/`;
+    const notMatched = (why: string) => `${where}: ${why} before ${JSON.stringify(received.slice(-100))} matched /${expect?.source}/`;
     const onAbort = () => finish({ up: false, detail: failure(context, connected && expect ? notMatched('gave up') : `connect ${where}`) });
     if (context.signal.aborted) return onAbort();
     context.signal.addEventListener('abort', onAbort, { once: true });

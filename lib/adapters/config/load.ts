@@ -65,7 +65,10 @@ function loadMainFile(file: string, env: NodeJS.ProcessEnv): VigilConfig {
 }
 
 function toPointerish(path: string): string {
-  return `/${path.replace(/\[(\d+)\]/g, '.$1').split('.').join('/')}`;
+  return `/${path
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .join('/')}`;
 }
 
 function loadDefinitions(dir: string, settings: VigilConfig): { definitions: Definitions; rejected: ConfigProblem[] } {
@@ -114,14 +117,16 @@ function loadDefinitions(dir: string, settings: VigilConfig): { definitions: Def
 }
 
 function yamlFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    // Hidden entries are not definitions: a Kubernetes ConfigMap volume keeps a
-    // second copy of every file under `..<timestamp>/` (and `..data/`).
-    .filter((name) => !name.split(sep).some((part) => part.startsWith('.')))
-    .filter((name) => /\.ya?ml$/.test(name) && name !== MAIN_FILE)
-    .sort()
-    .map((name) => join(dir, name))
-    .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile());
+  return (
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      // Hidden entries are not definitions: a Kubernetes ConfigMap volume keeps a
+      // second copy of every file under `..<timestamp>/` (and `..data/`).
+      .filter((name) => !name.split(sep).some((part) => part.startsWith('.')))
+      .filter((name) => /\.ya?ml$/.test(name) && name !== MAIN_FILE)
+      .sort()
+      .map((name) => join(dir, name))
+      .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile())
+  );
 }
 
 /** With `settings`, a definition file: its `${setting}` references are expanded first (lib/core/config/references.ts). */

@@ -72,11 +72,7 @@ export async function migrate(pool: pg.Pool, schema: string, migrations = readMi
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-          migration.version,
-          migration.name,
-          migration.checksum,
-        ]);
+        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, migration.checksum]);
         await client.query('COMMIT');
       } catch (error) {
         // If ROLLBACK fails too (connection gone), report the migration's error, not that one.

@@ -62,9 +62,7 @@ export interface PostJsonOptions {
 export async function postJson(options: PostJsonOptions): Promise<void> {
   const { notifier, url, headers = {}, body, timeoutMs = NOTIFY_TIMEOUT_MS } = options;
   // Longest first, so that the whole URL goes before its path does.
-  const secrets = [url, ...urlSecretParts(url), ...Object.values(headers)]
-    .filter((secret) => secret.length >= 4)
-    .sort((a, b) => b.length - a.length);
+  const secrets = [url, ...urlSecretParts(url), ...Object.values(headers)].filter((secret) => secret.length >= 4).sort((a, b) => b.length - a.length);
   const scrub = (text: string) => secrets.reduce((result, secret) => result.split(secret).join(MASK), text);
   const target = `${notifier}: POST ${redactWebhookUrl(url)}`;
   const timeout = AbortSignal.timeout(timeoutMs);

@@ -18,10 +18,7 @@ export interface BuiltNotifiers {
   problems: string[];
 }
 
-export function buildNotifiers(
-  config: { notifications: VigilConfig['notifications'] },
-  env: Record<string, string | undefined> = process.env,
-): BuiltNotifiers {
+export function buildNotifiers(config: { notifications: VigilConfig['notifications'] }, env: Record<string, string | undefined> = process.env): BuiltNotifiers {
   const notifiers: Notifier[] = [];
   const problems: string[] = [];
   const attempt = (name: string, build: () => Notifier) => {

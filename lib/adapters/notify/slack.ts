@@ -23,10 +23,7 @@ const HEADER: Record<HealthEventKind, { emoji: string; title: string }> = {
 };
 
 export type SlackText = { type: 'mrkdwn' | 'plain_text'; text: string; emoji?: boolean };
-export type SlackBlock =
-  | { type: 'header'; text: SlackText }
-  | { type: 'section'; text?: SlackText; fields?: SlackText[] }
-  | { type: 'context'; elements: SlackText[] };
+export type SlackBlock = { type: 'header'; text: SlackText } | { type: 'section'; text?: SlackText; fields?: SlackText[] } | { type: 'context'; elements: SlackText[] };
 
 export interface SlackBody {
   text: string;

@@ -14,16 +14,7 @@ export interface OwnedChild {
   exited: Promise<number | string>;
 }
 
-export function spawnOwned(options: {
-  name: string;
-  command: string;
-  args: string[];
-  logFile: string;
-  pidFile: string;
-  uid?: number;
-  gid?: number;
-  env?: NodeJS.ProcessEnv;
-}): OwnedChild {
+export function spawnOwned(options: { name: string; command: string; args: string[]; logFile: string; pidFile: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv }): OwnedChild {
   mkdirSync(dirname(options.logFile), { recursive: true });
   mkdirSync(dirname(options.pidFile), { recursive: true });
   const log = openSync(options.logFile, 'a');

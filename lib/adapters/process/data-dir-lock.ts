@@ -39,7 +39,9 @@ export function lockDataDir(dataDir: string): DataDirLock {
     }
     const owner = ownerOf(file);
     if (owner !== undefined && owner !== process.pid && isAlive(owner) && commandLine(owner).includes('vigil')) {
-      throw new DataDirInUse(`another vigil up (pid ${owner}) is running on ${dataDir}; stop it first (Ctrl-C in its terminal, or kill ${owner}), or give this one its own data directory (VIGIL_DATA_DIR)`);
+      throw new DataDirInUse(
+        `another vigil up (pid ${owner}) is running on ${dataDir}; stop it first (Ctrl-C in its terminal, or kill ${owner}), or give this one its own data directory (VIGIL_DATA_DIR)`,
+      );
     }
     // Its Vigil is gone (killed, or the machine restarted): the claim is stale.
     rmSync(file, { force: true });

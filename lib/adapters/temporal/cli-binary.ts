@@ -57,12 +57,7 @@ export function findTemporalCli(options: { configured?: string; dataDir: string;
 }
 
 /** Finds the CLI, or installs it into <dataDir>/bin. Throws TemporalCliNotFound with what was tried. */
-export async function provisionTemporalCli(options: {
-  configured?: string;
-  dataDir: string;
-  env?: NodeJS.ProcessEnv;
-  say?: Say;
-}): Promise<string> {
+export async function provisionTemporalCli(options: { configured?: string; dataDir: string; env?: NodeJS.ProcessEnv; say?: Say }): Promise<string> {
   const env = options.env ?? process.env;
   const say = options.say ?? (() => {});
   const binDir = join(resolve(options.dataDir), 'bin');
@@ -111,4 +106,3 @@ function firstLine(error: unknown): string {
   if (err.code === 'ENOENT') return 'command not found';
   return (err.stderr?.trim() || err.message || String(error)).split('\n').filter(Boolean).slice(-1)[0] ?? 'failed';
 }
-

@@ -24,10 +24,7 @@ export function temporalTarget(config: VigilConfig, address: string, env: NodeJS
       ? {
           serverNameOverride: tls.serverName || undefined,
           serverRootCACertificate: tls.caFile ? readSetting(tls.caFile, 'temporal.tls.caFile') : undefined,
-          clientCertPair:
-            tls.certFile && tls.keyFile
-              ? { crt: readSetting(tls.certFile, 'temporal.tls.certFile'), key: readSetting(tls.keyFile, 'temporal.tls.keyFile') }
-              : undefined,
+          clientCertPair: tls.certFile && tls.keyFile ? { crt: readSetting(tls.certFile, 'temporal.tls.certFile'), key: readSetting(tls.keyFile, 'temporal.tls.keyFile') } : undefined,
         }
       : undefined,
   };

@@ -39,10 +39,7 @@ export interface DevServer {
  * default: reading it more often cost webhook intake about 15 % of its
  * throughput, and nothing waits on it.
  */
-export const DEV_SERVER_DYNAMIC_CONFIG: readonly string[] = [
-  'history.transferProcessorMaxPollRPS=1000',
-  'history.timerProcessorMaxPollRPS=1000',
-];
+export const DEV_SERVER_DYNAMIC_CONFIG: readonly string[] = ['history.transferProcessorMaxPollRPS=1000', 'history.timerProcessorMaxPollRPS=1000'];
 
 const keyOf = (setting: string) => setting.split('=')[0];
 

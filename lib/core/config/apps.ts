@@ -18,7 +18,7 @@ const DirectorySource = Type.Object(
 const GitSource = Type.Object(
   {
     type: Type.Literal('git'),
-    repo: Type.String({ minLength: 1, description: 'A local path or a URL the machine\'s git can reach' }),
+    repo: Type.String({ minLength: 1, description: "A local path or a URL the machine's git can reach" }),
     ref: Type.String({ minLength: 1, default: 'HEAD', description: 'A branch, tag or commit' }),
     path: Type.String({ default: '', description: 'Subdirectory of the repository that holds the documents' }),
   },

@@ -6,7 +6,10 @@ export { toMs, type DurationValue } from '../duration';
 
 export const Duration = (fallback?: string) =>
   Type.Unsafe<DurationValue>({
-    anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: DURATION_PATTERN }],
+    anyOf: [
+      { type: 'integer', minimum: 0 },
+      { type: 'string', pattern: DURATION_PATTERN },
+    ],
     'x-expected': 'a duration such as 500ms, 10s, 5m, 1h or a number of milliseconds',
     ...(fallback === undefined ? {} : { default: fallback }),
   });

@@ -82,11 +82,7 @@ export interface EnvOverride {
  * from which variable (so validation errors can name the variable) and the
  * problems with unknown VIGIL_ names.
  */
-export function applyEnvOverrides(
-  schema: JsonSchema,
-  document: Record<string, unknown>,
-  env: NodeJS.ProcessEnv,
-): { overrides: EnvOverride[]; problems: ConfigProblem[] } {
+export function applyEnvOverrides(schema: JsonSchema, document: Record<string, unknown>, env: NodeJS.ProcessEnv): { overrides: EnvOverride[]; problems: ConfigProblem[] } {
   const overrides: EnvOverride[] = [];
   const problems: ConfigProblem[] = [];
   const known = knownEnvNames(schema);

@@ -43,10 +43,7 @@ const Server = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    ops: Type.Object(
-      { host: Host('127.0.0.1'), port: Port(8081) },
-      { additionalProperties: false, default: {} },
-    ),
+    ops: Type.Object({ host: Host('127.0.0.1'), port: Port(8081) }, { additionalProperties: false, default: {} }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -138,17 +135,11 @@ const Database = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-const Auth = Type.Object(
-  { tokens: Type.Array(Token, { default: [] }) },
-  { additionalProperties: false, default: {} },
-);
+const Auth = Type.Object({ tokens: Type.Array(Token, { default: [] }) }, { additionalProperties: false, default: {} });
 
 const Notifications = Type.Object(
   {
-    slack: Type.Object(
-      { webhookUrlEnv: Type.String({ default: '' }), channel: Type.String({ default: '' }) },
-      { additionalProperties: false, default: {} },
-    ),
+    slack: Type.Object({ webhookUrlEnv: Type.String({ default: '' }), channel: Type.String({ default: '' }) }, { additionalProperties: false, default: {} }),
     webhooks: Type.Array(
       Type.Object(
         {
@@ -243,18 +234,9 @@ const Llm = Type.Object(
 
 const Log = Type.Object(
   {
-    level: Type.Union(
-      [
-        Type.Literal('fatal'),
-        Type.Literal('error'),
-        Type.Literal('warn'),
-        Type.Literal('info'),
-        Type.Literal('debug'),
-        Type.Literal('trace'),
-        Type.Literal('silent'),
-      ],
-      { default: 'info' },
-    ),
+    level: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], {
+      default: 'info',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -271,16 +253,10 @@ const Retention = Type.Object(
 );
 
 /** The demo service (demo/): `vigil up` starts it, and configs/services/demo.yaml watches it. */
-const Demo = Type.Object(
-  { enabled: Type.Boolean({ default: false }), port: Port(9400) },
-  { additionalProperties: false, default: {} },
-);
+const Demo = Type.Object({ enabled: Type.Boolean({ default: false }), port: Port(9400) }, { additionalProperties: false, default: {} });
 
 /** The supervisor (workflows/supervisor.ts): how often the running loops are made equal to the definitions. */
-const Supervisor = Type.Object(
-  { intervalMs: Type.Integer({ minimum: 1000, default: 60_000 }) },
-  { additionalProperties: false, default: {} },
-);
+const Supervisor = Type.Object({ intervalMs: Type.Integer({ minimum: 1000, default: 60_000 }) }, { additionalProperties: false, default: {} });
 
 export const VigilConfigSchema = Type.Object(
   {

@@ -56,20 +56,12 @@ const GrpcCheck = Type.Object(
     ...checkCommon,
     address: Type.String({ pattern: '^[^\\s:]+:\\d+$', 'x-expected': 'host:port' }),
     service: Type.String({ default: '' }),
-    tls: Type.Optional(
-      Type.Object(
-        { verify: Type.Boolean({ default: true }), caFile: Type.Optional(Type.String()), serverName: Type.Optional(Type.String()) },
-        { additionalProperties: false },
-      ),
-    ),
+    tls: Type.Optional(Type.Object({ verify: Type.Boolean({ default: true }), caFile: Type.Optional(Type.String()), serverName: Type.Optional(Type.String()) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
 
-const ScriptCheck = Type.Object(
-  { type: Type.Literal('script'), ...checkCommon, argv: Argv, env: Type.Optional(StringMap), cwd: Type.Optional(Type.String()) },
-  { additionalProperties: false },
-);
+const ScriptCheck = Type.Object({ type: Type.Literal('script'), ...checkCommon, argv: Argv, env: Type.Optional(StringMap), cwd: Type.Optional(Type.String()) }, { additionalProperties: false });
 
 /** A oneOf keyed by `type`, so an error names the fields of the chosen kind only. */
 function byType<T extends ReturnType<typeof Type.Object>[]>(branches: T) {
@@ -142,10 +134,7 @@ const Remediation = Type.Object(
     window: Duration('15m'),
     /** After turning unhealthy, a service with `dependsOn` waits this long before acting: a dependency that goes down meanwhile suppresses it. */
     dependencyGrace: Duration('30s'),
-    flapping: Type.Object(
-      { transitions: Type.Integer({ minimum: 2, default: 6 }), window: Duration('10m') },
-      { additionalProperties: false, default: {} },
-    ),
+    flapping: Type.Object({ transitions: Type.Integer({ minimum: 2, default: 6 }), window: Duration('10m') }, { additionalProperties: false, default: {} }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -154,10 +143,9 @@ const LogWatch = Type.Object(
   {
     name: Name,
     path: Type.String({ minLength: 1 }),
-    patterns: Type.Array(
-      Type.Object({ name: Name, regex: Type.String({ format: 'regex' }), flags: Type.Optional(Type.String({ pattern: '^[dimsuv]*$' })) }, { additionalProperties: false }),
-      { minItems: 1 },
-    ),
+    patterns: Type.Array(Type.Object({ name: Name, regex: Type.String({ format: 'regex' }), flags: Type.Optional(Type.String({ pattern: '^[dimsuv]*$' })) }, { additionalProperties: false }), {
+      minItems: 1,
+    }),
     /** Failing when any pattern matched at least `count` lines within `within`. */
     threshold: Type.Object({ count: Type.Integer({ minimum: 1 }), within: Duration() }, { additionalProperties: false }),
     interval: Duration('10s'),

@@ -46,9 +46,7 @@ function describeErrors(schema: JsonSchema, document: unknown, errors: ErrorObje
   // A plain oneOf that explains itself (x-expected, e.g. "either `when` or `anomaly`") is
   // reported once, without the inner complaints of each of its branches.
   const explainedChoices = new Set(
-    errors
-      .filter((error) => error.keyword === 'oneOf' && typeof schemaAt(schema, error.instancePath, document)?.['x-expected'] === 'string')
-      .map((error) => error.instancePath),
+    errors.filter((error) => error.keyword === 'oneOf' && typeof schemaAt(schema, error.instancePath, document)?.['x-expected'] === 'string').map((error) => error.instancePath),
   );
   for (const error of errors) {
     if (explainedChoices.has(error.instancePath) && /\/oneOf\/\d+\//.test(error.schemaPath)) continue;
@@ -127,7 +125,10 @@ function show(value: unknown): string {
 }
 
 function segments(pointer: string): string[] {
-  return pointer.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** The branch of a discriminated oneOf that `value` selects (the node itself otherwise). */

@@ -28,11 +28,7 @@ export interface Comparison {
   errors: string[];
 }
 
-export function compareDocuments(
-  documents: readonly DesiredDocument[],
-  live: readonly LiveRead[],
-  options: { ignore: readonly string[]; sensitive: readonly string[] },
-): Comparison {
+export function compareDocuments(documents: readonly DesiredDocument[], live: readonly LiveRead[], options: { ignore: readonly string[]; sensitive: readonly string[] }): Comparison {
   const byTarget = new Map(live.map((read) => [read.target, read]));
   const sensitive = compileSensitive(options.sensitive);
   const appIgnore = compileIgnore(options.ignore);

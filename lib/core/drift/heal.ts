@@ -33,10 +33,7 @@ export interface HealEpisode {
 export const NEW_EPISODE: HealEpisode = { attempts: 0, redrifts: 0 };
 
 export type HealDecision =
-  | { kind: 'apply'; attempt: number }
-  | { kind: 'wait'; until: number; attempt: number }
-  | { kind: 'give-up'; reason: string; contested: boolean }
-  | { kind: 'stopped'; reason: string };
+  { kind: 'apply'; attempt: number } | { kind: 'wait'; until: number; attempt: number } | { kind: 'give-up'; reason: string; contested: boolean } | { kind: 'stopped'; reason: string };
 
 /** Called when a check found drift: apply now, wait for the backoff, or give up. */
 export function healDecision(episode: HealEpisode, now: number, policy: HealPolicy): HealDecision {

@@ -98,10 +98,7 @@ export function checkAnnouncement(app: string, previous: DriftStatus, state: Dri
   return undefined;
 }
 
-export type HealPlan =
-  | { kind: 'hold'; hold: HealHold }
-  | { kind: 'give-up'; hold: HealHold; gaveUp: NonNullable<HealEpisode['gaveUp']>; announce: Announcement }
-  | { kind: 'apply'; hold: HealHold };
+export type HealPlan = { kind: 'hold'; hold: HealHold } | { kind: 'give-up'; hold: HealHold; gaveUp: NonNullable<HealEpisode['gaveUp']>; announce: Announcement } | { kind: 'apply'; hold: HealHold };
 
 /** After a check: hold the drift (and say why), give up on it, or apply the desired state now. */
 export function planHeal(spec: DriftSpec, state: DriftCarried, summary: CheckSummary, now: number): HealPlan {
@@ -133,14 +130,7 @@ export function planHeal(spec: DriftSpec, state: DriftCarried, summary: CheckSum
 export const recheckAfterApplyMs = (episode: HealEpisode, policy: HealPolicy): number => Math.max(1_000, backoffMs(episode.attempts + 1, policy));
 
 /** The request for a sync of what `summary` found; `state.syncs` (already counted for a real sync) ends its idempotency key. */
-export function syncRequest(
-  app: string,
-  state: Pick<DriftCarried, 'syncs' | 'syncedRevision'>,
-  summary: CheckSummary,
-  trigger: SyncRequest['trigger'],
-  by: string,
-  dryRun: boolean,
-): SyncRequest {
+export function syncRequest(app: string, state: Pick<DriftCarried, 'syncs' | 'syncedRevision'>, summary: CheckSummary, trigger: SyncRequest['trigger'], by: string, dryRun: boolean): SyncRequest {
   const revision = summary.revision!;
   // Applying the revision already applied puts back what drifted; a new revision is a change someone intended.
   const kind = state.syncedRevision === revision ? 'corrective' : 'intentional';
@@ -153,7 +143,16 @@ export function syncRequest(
  * Undefined: go ahead and sync.
  */
 export function manualSyncAnswer(summary: CheckSummary, windows: readonly SyncWindow[], input: { force: boolean; dryRun: boolean; by: string }, now: number): DriftSyncView | undefined {
-  const answer = (outcome: 'refused' | 'in-sync', revision: string, detail: string): DriftSyncView => ({ outcome, revision, objects: [], fields: [], detail, at: now, trigger: 'manual', by: input.by });
+  const answer = (outcome: 'refused' | 'in-sync', revision: string, detail: string): DriftSyncView => ({
+    outcome,
+    revision,
+    objects: [],
+    fields: [],
+    detail,
+    at: now,
+    trigger: 'manual',
+    by: input.by,
+  });
   if (summary.status === 'error') return answer('refused', summary.revision ?? '', `cannot compare: ${summary.error}`);
   if (summary.status === 'in-sync') return answer('in-sync', summary.revision!, 'already in sync');
   const window = syncAllowed(windows, now);

@@ -145,11 +145,7 @@ export function expectedBand(state: BaselineState, rules: AnomalyRules): Expecte
 }
 
 /** Judges `value` against the baseline, then absorbs it (see the policy at the top). Never mutates `state`. */
-export function observe(
-  state: BaselineState,
-  value: number,
-  rules: AnomalyRules = DEFAULT_ANOMALY_RULES,
-): { state: BaselineState; verdict: AnomalyVerdict } {
+export function observe(state: BaselineState, value: number, rules: AnomalyRules = DEFAULT_ANOMALY_RULES): { state: BaselineState; verdict: AnomalyVerdict } {
   const expected = expectedBand(state, rules);
   if (!Number.isFinite(value)) {
     return { state, verdict: { status: 'ignored', value, score: 0, expected, streak: state.streak, degraded: state.streak >= rules.consecutive } };
@@ -162,10 +158,7 @@ export function observe(
     const next: BaselineState = {
       samples,
       mean: state.mean + Math.max(alpha, 1 / samples) * (value - state.mean),
-      meanAbsDeviation:
-        samples === 1
-          ? 0
-          : state.meanAbsDeviation + Math.max(alpha, 1 / (samples - 1)) * (Math.abs(value - state.mean) - state.meanAbsDeviation),
+      meanAbsDeviation: samples === 1 ? 0 : state.meanAbsDeviation + Math.max(alpha, 1 / (samples - 1)) * (Math.abs(value - state.mean) - state.meanAbsDeviation),
       streak: 0,
     };
     return { state: next, verdict: { status: 'warming-up', value, score: 0, expected, streak: 0, degraded: false } };

@@ -38,11 +38,7 @@ export interface InDoubt {
 }
 
 export type Decision =
-  | { kind: 'none' }
-  | { kind: 'suppressed'; reason: string }
-  | { kind: 'wait'; until: number; reason: string }
-  | { kind: 'act'; step: number }
-  | { kind: 'give-up'; reason: string };
+  { kind: 'none' } | { kind: 'suppressed'; reason: string } | { kind: 'wait'; until: number; reason: string } | { kind: 'act'; step: number } | { kind: 'give-up'; reason: string };
 
 type Hold = Extract<Decision, { kind: 'suppressed' | 'wait' }>;
 

@@ -40,9 +40,7 @@ export interface FlapRule {
 export const DEFAULT_FLAP_RULE: FlapRule = { transitions: 6, windowMs: 10 * 60_000 };
 
 export type RemediationVerdict =
-  | { allowed: true; usedInWindow: number }
-  | { allowed: false; reason: 'cooldown'; retryAt: number; usedInWindow: number }
-  | { allowed: false; reason: 'capped'; usedInWindow: number };
+  { allowed: true; usedInWindow: number } | { allowed: false; reason: 'cooldown'; retryAt: number; usedInWindow: number } | { allowed: false; reason: 'capped'; usedInWindow: number };
 
 /** Keeps only the times inside the window ending at `now` (bounded state for continue-as-new). */
 export function withinWindow(times: number[], now: number, windowMs: number): number[] {

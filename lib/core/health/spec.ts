@@ -66,7 +66,14 @@ export function healthSpec(definition: ServiceDefinitionSpec): HealthSpec {
     logs: definition.logs.map((watch) => ({
       name: watch.name,
       intervalMs: toMs(watch.interval),
-      spec: { path: watch.path, patterns: watch.patterns, threshold: { count: watch.threshold.count, withinMs: toMs(watch.threshold.within) }, startAt: watch.startAt, maxEvidenceLines: 5, maxEvidenceChars: 300 },
+      spec: {
+        path: watch.path,
+        patterns: watch.patterns,
+        threshold: { count: watch.threshold.count, withinMs: toMs(watch.threshold.within) },
+        startAt: watch.startAt,
+        maxEvidenceLines: 5,
+        maxEvidenceChars: 300,
+      },
     })),
     metrics: definition.metrics.map(metricPolicy),
     latencyAnomaly: definition.latencyAnomaly.enabled

@@ -42,11 +42,7 @@ export interface Transition {
 }
 
 /** Applies one round; returns the new counters and the transition, if the status changed. */
-export function applyRound(
-  counters: HealthCounters,
-  outcome: RoundOutcome,
-  thresholds: Thresholds = DEFAULT_THRESHOLDS,
-): { counters: HealthCounters; transition?: Transition } {
+export function applyRound(counters: HealthCounters, outcome: RoundOutcome, thresholds: Thresholds = DEFAULT_THRESHOLDS): { counters: HealthCounters; transition?: Transition } {
   if (!outcome.up && outcome.repeatsEarlierFailure) return { counters };
   const consecutiveFailures = outcome.up ? 0 : counters.consecutiveFailures + 1;
   const consecutiveSuccesses = outcome.up ? counters.consecutiveSuccesses + 1 : 0;
@@ -55,13 +51,7 @@ export function applyRound(
   return status === counters.status ? { counters: next } : { counters: next, transition: { from: counters.status, to: status } };
 }
 
-function nextStatus(
-  current: HealthStatus,
-  outcome: RoundOutcome,
-  failures: number,
-  successes: number,
-  { failureThreshold, successThreshold }: Thresholds,
-): HealthStatus {
+function nextStatus(current: HealthStatus, outcome: RoundOutcome, failures: number, successes: number, { failureThreshold, successThreshold }: Thresholds): HealthStatus {
   if (!outcome.up) {
     if (failures >= failureThreshold) return 'unhealthy';
     // A few failures do not make a healthy service unhealthy yet; an unknown one stays unknown.

@@ -17,13 +17,7 @@ export function inWindow(at: number, now: number, withinMs: number): boolean {
 }
 
 /** `recent` with this scan's matches added, entries that left the window or name unknown patterns dropped, bounded. */
-export function advanceWindow(
-  recent: readonly WindowEntry[],
-  matched: Record<string, number>,
-  now: number,
-  withinMs: number,
-  patterns: readonly string[],
-): WindowEntry[] {
+export function advanceWindow(recent: readonly WindowEntry[], matched: Record<string, number>, now: number, withinMs: number, patterns: readonly string[]): WindowEntry[] {
   const known = new Set(patterns);
   const kept = recent.filter((entry) => known.has(entry.pattern) && inWindow(entry.at, now, withinMs));
   for (const pattern of patterns) {

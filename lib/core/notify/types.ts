@@ -54,9 +54,7 @@ export function truncate(text: string, max: number): string {
  * were dropped the last line says how many.
  */
 export function boundDetails(details: readonly string[] = []): string[] {
-  const lines = details
-    .flatMap((detail) => String(detail).split(/\r?\n/))
-    .map((line) => truncate(line, MAX_DETAIL_LINE_CHARS));
+  const lines = details.flatMap((detail) => String(detail).split(/\r?\n/)).map((line) => truncate(line, MAX_DETAIL_LINE_CHARS));
   if (lines.length <= MAX_DETAIL_LINES) return lines;
   const kept = lines.slice(0, MAX_DETAIL_LINES - 1);
   return [...kept, `… ${lines.length - kept.length} more lines`];

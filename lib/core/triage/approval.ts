@@ -36,7 +36,8 @@ export interface ClosingDecision {
  */
 export function closingDecision(decidedInTime: boolean, state: Pick<DecisionState, 'decision' | 'cancelled'>, at: number): ClosingDecision | undefined {
   if (!decidedInTime) return { kind: 'expired', at };
-  if (state.decision === undefined && state.cancelled) return { kind: 'rejected', by: state.cancelled.by, at, reason: `the triage was cancelled${state.cancelled.reason ? `: ${state.cancelled.reason}` : ''}` };
+  if (state.decision === undefined && state.cancelled)
+    return { kind: 'rejected', by: state.cancelled.by, at, reason: `the triage was cancelled${state.cancelled.reason ? `: ${state.cancelled.reason}` : ''}` };
   return undefined;
 }
 

@@ -47,7 +47,10 @@ export function parseReport(answer: string, knownToolUseIds: string[]): TriageRe
     })
     .filter((item): item is Evidence => Boolean(item?.claim));
   const confidence = CONFIDENCE.find((level) => level === parsed.confidence) ?? 'low';
-  const nextSteps = (Array.isArray(parsed.nextSteps) ? parsed.nextSteps : []).filter((step): step is string => typeof step === 'string').slice(0, LIMITS.items).map((step) => step.slice(0, LIMITS.claim));
+  const nextSteps = (Array.isArray(parsed.nextSteps) ? parsed.nextSteps : [])
+    .filter((step): step is string => typeof step === 'string')
+    .slice(0, LIMITS.items)
+    .map((step) => step.slice(0, LIMITS.claim));
   const report: TriageReport = {
     summary: text(parsed.summary, LIMITS.summary) || explanation.slice(0, LIMITS.summary),
     rootCause: text(parsed.rootCause, LIMITS.rootCause) || explanation.slice(0, LIMITS.rootCause),
@@ -57,7 +60,11 @@ export function parseReport(answer: string, knownToolUseIds: string[]): TriageRe
   };
   const remediation = parsed.remediation as Record<string, unknown> | undefined;
   if (remediation && typeof remediation === 'object' && typeof remediation.service === 'string' && remediation.service) {
-    report.remediation = { service: remediation.service.slice(0, 100), reason: text(remediation.reason, LIMITS.claim), ...(typeof remediation.action === 'string' ? { action: remediation.action.slice(0, 100) } : {}) };
+    report.remediation = {
+      service: remediation.service.slice(0, 100),
+      reason: text(remediation.reason, LIMITS.claim),
+      ...(typeof remediation.action === 'string' ? { action: remediation.action.slice(0, 100) } : {}),
+    };
   }
   return report;
 }

@@ -25,7 +25,12 @@ export const TOOL_DEFINITIONS: ToolDefinition[] = [
     description: 'Run a PromQL range query. The step is raised so that each series has at most about 100 points.',
     input_schema: {
       type: 'object',
-      properties: { query: str('PromQL expression'), start: str('RFC 3339 time or unix seconds'), end: str('RFC 3339 time or unix seconds; default now'), step: str('seconds between points, e.g. "30"') },
+      properties: {
+        query: str('PromQL expression'),
+        start: str('RFC 3339 time or unix seconds'),
+        end: str('RFC 3339 time or unix seconds; default now'),
+        step: str('seconds between points, e.g. "30"'),
+      },
       required: ['query', 'start'],
       additionalProperties: false,
     },
@@ -36,7 +41,12 @@ export const TOOL_DEFINITIONS: ToolDefinition[] = [
     description: 'Run a LogQL query against Loki over a time range; returns the newest matching lines first.',
     input_schema: {
       type: 'object',
-      properties: { query: str('LogQL, e.g. {service="checkout"} |= "error"'), start: str('RFC 3339 time; default 1 hour before end'), end: str('RFC 3339 time; default now'), limit: { type: 'integer', minimum: 1, maximum: 500, description: 'lines, default 100' } },
+      properties: {
+        query: str('LogQL, e.g. {service="checkout"} |= "error"'),
+        start: str('RFC 3339 time; default 1 hour before end'),
+        end: str('RFC 3339 time; default now'),
+        limit: { type: 'integer', minimum: 1, maximum: 500, description: 'lines, default 100' },
+      },
       required: ['query'],
       additionalProperties: false,
     },
@@ -51,7 +61,12 @@ export const TOOL_DEFINITIONS: ToolDefinition[] = [
   {
     name: 'vigil_recent_actions',
     description: "Vigil's audit trail: remediation actions (restarts, rollbacks, notifications) it ran on a service recently.",
-    input_schema: { type: 'object', properties: { service: str('service name'), hours: { type: 'number', minimum: 0, maximum: 720, description: 'how far back, default 24' } }, required: ['service'], additionalProperties: false },
+    input_schema: {
+      type: 'object',
+      properties: { service: str('service name'), hours: { type: 'number', minimum: 0, maximum: 720, description: 'how far back, default 24' } },
+      required: ['service'],
+      additionalProperties: false,
+    },
     maxOutputChars: 0,
   },
   {
@@ -70,7 +85,11 @@ export const TOOL_DEFINITIONS: ToolDefinition[] = [
   {
     name: 'past_triages',
     description: 'Earlier triages of the same alertname or service, newest first, with their conclusions.',
-    input_schema: { type: 'object', properties: { alertname: str('default: this alert'), service: str('default: this alert'), limit: { type: 'integer', minimum: 1, maximum: 20 } }, additionalProperties: false },
+    input_schema: {
+      type: 'object',
+      properties: { alertname: str('default: this alert'), service: str('default: this alert'), limit: { type: 'integer', minimum: 1, maximum: 20 } },
+      additionalProperties: false,
+    },
     maxOutputChars: 4000,
   },
 ];

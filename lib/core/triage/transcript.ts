@@ -18,9 +18,7 @@ export interface StoredToolResult {
 const EPHEMERAL = { type: 'ephemeral' } as const;
 
 export function toolUses(content: Block[]): { id: string; name: string; input: Record<string, unknown> }[] {
-  return content
-    .filter((block) => block.type === 'tool_use')
-    .map((block) => ({ id: String(block.id), name: String(block.name), input: (block.input ?? {}) as Record<string, unknown> }));
+  return content.filter((block) => block.type === 'tool_use').map((block) => ({ id: String(block.id), name: String(block.name), input: (block.input ?? {}) as Record<string, unknown> }));
 }
 
 /**

@@ -63,11 +63,7 @@ export function beginTurn(loop: TurnLoop, context: TurnContext): { loop: TurnLoo
 export type TurnOutcome = { kind: 'finish'; ending: Ending } | { kind: 'call-again'; loop: TurnLoop } | { kind: 'run-tools'; loop: TurnLoop; batch: ToolBatch };
 
 /** After a model call: what its stop reason and tool calls lead to. `limitedBy`: why the investigation was cut short so far, if it was. */
-export function afterTurn(
-  loop: TurnLoop,
-  answer: { stopReason: StopReason | null; toolCalls: ToolCall[] },
-  context: { use: BudgetUse; budgets: Budgets; limitedBy?: string },
-): TurnOutcome {
+export function afterTurn(loop: TurnLoop, answer: { stopReason: StopReason | null; toolCalls: ToolCall[] }, context: { use: BudgetUse; budgets: Budgets; limitedBy?: string }): TurnOutcome {
   const next: TurnLoop = { ...loop, notes: [], refused: [], continuation: false };
   const step = nextStep(answer.stopReason, { mode: loop.mode, finalCalls: loop.finalCalls, hasToolCalls: answer.toolCalls.length > 0 });
   switch (step.kind) {
@@ -80,7 +76,10 @@ export function afterTurn(
       return { kind: 'call-again', loop: { ...next, continuation: true } };
     case 'ask-final':
       // Tool calls made anyway are answered, as the API requires, but not run.
-      return { kind: 'call-again', loop: { ...next, mode: 'final', notes: [step.note], refused: answer.toolCalls.map((call) => ({ id: call.id, reason: 'not run: no more tool calls; give your final answer' })) } };
+      return {
+        kind: 'call-again',
+        loop: { ...next, mode: 'final', notes: [step.note], refused: answer.toolCalls.map((call) => ({ id: call.id, reason: 'not run: no more tool calls; give your final answer' })) },
+      };
     case 'run-tools': {
       const batch = fitToolBatch(answer.toolCalls, context.use, context.budgets, loop.seen);
       return { kind: 'run-tools', loop: { ...next, seen: { ...loop.seen, ...Object.fromEntries(batch.run.map((call) => [callKey(call), call.id])) } }, batch };
