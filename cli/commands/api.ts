@@ -9,21 +9,13 @@ import { assertPortsFree, portTakenAtListen } from '../ports';
 import { Shutdown, StopRequested } from '../process-signals';
 import { apiTokens, openDatabase, processLogger, startApiServer, temporalClient } from '../stack';
 import { taskQueues } from '../../workflows/messages';
-import { logProgress, opsPortClaim, requireExternal } from './worker';
+import { opsPortClaim, requireExternal, underShutdown } from './worker';
 import type { Logger } from '../../lib/adapters/log';
 import type { VigilConfig } from '../../lib/core/config/schema';
 
 export async function api({ config, dir }: LoadedConfig): Promise<void> {
   const log = processLogger(config);
-  // Before anything starts: a signal at any moment stops what has started, in reverse order, and exits 0.
-  const shutdown = new Shutdown({ progress: logProgress(log), onSignal: (signal) => log.info({ signal }, 'stopping: draining requests') }).ownSignals();
-  try {
-    await startApi(config, dir, shutdown, log);
-  } catch (error) {
-    if (shutdown.stopping) return;
-    await shutdown.stop().catch(() => {});
-    throw error;
-  }
+  await underShutdown(log, 'stopping: draining requests', (shutdown) => startApi(config, dir, shutdown, log));
 }
 
 async function startApi(config: VigilConfig, dir: string, shutdown: Shutdown, log: Logger): Promise<void> {

@@ -15,10 +15,18 @@ import { installTemporalRuntime } from '../../lib/adapters/temporal/runtime';
 
 export async function worker({ config, dir }: LoadedConfig): Promise<void> {
   const log = processLogger(config);
-  // Before anything starts: a signal at any moment stops what has started, in reverse order, and exits 0.
-  const shutdown = new Shutdown({ progress: logProgress(log), onSignal: (signal) => log.info({ signal }, 'stopping: finishing in-flight activities') }).ownSignals();
+  await underShutdown(log, 'stopping: finishing in-flight activities', (shutdown) => startWorker(config, dir, shutdown, log));
+}
+
+/**
+ * Runs a long-lived command's start-up (`vigil worker`, `vigil api`) with Vigil's signal
+ * handling in place before anything starts: a signal at any moment stops what has
+ * started, in reverse order, and exits 0; a failed start stops what it had started.
+ */
+export async function underShutdown(log: Logger, stopping: string, start: (shutdown: Shutdown) => Promise<void>): Promise<void> {
+  const shutdown = new Shutdown({ progress: logProgress(log), onSignal: (signal) => log.info({ signal }, stopping) }).ownSignals();
   try {
-    await startWorker(config, dir, shutdown, log);
+    await start(shutdown);
   } catch (error) {
     // A stop under way (a signal, a lost worker) ends the process itself.
     if (shutdown.stopping) return;
