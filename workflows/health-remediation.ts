@@ -30,16 +30,19 @@ export async function report(loop: HealthLoop, transition: Transition | undefine
 /** Decides what to do about an unhealthy service and does it: hold off, wait, act or give up. */
 export async function remediate(loop: HealthLoop): Promise<void> {
   const now = Date.now();
-  loop.suppressed = undefined;
-  loop.waiting = undefined;
   const { spec, state } = loop;
-  if (loop.acting || state.counters.status !== 'unhealthy' || state.gaveUp || !spec.ladder.length) return;
+  if (loop.acting || state.counters.status !== 'unhealthy' || state.gaveUp || !spec.ladder.length) {
+    loop.suppressed = undefined;
+    loop.waiting = undefined;
+    return;
+  }
   const input = decisionInput(spec, state, now);
   // Paused: suppressed anyway, no need to ask about the dependencies.
   const decision = decide({ ...input, dependencies: state.paused ? {} : await dependencyStatuses(spec) });
-  if (decision.kind === 'suppressed') loop.suppressed = decision.reason;
-  else if (decision.kind === 'wait') loop.waiting = { until: decision.until, reason: decision.reason };
-  else if (decision.kind === 'give-up') await giveUp(loop, decision.reason);
+  // Both set once the decision is made: a status query while the dependencies are asked sees the last decision, not a blank.
+  loop.suppressed = decision.kind === 'suppressed' ? decision.reason : undefined;
+  loop.waiting = decision.kind === 'wait' ? { until: decision.until, reason: decision.reason } : undefined;
+  if (decision.kind === 'give-up') await giveUp(loop, decision.reason);
   else if (decision.kind === 'act') {
     loop.state.ladderIndex = decision.step + 1;
     await act(loop, spec.ladder[decision.step], 'vigil', failingDetails(loop.spec, loop.state).join('; ') || 'unhealthy');
