@@ -87,8 +87,10 @@ async function main(): Promise<number> {
     return await new Promise<number>((resolveExit) => {
       const child = spawn(
         process.execPath,
+        // Chaos files one at a time: each stops and starts real servers and measures how fast
+        // things recover, which another file's load would blur.
         // --test-timeout bounds each file's process (and, inherited, each test in it).
-        ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${fileTimeoutMs}`, '--test-reporter=spec', ...files],
+        ['--import', 'tsx', '--test', `--test-concurrency=${suite === 'chaos' ? 1 : 2}`, `--test-timeout=${fileTimeoutMs}`, '--test-reporter=spec', ...files],
         {
           cwd: root,
           stdio: 'inherit',
