@@ -14,35 +14,13 @@ import { watchSerialization, type SerializationWatch } from '../helpers/serializ
 import { saveHistory } from '../helpers/histories';
 import { uniqueName } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
+import { alertmanagerPayload } from './alertmanager-payload';
 import { startTriageRig, type TriageRig } from './setup';
 
 const answer = (summary: string): Reply => ({
   content: [{ type: 'text', text: `\`\`\`json\n{"summary":"${summary}","rootCause":"x","evidence":[],"confidence":"low","nextSteps":[]}\n\`\`\`` }],
   stop_reason: 'end_turn',
 });
-
-function payload(alerts: { scenario: string; fingerprint: string; status?: 'firing' | 'resolved'; startsAt?: string; labels?: Record<string, string> }[]) {
-  return {
-    version: '4',
-    groupKey: '{}:{alertname="ShopDown"}',
-    truncatedAlerts: 0,
-    status: 'firing',
-    receiver: 'vigil',
-    groupLabels: { alertname: 'ShopDown' },
-    commonLabels: { alertname: 'ShopDown' },
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager:9093',
-    alerts: alerts.map((alert) => ({
-      status: alert.status ?? 'firing',
-      labels: { alertname: 'ShopDown', service: 'shop', scenario: alert.scenario, ...alert.labels },
-      annotations: { summary: 'shop is down' },
-      startsAt: alert.startsAt ?? '2026-11-23T10:00:00.123456789Z',
-      endsAt: '0001-01-01T00:00:00Z',
-      generatorURL: 'http://prometheus:9090/graph',
-      fingerprint: alert.fingerprint,
-    })),
-  };
-}
 
 describe('triage API', () => {
   let rig: TriageRig;
@@ -69,7 +47,7 @@ describe('triage API', () => {
   it('concurrent identical webhooks start exactly one triage per alert instance', async () => {
     rig.anthropic.script('dedupe', [answer('one triage')]);
     const fp = fingerprint();
-    const body = payload([{ scenario: 'dedupe', fingerprint: fp }]);
+    const body = alertmanagerPayload([{ scenario: 'dedupe', fingerprint: fp }]);
     const answers = await Promise.all(Array.from({ length: 6 }, () => post('/api/v1/alerts', body)));
     assert.deepEqual(
       answers.map((response) => response.statusCode),
@@ -81,7 +59,7 @@ describe('triage API', () => {
     await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'following', 'the report out, the alert still firing');
     // A repeat while the triage waits for the alert to resolve joins it (USE_EXISTING).
     assert.deepEqual((await post('/api/v1/alerts', body)).json().started, [id]);
-    await post('/api/v1/alerts', { ...payload([{ scenario: 'dedupe', fingerprint: fp, status: 'resolved' }]), status: 'resolved' });
+    await post('/api/v1/alerts', { ...alertmanagerPayload([{ scenario: 'dedupe', fingerprint: fp, status: 'resolved' }]), status: 'resolved' });
     assert.equal((await handle.result()).status, 'completed');
     assert.equal(rig.anthropic.billed('dedupe').length, 1);
     assert.deepEqual(await runsOf('dedupe'), [{ id, status: 'completed' }]);
@@ -98,7 +76,7 @@ describe('triage API', () => {
     const remembering = await buildTestApi({ db: rig.db, taskQueuePrefix: rig.temporal.taskQueuePrefix, config: { llm: { ...rig.config.llm, followUpWindowMs: 0 } } });
     try {
       rig.anthropic.script('remembered', [answer('remembered once')]);
-      const body = payload([{ scenario: 'remembered', fingerprint: fingerprint() }]);
+      const body = alertmanagerPayload([{ scenario: 'remembered', fingerprint: fingerprint() }]);
       const send = () => remembering.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: bearer('operate'), payload: body });
       const answers = (await Promise.all([send(), send(), send()])).map((response) => response.json());
       assert.equal(answers.filter((json) => json.started.length === 1).length, 1, 'one start');
@@ -116,11 +94,11 @@ describe('triage API', () => {
   it('a resolved alert signals its running triage; the transcript and budget are readable', async () => {
     rig.anthropic.script('api-resolve', [{ hold: true }, answer('resolved while investigating')]);
     const fp = fingerprint();
-    const started = await post('/api/v1/alerts', payload([{ scenario: 'api-resolve', fingerprint: fp }]));
+    const started = await post('/api/v1/alerts', alertmanagerPayload([{ scenario: 'api-resolve', fingerprint: fp }]));
     assert.equal(started.statusCode, 202);
     const [id] = started.json().started as string[];
     await eventually(async () => rig.anthropic.held() === 1, 'the model call in flight');
-    const resolved = await post('/api/v1/alerts', { ...payload([{ scenario: 'api-resolve', fingerprint: fp, status: 'resolved' }]), status: 'resolved' });
+    const resolved = await post('/api/v1/alerts', { ...alertmanagerPayload([{ scenario: 'api-resolve', fingerprint: fp, status: 'resolved' }]), status: 'resolved' });
     assert.deepEqual(resolved.json().resolved, [id]);
     const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
     await eventually(async () => (await handle.query(triageProgressQuery)).resolvedAt !== undefined, 'resolved seen');
@@ -151,13 +129,13 @@ describe('triage API', () => {
     rig.anthropic.script('follow-up', [answer('the shop ran out of disk')]);
     const fp = fingerprint();
     const startsAt = '2026-11-23T10:00:00Z';
-    const [id] = (await post('/api/v1/alerts', payload([{ scenario: 'follow-up', fingerprint: fp, startsAt }]))).json().started as string[];
+    const [id] = (await post('/api/v1/alerts', alertmanagerPayload([{ scenario: 'follow-up', fingerprint: fp, startsAt }]))).json().started as string[];
     const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
     await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'following', 'waiting for the alert to resolve');
     const messagesAbout = () => rig.slack.requests.filter((request) => JSON.stringify(request.body).includes(fp.slice(0, 8)) || JSON.stringify(request.body).includes('the shop ran out of disk'));
     assert.equal(messagesAbout().length, 1, 'the report, and nothing else yet');
 
-    const resolved = { ...payload([{ scenario: 'follow-up', fingerprint: fp, startsAt, status: 'resolved' }]), status: 'resolved' };
+    const resolved = { ...alertmanagerPayload([{ scenario: 'follow-up', fingerprint: fp, startsAt, status: 'resolved' }]), status: 'resolved' };
     assert.deepEqual((await post('/api/v1/alerts', resolved)).json().resolved, [id]);
     await post('/api/v1/alerts', resolved); // Alertmanager sends resolved again: still one follow-up
     const result = await handle.result();
@@ -179,9 +157,9 @@ describe('triage API', () => {
     rig.slack.hold = true;
     let id: string;
     try {
-      [id] = (await post('/api/v1/alerts', payload([{ scenario: 'resolve-while-reporting', fingerprint: fp }]))).json().started as string[];
+      [id] = (await post('/api/v1/alerts', alertmanagerPayload([{ scenario: 'resolve-while-reporting', fingerprint: fp }]))).json().started as string[];
       await eventually(async () => rig.slack.requests.some((request) => JSON.stringify(request.body).includes('resolved during delivery')), 'the report on its way to Slack');
-      const resolved = { ...payload([{ scenario: 'resolve-while-reporting', fingerprint: fp, status: 'resolved' }]), status: 'resolved' };
+      const resolved = { ...alertmanagerPayload([{ scenario: 'resolve-while-reporting', fingerprint: fp, status: 'resolved' }]), status: 'resolved' };
       assert.deepEqual((await post('/api/v1/alerts', resolved)).json().resolved, [id]);
     } finally {
       rig.slack.release();
@@ -194,7 +172,7 @@ describe('triage API', () => {
 
   it('cancelling a triage that waits for its alert to resolve ends it, with no follow-up', async () => {
     rig.anthropic.script('cancel-following', [answer('the queue is stuck')]);
-    const [id] = (await post('/api/v1/alerts', payload([{ scenario: 'cancel-following', fingerprint: fingerprint() }]))).json().started as string[];
+    const [id] = (await post('/api/v1/alerts', alertmanagerPayload([{ scenario: 'cancel-following', fingerprint: fingerprint() }]))).json().started as string[];
     const handle = rig.temporal.client.workflow.getHandle(workflowIdOf(id));
     await eventually(async () => (await handle.query(triageProgressQuery)).phase === 'following', 'waiting for the alert to resolve');
     assert.equal((await post(`/api/v1/triage/${encodeURIComponent(id)}/cancel`, { reason: 'known issue' })).statusCode, 202);
@@ -225,13 +203,13 @@ describe('triage API', () => {
 
   it('rejects bad payloads with 400/413 naming the field, and starts nothing', async () => {
     const fp = fingerprint();
-    const good = payload([{ scenario: 'bad', fingerprint: fp }]);
+    const good = alertmanagerPayload([{ scenario: 'bad', fingerprint: fp }]);
     const cases: [unknown, number, string][] = [
       [{ ...good, version: '3' }, 400, 'body.version'],
       [{ ...good, alerts: undefined }, 400, 'body.alerts'],
       [{ ...good, alerts: Array.from({ length: 6 }, () => good.alerts[0]) }, 400, 'body.alerts'],
-      [payload([{ scenario: 'bad', fingerprint: fp, labels: { team: 'x'.repeat(101) } }]), 400, 'body.alerts.0.labels.team'],
-      [payload([{ scenario: 'bad', fingerprint: 'not-hex!' }]), 400, 'body.alerts.0.fingerprint'],
+      [alertmanagerPayload([{ scenario: 'bad', fingerprint: fp, labels: { team: 'x'.repeat(101) } }]), 400, 'body.alerts.0.labels.team'],
+      [alertmanagerPayload([{ scenario: 'bad', fingerprint: 'not-hex!' }]), 400, 'body.alerts.0.fingerprint'],
       [{ ...good, alerts: [{ ...good.alerts[0], startsAt: 'yesterday' }] }, 400, 'body.alerts.0.startsAt'],
       ...(['status', 'labels', 'startsAt', 'fingerprint'] as const).map((name): [unknown, number, string] => [
         { ...good, alerts: [{ ...good.alerts[0], [name]: undefined }] },
@@ -271,7 +249,7 @@ describe('triage API', () => {
       config: { llm: rig.config.llm, temporal: { rpcTimeoutMs: 1_000 } },
     });
     rig.anthropic.script('unreachable', [answer('started on the retry')]);
-    const body = payload([{ scenario: 'unreachable', fingerprint: fingerprint() }]);
+    const body = alertmanagerPayload([{ scenario: 'unreachable', fingerprint: fingerprint() }]);
     try {
       const refused = await unreachable.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: bearer('operate'), payload: body });
       assert.equal(refused.statusCode, 503, refused.body);
@@ -287,7 +265,7 @@ describe('triage API', () => {
       'the retry triaged',
     );
     // It now waits for the alert to resolve, to follow up: resolve it.
-    await post('/api/v1/alerts', { ...payload([{ scenario: 'unreachable', fingerprint: body.alerts[0].fingerprint, status: 'resolved' }]), status: 'resolved' });
+    await post('/api/v1/alerts', { ...alertmanagerPayload([{ scenario: 'unreachable', fingerprint: body.alerts[0].fingerprint, status: 'resolved' }]), status: 'resolved' });
     assert.equal((await rig.temporal.client.workflow.getHandle(workflowIdOf(id)).result()).status, 'completed');
   });
 

@@ -13,6 +13,7 @@ import type { Reply } from '../fixtures/anthropic';
 import { bearer, buildTestApi, type TestApi } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { uniqueName } from '../helpers/harness';
+import { alertmanagerPayload } from './alertmanager-payload';
 import { startTriageRig, type TriageRig } from './setup';
 
 const answer: Reply = { content: [{ type: 'text', text: '```json\n{"summary":"s","rootCause":"x","evidence":[],"confidence":"low","nextSteps":[]}\n```' }], stop_reason: 'end_turn' };
@@ -52,26 +53,10 @@ describe('webhook with truncated alerts', () => {
     const scenario = 'truncated';
     rig.anthropic.script(scenario, [answer, answer]);
     const fingerprints = [uniqueName('f').replace('f_', 'ab'), uniqueName('f').replace('f_', 'cd')];
-    const payload = {
-      version: '4',
-      groupKey: '{}:{alertname="ShopDown"}',
-      truncatedAlerts: 3,
-      status: 'firing',
-      receiver: 'vigil',
-      groupLabels: { alertname: 'ShopDown' },
-      commonLabels: { alertname: 'ShopDown' },
-      commonAnnotations: {},
-      externalURL: 'http://alertmanager:9093',
-      alerts: fingerprints.map((fingerprint, index) => ({
-        status: 'firing',
-        labels: { alertname: 'ShopDown', service: 'shop', scenario, instance: `shop-${index}` },
-        annotations: { summary: 'shop is down' },
-        startsAt: '2026-11-23T10:00:00Z',
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: 'http://prometheus:9090/graph',
-        fingerprint,
-      })),
-    };
+    const payload = alertmanagerPayload(
+      fingerprints.map((fingerprint, index) => ({ scenario, fingerprint, startsAt: '2026-11-23T10:00:00Z', labels: { instance: `shop-${index}` } })),
+      { truncatedAlerts: 3 },
+    );
     const response = await api.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: bearer('operate'), payload });
     assert.equal(response.statusCode, 202);
     const started = response.json().started as string[];
