@@ -8,7 +8,8 @@
 // around them are in drift-steps.ts.
 import { allHandlersFinished, condition, continueAsNew, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { NEW_EPISODE } from '../lib/core/drift/heal';
-import { newDriftState, pauseEnded, shownStatus, statusView, syncRejection, type DriftCarried } from '../lib/core/drift/loop';
+import { pauseOver } from '../lib/core/health/views';
+import { newDriftState, shownStatus, statusView, syncRejection, type DriftCarried } from '../lib/core/drift/loop';
 import type { DriftSpec } from '../lib/core/drift/spec';
 import { driftSteps, publishStatus, type DriftRun } from './drift-steps';
 import { driftConfigureUpdate, driftStatusQuery, driftSyncUpdate, pauseSignal, resumeSignal, SEARCH_ATTRIBUTES } from './messages';
@@ -95,7 +96,7 @@ export async function driftWorkflow(input: DriftInput): Promise<never> {
   }
 
   function resumeIfPauseEnded(): void {
-    if (!pauseEnded(state.paused, Date.now())) return;
+    if (!pauseOver(state.paused, Date.now())) return;
     state.paused = undefined;
     publishStatus(state.status);
   }

@@ -7,7 +7,8 @@
 // the state), and recording a change or remediating runs beside the rounds, so a
 // write that waits for PostgreSQL never stops the checks.
 import { allHandlersFinished, condition, continueAsNew, log, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { afterTransition, manualStep, newHealthLoop, pauseOver, reconfigure, remediationRefusal, shownPause, statusView, type HealthCarried, type HealthLoop } from '../lib/core/health/loop';
+import { afterTransition, manualStep, newHealthLoop, reconfigure, remediationRefusal, shownPause, statusView, type HealthCarried, type HealthLoop } from '../lib/core/health/loop';
+import { pauseOver } from '../lib/core/health/views';
 import { currentVerdict, dueSources, nextDueAt, quietWatchUntil } from '../lib/core/health/sources';
 import type { HealthSpec } from '../lib/core/health/spec';
 import { applyRound, type Transition } from '../lib/core/health/state';

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_HEAL_POLICY, NEW_EPISODE } from '../../lib/core/drift/heal';
+import { pauseOver } from '../../lib/core/health/views';
 import {
   checkAnnouncement,
   manualSyncAnswer,
   newDriftState,
   noteCheck,
-  pauseEnded,
   planHeal,
   recheckAfterApplyMs,
   shownStatus,
@@ -83,10 +83,10 @@ describe('drift loop state', () => {
   it('pause: shown instead of the status, ended by its own time', () => {
     assert.equal(shownStatus(state({ status: 'drifted' })), 'drifted');
     assert.equal(shownStatus(state({ status: 'drifted', paused: { reason: 'x' } })), 'paused');
-    assert.equal(pauseEnded(undefined, NOW), false);
-    assert.equal(pauseEnded({ reason: 'x' }, NOW), false, 'no end: until resumed');
-    assert.equal(pauseEnded({ reason: 'x', until: NOW + 1 }, NOW), false);
-    assert.equal(pauseEnded({ reason: 'x', until: NOW }, NOW), true);
+    assert.equal(pauseOver(undefined, NOW), false);
+    assert.equal(pauseOver({ reason: 'x' }, NOW), false, 'no end: until resumed');
+    assert.equal(pauseOver({ reason: 'x', until: NOW + 1 }, NOW), false);
+    assert.equal(pauseOver({ reason: 'x', until: NOW }, NOW), true);
   });
 });
 

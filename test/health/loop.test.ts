@@ -10,7 +10,6 @@ import {
   handOffStands,
   manualStep,
   newHealthLoop,
-  pauseOver,
   reconfigure,
   remediationRefusal,
   shownPause,
@@ -18,7 +17,7 @@ import {
   type HealthCarried,
 } from '../../lib/core/health/loop';
 import type { HealthSpec } from '../../lib/core/health/spec';
-import type { CheckView } from '../../lib/core/health/views';
+import { pauseOver, type CheckView } from '../../lib/core/health/views';
 import { testHealthSpec } from '../helpers/health-spec';
 
 const minute = 60_000;

@@ -49,9 +49,6 @@ export interface Announcement {
 /** The status a query and the search attribute show: a pause hides the compared status. */
 export const shownStatus = (state: DriftCarried): DriftStatus => (state.paused ? 'paused' : state.status);
 
-/** A pause whose end has come: the loop resumes on its own. */
-export const pauseEnded = (paused: PauseInput | undefined, now: number): boolean => paused?.until !== undefined && paused.until <= now;
-
 /** What a check at `at` changes in the carried state, its status aside (the loop sets and publishes that). */
 export function noteCheck(state: DriftCarried, summary: CheckSummary, at: number): Pick<DriftCarried, 'lastCheck' | 'revision' | 'syncedRevision' | 'episode'> {
   let { episode, revision, syncedRevision } = state;

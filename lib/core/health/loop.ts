@@ -10,7 +10,7 @@ import { forgetRemovedSources, latestViews, nextDueAt } from './sources';
 import type { HealthSpec, LadderStep } from './spec';
 import { storageView, type StorageState } from './storage';
 import { INITIAL_COUNTERS, type HealthCounters, type HealthStatus, type Transition } from './state';
-import type { CheckView, HealthStatusView, PauseInput, RemediationView } from './views';
+import { pauseOver, type CheckView, type HealthStatusView, type PauseInput, type RemediationView } from './views';
 import type { LogCursor } from '../logwatch/types';
 import type { HealthEvent } from '../notify/types';
 
@@ -146,11 +146,6 @@ export function remediationRefusal(loop: HealthLoop, action: string | undefined,
   const verdict = remediationVerdict(state.actionTimes, now, { ...spec.limits, maxActions: Number.MAX_SAFE_INTEGER });
   if (!verdict.allowed && verdict.reason === 'cooldown') return `in cooldown until ${new Date(verdict.retryAt).toISOString()}`;
   return undefined;
-}
-
-/** A pause whose time has passed is over, even before the loop comes round to clear it. */
-export function pauseOver(paused: PauseInput | undefined, now: number): boolean {
-  return paused?.until !== undefined && paused.until <= now;
 }
 
 /** The pause as lists show it (from the memo, no query per service); undefined when not paused. */

@@ -11,6 +11,11 @@ export interface PauseInput {
   by?: string;
 }
 
+/** A pause whose time has passed is over, even before the loop comes round to clear it (health and drift loops alike). */
+export function pauseOver(paused: PauseInput | undefined, now: number): boolean {
+  return paused?.until !== undefined && paused.until <= now;
+}
+
 export interface RemediationView {
   key: string;
   step: string;
