@@ -42,7 +42,8 @@ async function startAndStop(command: string[], env: NodeJS.ProcessEnv, dataDir: 
   process.kill(-child.pid!, 'SIGINT');
   const code = await exited;
   const stopMs = performance.now() - stoppingAt;
-  // npm re-raises the SIGINT it got (exit status null); what counts is that vigil stopped cleanly.
+  // With .npmrc's script-shell=bash npm exits with Vigil's status (0); an npm that re-raises the SIGINT
+  // it got exits with status null. What counts is that vigil stopped cleanly.
   if (!(code === 0 || (code === null && output.includes('vigil: stopped')))) throw new Error(`vigil exited ${code} on SIGINT:\n${output}`);
   const left = processesMentioning(dataDir);
   if (left.length) throw new Error(`processes left behind: ${left.join(', ')}`);
