@@ -253,7 +253,28 @@ const Retention = Type.Object(
 );
 
 /** The demo service (demo/): `vigil up` starts it, and configs/services/demo.yaml watches it. */
-const Demo = Type.Object({ enabled: Type.Boolean({ default: false }), port: Port(9400) }, { additionalProperties: false, default: {} });
+const Demo = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false }),
+    port: Port(9400),
+    /** The demo shop (issue 16): one port per service, gateway → orders → {payments, inventory}, orders → db. */
+    ports: Type.Object({ gateway: Port(9400), orders: Port(9401), payments: Port(9402), inventory: Port(9403), db: Port(9404) }, { additionalProperties: false, default: {} }),
+    /** The shop's built-in load generator: requests a second to the gateway (0: none). */
+    load: Type.Object({ rps: Type.Number({ minimum: 0, maximum: 100, default: 2 }) }, { additionalProperties: false, default: {} }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/**
+ * A Prometheus (and an Alertmanager) that `vigil up` runs beside Vigil when it can:
+ * found on PATH or installed, data under <dataDir>. Not started when
+ * llm.sources.prometheusUrl names one already.
+ */
+const LocalPrometheus = Type.Object(
+  { enabled: Type.Boolean({ default: true }), port: Port(9490), scrapeIntervalMs: Type.Integer({ minimum: 1000, default: 5000 }) },
+  { additionalProperties: false, default: {} },
+);
+const LocalAlertmanager = Type.Object({ enabled: Type.Boolean({ default: true }), port: Port(9493) }, { additionalProperties: false, default: {} });
 
 /** The supervisor (workflows/supervisor.ts): how often the running loops are made equal to the definitions. */
 const Supervisor = Type.Object({ intervalMs: Type.Integer({ minimum: 1000, default: 60_000 }) }, { additionalProperties: false, default: {} });
@@ -272,6 +293,8 @@ export const VigilConfigSchema = Type.Object(
     log: Log,
     retention: Retention,
     demo: Demo,
+    prometheus: LocalPrometheus,
+    alertmanager: LocalAlertmanager,
     supervisor: Supervisor,
   },
   { additionalProperties: false },
