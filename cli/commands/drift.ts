@@ -83,7 +83,8 @@ export const DRIFT: Record<string, Subcommand> = {
 
 const appPath = (app: string) => `/drift/${encodeURIComponent(app)}`;
 
-function formatApp(detail: DriftAppDetail): string {
+/** What `vigil drift show` prints (exported for its test). */
+export function formatApp(detail: DriftAppDetail): string {
   const { paused, selfHeal, lastSync, diff } = detail;
   const summary = fields([
     ['app', detail.app],
@@ -92,6 +93,8 @@ function formatApp(detail: DriftAppDetail): string {
     ['revision', `${detail.revision ?? '-'}${detail.syncedRevision && detail.syncedRevision !== detail.revision ? ` (last in sync: ${detail.syncedRevision})` : ''}`],
     ['paused', paused ? `yes, ${paused.until ? `until ${iso(paused.until)}` : 'until resumed'}${paused.by ? ` by ${paused.by}` : ''}: ${paused.reason}` : 'no'],
     ['held', detail.held ?? '-'],
+    // Only while PostgreSQL is away: checks go on, the history waits.
+    ...(detail.storage ? [['storage', `degraded: storage unavailable since ${iso(detail.storage.unavailableSince)} (checks go on; history is recorded once it is back)`] as [string, string]] : []),
     ['self-heal', `${selfHeal.attempts} of ${selfHeal.maxAttempts} attempts${selfHeal.gaveUp ? `; gave up at ${iso(selfHeal.gaveUp.at)}: ${selfHeal.gaveUp.reason}` : ''}`],
     ['last check', detail.lastCheck ? `${iso(detail.lastCheck.at)}: ${detail.lastCheck.status}, ${detail.lastCheck.objects} objects, ${detail.lastCheck.fields} fields drifted` : '-'],
     ['next check', iso(detail.nextCheckAt)],

@@ -117,7 +117,8 @@ const servicePath = (name: string) => `/services/${encodeURIComponent(name)}`;
 
 // ---- human-readable output ----
 
-function formatService(status: ServiceDetail): string {
+/** What `vigil service show` prints (exported for its test). */
+export function formatService(status: ServiceDetail): string {
   const { paused, remediation } = status;
   const pausedLine = paused ? `yes, ${paused.until ? `until ${iso(paused.until)}` : 'until resumed'}${paused.by ? ` by ${paused.by}` : ''}: ${paused.reason}` : 'no';
   const remediationLine = [
