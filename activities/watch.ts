@@ -76,7 +76,8 @@ export function createWatchActivities({ pool, metrics, log }: ActivityDeps) {
         const wait = dueAt - Date.now();
         if (wait > 0) await sleep(wait, undefined, { signal: context.cancellationSignal });
         const at = Date.now();
-        const due = input.checks.filter((check) => nextDue[check.name] <= at);
+        // A timer may fire a millisecond before the wall clock reaches dueAt: the check it waited for is due all the same.
+        const due = input.checks.filter((check) => nextDue[check.name] <= Math.max(at, dueAt));
         const round = input.firstRound + verdicts.length;
         const { outcomes, stored } = await probeAndStore({ pool, metrics, log }, { service: input.service, round, at, checks: due }, context.cancellationSignal);
         if (!stored) unstored = { round, at, results: outcomes };

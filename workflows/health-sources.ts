@@ -10,7 +10,7 @@
 import { CancellationScope, condition, log } from '@temporalio/workflow';
 import { anomalyRules } from '../lib/core/health/anomaly';
 import { describeSelector, judgeCondition } from '../lib/core/health/metric-policy';
-import { logKey, longestProbeMs, metricKey, observeBaseline, type SourceState } from '../lib/core/health/sources';
+import { logKey, longestProbeMs, metricKey, observeBaseline, quietWatchRoundsAtMost, type SourceState } from '../lib/core/health/sources';
 import type { HealthSpec } from '../lib/core/health/spec';
 import type { HealthCounters, RoundOutcome } from '../lib/core/health/state';
 import { storageFailed, storageRecovered, type CheckOutcome } from '../lib/core/health/storage';
@@ -124,8 +124,9 @@ export async function evaluateDueMetrics(spec: HealthSpec, due: NonNullable<Heal
 
 /**
  * Runs a quiet watch (activities/watch.ts) and takes in what it saw. Returns the rounds it
- * ran and the time of the last one, or undefined when it was interrupted (`interrupted()`
- * turned true, e.g. the spec changed) or failed; the loop then runs its rounds itself.
+ * ran and the time of the last one, or, when it was interrupted (`interrupted()` turned
+ * true, e.g. the spec changed) or failed, how many round numbers it may have used: the
+ * loop skips them (its rows must never be overwritten) and runs its rounds itself.
  */
 export async function watchQuietly(
   spec: HealthSpec,
@@ -134,9 +135,10 @@ export async function watchQuietly(
   firstRound: number,
   until: number,
   interrupted: () => boolean,
-): Promise<{ verdicts: RoundOutcome[]; lastRoundAt?: number } | undefined> {
+): Promise<{ verdicts: RoundOutcome[]; lastRoundAt?: number } | { lostRounds: number }> {
   const longestMs = longestProbeMs(spec.checks);
   const longestIntervalMs = Math.max(...spec.checks.map((check) => check.intervalMs));
+  const roundsAtMost = quietWatchRoundsAtMost(spec, state, Date.now(), until);
   const { watchChecks } = watcher(Math.max(0, until - Date.now()) + longestMs + 30_000, longestIntervalMs + longestMs + 10_000);
   // Both waits live in one scope: cancelling it after the race drops whichever is still pending.
   const scope = new CancellationScope();
@@ -167,7 +169,7 @@ export async function watchQuietly(
   await Promise.all(settled);
   if (result === undefined || result instanceof Error) {
     if (result instanceof Error) log.warn('quiet watch failed; running rounds in the loop', { service: spec.service, error: String(result) });
-    return undefined;
+    return { lostRounds: roundsAtMost };
   }
   for (const [name, view] of Object.entries(result.last)) state.lastResults[name] = view;
   Object.assign(state.nextDue, result.nextDue);

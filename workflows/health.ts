@@ -160,7 +160,8 @@ async function nextRound(loop: HealthLoop): Promise<{ at?: number; quiet: boolea
   const quietUntil = healthy ? quietWatchUntil(loop.spec, state, Date.now()) : undefined;
   const watched = quietUntil !== undefined ? await watchQuietly(loop.spec, state, state.counters, state.round + 1, quietUntil, () => loop.specChanged) : undefined;
   loop.specChanged = false;
-  if (watched) {
+  if (watched && 'lostRounds' in watched) state.round += watched.lostRounds;
+  else if (watched) {
     if (!watched.verdicts.length) return { quiet: false };
     // No round of the watch but the last changed the status; the last one is judged like any round.
     for (const verdict of watched.verdicts.slice(0, -1)) state.counters = applyRound(state.counters, verdict, loop.spec.thresholds).counters;

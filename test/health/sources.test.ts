@@ -2,7 +2,17 @@
 // watch may run (lib/core/health/sources.ts): pure code, no Temporal needed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dueSources, failingDetails, forgetRemovedSources, longestProbeMs, nextDueAt, quietWatchUntil, QUIET_WATCH_MAX_MS, type SourceState } from '../../lib/core/health/sources';
+import {
+  dueSources,
+  failingDetails,
+  forgetRemovedSources,
+  longestProbeMs,
+  nextDueAt,
+  quietWatchRoundsAtMost,
+  quietWatchUntil,
+  QUIET_WATCH_MAX_MS,
+  type SourceState,
+} from '../../lib/core/health/sources';
 import type { CheckView } from '../../lib/core/health/views';
 import { testHealthSpec } from '../helpers/health-spec';
 
@@ -49,5 +59,14 @@ describe('health sources', () => {
     const slow = { ...checksOnly, checks: checksOnly.checks.map((check) => ({ ...check, intervalMs: 60_000 })) };
     assert.equal(quietWatchUntil(slow, state({ nextDue }), NOW), NOW + QUIET_WATCH_MAX_MS);
     assert.equal(quietWatchUntil(testHealthSpec('idle'), state(), NOW), undefined);
+  });
+
+  it('knows how many round numbers a watch may use: each check at most once per interval until its end', () => {
+    const checksOnly = { ...spec, metrics: [] };
+    // healthz at 0, 1, …, 9 s and deep once: at most 11 rounds in 9 s.
+    assert.equal(quietWatchRoundsAtMost(checksOnly, state({ nextDue: { healthz: NOW, deep: NOW } }), NOW, NOW + 9_000), 11);
+    // A check due later runs fewer times; one due after the end not at all; one due in the past counts from now.
+    assert.equal(quietWatchRoundsAtMost(checksOnly, state({ nextDue: { healthz: NOW + 4_500, deep: NOW + 10_000 } }), NOW, NOW + 9_000), 5);
+    assert.equal(quietWatchRoundsAtMost(checksOnly, state({ nextDue: { healthz: NOW - 60_000, deep: NOW + 10_000 } }), NOW, NOW + 9_000), 10);
   });
 });

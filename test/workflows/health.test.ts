@@ -130,6 +130,41 @@ describe('health workflow', () => {
     }
   });
 
+  it('never stores a round of its own over a round an interrupted quiet watch stored', async () => {
+    const service = uniqueName('renumber').replace('_', '-');
+    const path = `/healthz-${service}`;
+    let probes = 0;
+    target.failing = (requested) => {
+      if (requested === path) probes += 1;
+      return false;
+    };
+    // 1 s rounds: a quiet watch of up to 9 s, several of whose rounds are stored before the spec changes.
+    const watched: HealthSpec = { ...spec(service), checks: [{ name: 'http', intervalMs: 1_000, spec: { type: 'http', url: target.url(path), timeoutMs: 1_000 } }] };
+    const handle = await temporal.client.workflow.start(healthWorkflow, {
+      taskQueue: taskQueues(temporal.taskQueuePrefix).workflows,
+      workflowId: workflowIds.health(service),
+      args: [{ spec: watched }],
+    });
+    const rows = async () => Number((await db.pool.query('SELECT count(*) FROM check_results WHERE service = $1', [service])).rows[0].count);
+    try {
+      await eventually(async () => (await statusOf(handle)).status === 'healthy', 'healthy');
+      await eventually(async () => (await handle.describe()).raw.pendingActivities?.some((activity) => activity.activityType?.name === 'watchChecks'), 'a quiet watch running');
+      const before = await rows();
+      await eventually(async () => (await rows()) >= before + 3, 'three rounds of the watch stored', 20_000);
+      // The same check, a new timeout: the watch is interrupted, and the loop's rounds go on under the same check name.
+      const changed = { ...watched, checks: [{ ...watched.checks[0], spec: { ...watched.checks[0].spec, timeoutMs: 900 } }] };
+      assert.deepEqual(await handle.executeUpdate(configureUpdate, { args: [changed] }), { changed: true });
+      const roundAfter = (await statusOf(handle)).round;
+      await eventually(async () => (await statusOf(handle)).round >= roundAfter + 4, 'four more rounds', 20_000);
+    } finally {
+      await handle.terminate('test done');
+    }
+    // The cancelled watch stops at its next heartbeat or its deadline (9 s at most): then every probe is in.
+    await new Promise((resolveWait) => setTimeout(resolveWait, 10_000));
+    // A round stored over another would leave fewer rows than probes (one probe may have been cut short by the end).
+    assert.ok((await rows()) >= probes - 1, `${await rows()} rows stored for ${probes} probes`);
+  });
+
   it('takes pause and resume signals', async () => {
     target.failing = NO_PATH;
     const handle = await start(uniqueName('paused').replace('_', '-'));

@@ -106,6 +106,17 @@ export function observeBaseline(state: SourceState, name: string, value: number,
  * (logs and metric policies keep their own schedule), and at least two check rounds fit.
  * Undefined when the loop should run its rounds itself.
  */
+/**
+ * The most rounds a quiet watch starting at `now` and ending at `until` can run: each
+ * round runs at least one due check, and a check runs at most once per interval. A
+ * watch that is lost (its worker gone, Temporal away past its heartbeat timeout) or
+ * interrupted may have stored rounds the loop never heard of, and may still be storing
+ * some: the loop skips these numbers, so no round of its own overwrites one of them.
+ */
+export function quietWatchRoundsAtMost(spec: HealthSpec, state: SourceState, now: number, until: number): number {
+  return spec.checks.reduce((sum, check) => sum + Math.max(0, Math.floor((until - Math.max(now, state.nextDue[check.name] ?? now)) / check.intervalMs) + 1), 0);
+}
+
 export function quietWatchUntil(spec: HealthSpec, state: SourceState, now: number): number | undefined {
   if (!spec.checks.length) return undefined;
   const others = [...(spec.logs ?? []).map((watch) => logKey(watch.name)), ...(spec.metrics ?? []).map((policy) => metricKey(policy.name))];
