@@ -25,6 +25,7 @@ import type { Logger } from '../../lib/adapters/log';
 import { loadWorkflowCode } from '../../workers/workflow-code';
 import { adminTokenFromEnv, loadOrCreateAdminToken, type AdminToken } from '../admin-token';
 import { demoSettings, startDemo, stopDemo } from '../demo-process';
+import { monitoringPortClaims, pointSourcesAtLocal, startLocalMonitoring, stopLeftoverMonitoringOf, type LocalMonitoring } from '../local-monitoring';
 import { assertPortsFree, type PortClaim } from '../ports';
 import { Shutdown } from '../process-signals';
 import { apiTokens, ensureSearchAttributes, openDatabase, processLogger, startApiServer, startWorkerSet, temporalClient, vigilVersion, type TemporalClientHandle } from '../stack';
@@ -88,6 +89,7 @@ async function startStack(loaded: LoadedConfig, dataDir: string, shutdown: Shutd
   const ownPostgres = !config.database.url;
   // A Vigil that was killed (not stopped) may have left its children running.
   await shutdown.step(stopLeftovers(dataDir, ownTemporal, ownPostgres));
+  await shutdown.step(stopLeftoverMonitoringOf(config, dataDir, say));
   await shutdown.step(checkPorts(loaded, ownTemporal, ownPostgres));
 
   const metrics = createMetrics();
@@ -114,6 +116,9 @@ async function startStack(loaded: LoadedConfig, dataDir: string, shutdown: Shutd
     const demoStart = await shutdown.start('the demo service', startDemo(demo), () => () => stopDemo(demo));
     if (!demoStart.ok) say(`the demo service did not start (${demoStart.output}); set demo.enabled: false to skip it`);
   }
+  // After the shop (its first scrapes find it up), before the workers (the triage tools read their sources once).
+  const monitoring = await startLocalMonitoring(config, dataDir, shutdown, say);
+  pointSourcesAtLocal(config, dataDir, monitoring);
   const onLost = (error: Error) => {
     if (shutdown.stopping) return;
     log.fatal({ err: error }, 'a worker stopped on its own; stopping');
@@ -132,7 +137,7 @@ async function startStack(loaded: LoadedConfig, dataDir: string, shutdown: Shutd
   await shutdown.step(startSupervisor(temporal.client, config.temporal.taskQueuePrefix));
   // With no tokens configured, a laptop gets an admin token it can use at once.
   const admin = config.auth.tokens.length === 0 ? loadOrCreateAdminToken(dataDir, process.env) : adminTokenFromEnv(process.env);
-  const tokens = apiTokens(config, log, admin ? [apiToken('admin', 'admin', admin.secret)] : []);
+  const tokens = apiTokens(config, log, [...(admin ? [apiToken('admin', 'admin', admin.secret)] : []), ...monitoring.tokens]);
   const api = await shutdown.start(
     `the API (draining requests, up to ${seconds(config.server.drainMs)})`,
     startApiServer({ config, pool, temporal, tokens, metrics, log, uiUrl: started.devServer?.uiUrl, configDir: loaded.dir }),
@@ -140,7 +145,7 @@ async function startStack(loaded: LoadedConfig, dataDir: string, shutdown: Shutd
   );
   // Not ready from the moment a worker stops (the process then stops and exits 1).
   api.readiness.require('workers', workers.allRunning);
-  printBanner({ loaded, dataDir, api, devServer: started.devServer, temporalAddress, databaseUrl, ownPostgres, admin, applied });
+  printBanner({ loaded, dataDir, api, devServer: started.devServer, temporalAddress, databaseUrl, ownPostgres, admin, applied, monitoring });
   return started;
 }
 
@@ -172,6 +177,7 @@ async function checkPorts(loaded: LoadedConfig, ownTemporal: boolean, ownPostgre
   if (ownPostgres) {
     claims.push({ host: '127.0.0.1', port: database.embedded.port, setting: 'database.embedded.port', envName: 'VIGIL_DATABASE__EMBEDDED__PORT' });
   }
+  claims.push(...monitoringPortClaims(loaded.config));
   await assertPortsFree(claims);
 }
 
@@ -238,6 +244,7 @@ function printBanner(info: {
   ownPostgres: boolean;
   admin?: AdminToken;
   applied: ApplyReport;
+  monitoring: LocalMonitoring;
 }): void {
   const { api, devServer, admin, loaded } = info;
   const shown = (path: string) => {
@@ -257,8 +264,24 @@ function printBanner(info: {
     ['Services', describeApply(info.applied, loaded)],
     ...(loaded.config.demo.enabled ? [['Demo', `http://127.0.0.1:${loaded.config.demo.port}/  (break it: npm run demo:fail -- crash)`] as [string, string]] : []),
   ];
+  rows.push(...monitoringRows(loaded, info.monitoring));
   if (admin) rows.push(['Admin token', admin.origin === 'env' ? '(from VIGIL_ADMIN_TOKEN)' : `${admin.secret}  (in ${shown(admin.file!)})`]);
   const width = Math.max(...rows.map(([label]) => label.length));
   const lines = ['', 'Vigil is up.', ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`), '', 'Press Ctrl-C to stop.', ''];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** Which Prometheus the triage tools query, and the local Alertmanager if one runs. */
+function monitoringRows(loaded: LoadedConfig, monitoring: LocalMonitoring): [string, string][] {
+  const { prometheusUrl } = loaded.config.llm.sources;
+  const prometheus = monitoring.prometheus
+    ? `${monitoring.prometheus.url}/alerts`
+    : prometheusUrl
+      ? `${prometheusUrl} (llm.sources.prometheusUrl)`
+      : loaded.config.prometheus.enabled
+        ? '(not running: see above)'
+        : '(none: prometheus.enabled is false)';
+  const rows: [string, string][] = [['Prometheus', prometheus]];
+  if (monitoring.alertmanager) rows.push(['Alertmanager', `${monitoring.alertmanager.url}/  (alerts go to triage)`]);
+  return rows;
 }

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { eventually } from './eventually';
 import { freePort } from './ports';
 
+/** The executable the test harness provisions (test/tools.ts); tests that run their own import it, so the harness knows they need it. */
+export const ALERTMANAGER_BINARY = process.env.TEST_ALERTMANAGER ?? '/usr/bin/prometheus-alertmanager';
+
 export interface TestAlertmanager {
   /** host:port, for Prometheus's alerting config. */
   address: string;
@@ -16,7 +19,7 @@ export interface TestAlertmanager {
 }
 
 export async function startAlertmanager(webhook: { url: string; bearerToken: string }): Promise<TestAlertmanager> {
-  const binary = process.env.TEST_ALERTMANAGER ?? '/usr/bin/prometheus-alertmanager';
+  const binary = ALERTMANAGER_BINARY;
   const dir = mkdtempSync(join(tmpdir(), 'vigil-am-'));
   const port = await freePort();
   // JSON is YAML: the URL and token need no escaping rules of their own.

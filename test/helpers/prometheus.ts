@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { eventually } from './eventually';
 import { freePort } from './ports';
 
+/** The executable the test harness provisions (test/tools.ts); tests that run their own import it, so the harness knows they need it. */
+export const PROMETHEUS_BINARY = process.env.TEST_PROMETHEUS ?? '/usr/bin/prometheus';
+
 export interface TestPrometheus {
   url: string;
   /** Waits until `query` returns at least one series. */
@@ -22,7 +25,7 @@ export interface PrometheusOptions {
 }
 
 export async function startPrometheus(jobs: { job: string; target: string }[], options: PrometheusOptions = {}): Promise<TestPrometheus> {
-  const binary = process.env.TEST_PROMETHEUS ?? '/usr/bin/prometheus';
+  const binary = PROMETHEUS_BINARY;
   const dir = mkdtempSync(join(tmpdir(), 'vigil-prom-'));
   const port = await freePort();
   const config = [

@@ -37,6 +37,9 @@ export function upEnv(dataDir: string, ports: VigilPorts, temporalCli: string, e
     // Only the settings file: no services (they would watch the demo's fixed port), no demo.
     VIGIL_CONFIG_DIR: settingsOnlyConfigDir(),
     VIGIL_DEMO__ENABLED: 'false',
+    // No Prometheus or Alertmanager of its own (fixed ports, seconds of start): tests that want them say so in `extra`.
+    VIGIL_PROMETHEUS__ENABLED: 'false',
+    VIGIL_ALERTMANAGER__ENABLED: 'false',
     ...extra,
   };
 }

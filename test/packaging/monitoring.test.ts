@@ -1,7 +1,7 @@
 // Prometheus, its rules and Alertmanager: checked and unit-tested by their own
 // tools (promtool, amtool), then wired to what docker-compose.yml runs.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
@@ -22,13 +22,28 @@ function readYaml(file: string): any {
 }
 
 describe('monitoring configs', () => {
-  it('promtool accepts the Prometheus config and finds the rule file', () => {
-    assert.match(ok(tools.promtool, ['check', 'config', join(MONITORING, 'prometheus.yml')]), /SUCCESS: 1 rule files found[\s\S]*SUCCESS: \d+ rules found/);
+  it('promtool accepts the Prometheus config and finds every rule file', () => {
+    const files = readdirSync(join(MONITORING, 'rules')).filter((file) => file.endsWith('.yml'));
+    assert.deepEqual(files.sort(), ['shop.yml', 'vigil.yml']);
+    assert.match(ok(tools.promtool, ['check', 'config', join(MONITORING, 'prometheus.yml')]), new RegExp(`SUCCESS: ${files.length} rule files found[\\s\\S]*SUCCESS: \\d+ rules found`));
   });
 
-  it('promtool accepts the rules and their unit tests pass', () => {
-    ok(tools.promtool, ['check', 'rules', join(MONITORING, 'rules', 'vigil.yml')]);
-    assert.match(ok(tools.promtool, ['test', 'rules', join(MONITORING, 'tests', 'vigil.test.yml')]), /SUCCESS/);
+  for (const name of ['vigil', 'shop']) {
+    it(`promtool accepts rules/${name}.yml and its unit tests pass`, () => {
+      ok(tools.promtool, ['check', 'rules', join(MONITORING, 'rules', `${name}.yml`)]);
+      assert.match(ok(tools.promtool, ['test', 'rules', join(MONITORING, 'tests', `${name}.test.yml`)]), /SUCCESS/);
+    });
+  }
+
+  it('every shop alert names its service and severity, and has a summary', () => {
+    const rules = readYaml(join(MONITORING, 'rules', 'shop.yml')).groups.flatMap((group: any) => group.rules);
+    const tested = readFileSync(join(MONITORING, 'tests', 'shop.test.yml'), 'utf8');
+    for (const rule of rules) {
+      assert.match(rule.expr, /job="shop"/, `${rule.alert} selects the shop's job`);
+      assert.ok(['critical', 'warning'].includes(rule.labels.severity), `${rule.alert} has a severity`);
+      assert.match(rule.annotations.summary, /\$labels\.service/, `${rule.alert}'s summary names the service`);
+      assert.match(tested, new RegExp(`alertname: ${rule.alert}\\n`), `${rule.alert} has a unit test`);
+    }
   });
 
   it('promtool rejects a broken rule', () => {

@@ -218,6 +218,8 @@ const Llm = Type.Object(
       {
         prometheusUrl: Type.String({ default: '' }),
         lokiUrl: Type.String({ default: '' }),
+        /** With no lokiUrl: a directory of JSON-lines log files the log tool reads itself; `vigil up` sets <dataDir>/demo when the demo runs. '' = none. */
+        logDir: Type.String({ default: '' }),
         /** Markdown runbooks, matched by alert labels (relative to the working directory). */
         runbooksDir: Type.String({ default: 'configs/runbooks' }),
         /** Largest tool output sent to the model (characters); longer output is cut with a note. */
