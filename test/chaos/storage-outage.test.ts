@@ -171,17 +171,11 @@ describe('PostgreSQL outage under a fleet of loops', { timeout: 280_000 }, () =>
     recovery.push({ outageMs: durationMs, storageBackMs, checksBackMs, remediatedMs });
   }
 
-  // Known defect (issue 18, 2026-12-04): in 1 of 4 CI-like runs one healthy service lost a
-  // single round at the start of the 60 s outage (rounds 28,30,31,… stored). Until it is
-  // found, both cases run as todos: a failure is printed (not ok … # TODO), not hidden, but
-  // does not fail the run. Every assertion stays as it is.
-  const KNOWN = { todo: 'a round at the start of an outage can be lost (issue 18)' };
-
-  it('a 30 s outage: every loop keeps checking, says so, stores the outage rounds and remediates', KNOWN, async () => {
+  it('a 30 s outage: every loop keeps checking, says so, stores the outage rounds and remediates', async () => {
     await outage(30_000);
   });
 
-  it("a 60 s outage (the issue's 3 min, scaled down): the same", KNOWN, async () => {
+  it("a 60 s outage (the issue's 3 min, scaled down): the same", async () => {
     await outage(60_000);
     process.stdout.write(`# recovery ${JSON.stringify(recovery)}\n`);
   });
