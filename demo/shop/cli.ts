@@ -1,0 +1,257 @@
+// `vigil-demo` for the shop: start, stop, restart and status of the whole shop or
+// one service, faults and heals. Ports, directory and load default to Vigil's own
+// settings (demo.ports.*, <dataDir>/demo, demo.load.rps), so `npm run demo:fail`
+// reaches the shop this Vigil runs. Exit codes: 0 ok, 1 failure, 2 usage; a bad
+// command changes nothing.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { toMs } from '../../lib/core/duration';
+import { injectFault, healFault, probe, runningPid, startMember, stopMember, type Member } from './control';
+import { runLoadgen } from './loadgen';
+import { FAULT_POLL_MS, runService } from './runtime';
+import { SERVICE_BUILDERS } from './services';
+import { DEFAULT_SERVICE, FAULT_KINDS, SERVICES, faultProblem, isFaultKind, isService, urlOf, type Fault, type ServiceName, type ShopSettings } from './topology';
+
+export class UsageError extends Error {}
+
+export const SHOP_USAGE = `Usage: vigil-demo <command> [options]
+
+The demo shop: gateway → orders → {payments, inventory}, orders → db, and a load
+generator sending --rps requests a second to the gateway.
+
+Commands:
+  start [service]             start the shop (or one service) in the background
+  stop [service]              stop it (not running is fine)
+  restart [service]           stop, then start (what Vigil's restart action runs)
+  status [service]            exit 0 if running and healthy, 1 otherwise
+  fault <service> <kind>      break a service: ${FAULT_KINDS.join(' | ')}
+        [--for D] [--target S]  (D such as 30s or 2m: it heals itself after D;
+                                --target: the callee a dependency fault cuts off)
+  heal [service]              remove the fault (of every service when none is named)
+  fail <kind> [service]       fault with a default service per kind (npm run demo:fail)
+  serve <service|loadgen>     run one in the foreground (what start runs)
+
+Options (and environment):
+  --dir DIR       pid files, logs, faults and payments.json (DEMO_DIR, default <dataDir>/demo)
+  --ports LIST    gateway,orders,payments,inventory,db ports, or name=port pairs
+                  (DEMO_PORTS, default demo.ports.* of Vigil's configuration)
+  --rps N         load generator requests a second, 0 for none (DEMO_RPS, default demo.load.rps)
+  --host HOST     listen address (DEMO_HOST, default 127.0.0.1)
+  --config DIR    Vigil's configuration directory (VIGIL_CONFIG_DIR, default configs)
+`;
+
+export interface ShopOptions {
+  host?: string;
+  ports?: string;
+  dir?: string;
+  rps?: string;
+  config?: string;
+  for?: string;
+  target?: string;
+}
+
+export interface VigilDemoSettings {
+  ports: Record<ServiceName, number>;
+  rps: number;
+  dir: string;
+  /** The old single demo service's port (demo.port). */
+  port: number;
+}
+
+/**
+ * The demo settings as the Vigil started from here sees them (vigil.yaml and its
+ * VIGIL_ env overrides), loaded with `require` only when an option does not say:
+ * the config schema takes most of a second to load. Without a config directory
+ * (a container running the demo alone), the settings' defaults.
+ */
+export function vigilDemoSettings(configDir: string | undefined): VigilDemoSettings {
+  const load = require('../../lib/adapters/config/load') as typeof import('../../lib/adapters/config/load');
+  const dir = configDir ?? load.defaultConfigDir();
+  const config = configDir === undefined && !existsSync(dir) ? load.configFromObject() : load.loadConfig({ dir, settingsOnly: true }).config;
+  return { ports: config.demo.ports, rps: config.demo.load.rps, dir: join(resolve(config.dataDir), 'demo'), port: config.demo.port };
+}
+
+export function shopSettings(values: ShopOptions): ShopSettings {
+  const env = (name: string) => process.env[name] || undefined; // set but empty counts as unset
+  let vigil: VigilDemoSettings | undefined;
+  const fromVigil = () => (vigil ??= vigilDemoSettings(values.config));
+  const portsText = values.ports ?? env('DEMO_PORTS');
+  const ports = parsePorts(portsText, () => fromVigil().ports);
+  const rpsText = values.rps ?? env('DEMO_RPS');
+  const rps = rpsText === undefined ? fromVigil().rps : Number(rpsText);
+  if (!Number.isFinite(rps) || rps < 0 || rps > 100 || rpsText?.trim() === '') throw new UsageError(`not a rate (0 to 100 requests a second): ${rpsText}`);
+  const dir = resolve(values.dir ?? env('DEMO_DIR') ?? fromVigil().dir);
+  return { host: values.host ?? env('DEMO_HOST') ?? '127.0.0.1', ports, dir, rps };
+}
+
+function parsePorts(text: string | undefined, defaults: () => Record<ServiceName, number>): Record<ServiceName, number> {
+  if (text === undefined) return defaults();
+  const port = (value: string) => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < 1 || number > 65_535) throw new UsageError(`not a port: ${value}`);
+    return number;
+  };
+  const parts = text.split(',').map((part) => part.trim());
+  if (parts.every((part) => !part.includes('='))) {
+    if (parts.length !== SERVICES.length) throw new UsageError(`--ports needs ${SERVICES.length} ports (${SERVICES.join(',')}) or name=port pairs: ${text}`);
+    return Object.fromEntries(SERVICES.map((name, i) => [name, port(parts[i])])) as Record<ServiceName, number>;
+  }
+  const ports = { ...defaults() };
+  for (const part of parts) {
+    const [name, value = ''] = part.split('=');
+    if (!isService(name)) throw new UsageError(`--ports: not a service: ${name} (${SERVICES.join(', ')})`);
+    ports[name] = port(value);
+  }
+  return ports;
+}
+
+function parseFor(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = toMs(text);
+  } catch {
+    throw new UsageError(`not a duration: ${text} (try 30s, 2m, 500ms)`);
+  }
+  if (ms <= 0) throw new UsageError(`the duration must be positive: ${text}`);
+  return ms;
+}
+
+const serviceArg = (name: string | undefined): ServiceName | undefined => {
+  if (name === undefined) return undefined;
+  if (!isService(name)) throw new UsageError(`unknown service: ${name} (${SERVICES.join(', ')})`);
+  return name;
+};
+
+/** The error burst of the logs fault ends on its own after this unless --for says otherwise. */
+const LOGS_DEFAULT_MS = 30_000;
+
+async function fault(s: ShopSettings, service: ServiceName, kindText: string | undefined, values: ShopOptions): Promise<string> {
+  if (!isFaultKind(kindText)) throw new UsageError(kindText === undefined ? `fault needs a kind: ${FAULT_KINDS.join(', ')}` : `unknown fault kind: ${kindText} (${FAULT_KINDS.join(', ')})`);
+  const kind = kindText;
+  const problem = faultProblem(service, kind, values.target);
+  if (problem) throw new UsageError(`cannot inject ${kind} into ${service}: ${problem}`);
+  const forMs = parseFor(values.for) ?? (kind === 'logs' ? LOGS_DEFAULT_MS : undefined);
+  const pid = runningPid(s, service);
+  if (pid === undefined) throw new Error(`${service} is not running in ${s.dir} (start the shop: vigil-demo start)`);
+  const target = kind === 'dependency' ? ((values.target as ServiceName | undefined) ?? DEFAULT_TARGET[service]) : undefined;
+  const record: Fault = { kind, ...(forMs === undefined ? {} : { until: Date.now() + forMs }), ...(target ? { target } : {}) };
+  injectFault(s, service, record);
+  await sleep(FAULT_POLL_MS * 2); // picked up: the command returns with the fault in effect
+  const span = forMs === undefined ? 'until healed' : `for ${values.for ?? `${forMs / 1000}s`}`;
+  if (kind === 'crash') {
+    for (const deadline = Date.now() + 3_000; Date.now() < deadline && runningPid(s, service) === pid;) await sleep(50);
+    return `${service}: crash injected; pid ${pid} exited (bring it back: vigil-demo restart ${service})`;
+  }
+  return `${service}: ${kind} injected${target ? ` (${target} unreachable)` : ''}, ${span}`;
+}
+
+/** The callee a dependency fault cuts off unless --target names another. */
+const DEFAULT_TARGET: Partial<Record<ServiceName, ServiceName>> = { gateway: 'orders', orders: 'payments' };
+
+async function serve(s: ShopSettings, member: string | undefined): Promise<void> {
+  if (member === 'loadgen') {
+    const load = runLoadgen(s);
+    const stop = () => {
+      load.stop();
+      process.exit(0);
+    };
+    process.once('SIGTERM', stop).once('SIGINT', stop);
+    return;
+  }
+  const service = serviceArg(member);
+  if (!service) throw new UsageError('serve needs a service or loadgen');
+  const running = await runService(service, s, SERVICE_BUILDERS[service]);
+  const shutdown = () => {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
+}
+
+const members = (s: ShopSettings): Member[] => [...SERVICES, ...(s.rps > 0 ? (['loadgen'] as const) : [])];
+
+/** Runs one command; returns the exit code, or -1 for `serve` (it stays up until a signal). */
+export async function shopMain(command: string | undefined, rest: string[], values: ShopOptions, say: (line: string) => void): Promise<number> {
+  const expectArgs = (count: number) => {
+    if (rest.length > count) throw new UsageError(`unexpected argument: ${rest[count]}`);
+  };
+  const s = shopSettings(values);
+  switch (command) {
+    case 'start': {
+      expectArgs(1);
+      const one = serviceArg(rest[0]);
+      const started = await Promise.all((one ? [one] : members(s)).map(async (member) => ({ member, ...(await startMember(s, member)) })));
+      const pids = started.map(({ member, pid, already }) => `${member} ${pid}${already ? ' already running' : ''}`).join(', ');
+      say(`${one ?? 'shop'} started at ${urlOf(s, one ?? 'gateway')} (${pids}${one ? '' : `; load ${s.rps} rps`})`);
+      return 0;
+    }
+    case 'stop': {
+      expectArgs(1);
+      const one = serviceArg(rest[0]);
+      if (!one) await stopMember(s, 'loadgen'); // load first: no errors from a half-stopped shop
+      const stopped = await Promise.all((one ? [one] : SERVICES).map(async (member) => ({ member, ...(await stopMember(s, member)) })));
+      const lines = stopped.filter(({ pid }) => pid !== undefined).map(({ member, pid, killed }) => `${member} ${pid}${killed ? ' killed' : ''}`);
+      say(lines.length ? `${one ?? 'shop'} stopped (${lines.join(', ')})` : `${one ?? 'shop'} not running`);
+      return 0;
+    }
+    case 'restart': {
+      expectArgs(1);
+      const one = serviceArg(rest[0]);
+      const targets = one ? [one] : members(s);
+      const before = targets.map((member) => runningPid(s, member));
+      if (!one) await stopMember(s, 'loadgen');
+      await Promise.all(targets.map((member) => stopMember(s, member)));
+      const after = await Promise.all(targets.map((member) => startMember(s, member)));
+      say(`${one ?? 'shop'} restarted (${targets.map((member, i) => `${member} ${before[i] ?? 'none'} → ${after[i].pid}`).join(', ')})`);
+      return 0;
+    }
+    case 'status': {
+      expectArgs(1);
+      const one = serviceArg(rest[0]);
+      let healthy = true;
+      for (const service of one ? [one] : SERVICES) {
+        const pid = runningPid(s, service);
+        const health = pid === undefined ? undefined : await probe(s, service);
+        const ok = health !== undefined && 'status' in health && health.status === 200;
+        healthy &&= ok;
+        const why = health === undefined ? 'not running' : 'error' in health ? health.error : `HTTP ${health.status}${health.reason ? `: ${health.reason}` : ''}`;
+        say(`${service}: ${ok ? 'healthy' : 'unhealthy'} (${pid === undefined ? why : `pid ${pid}, ${urlOf(s, service)}/healthz ${why}`})`);
+      }
+      return healthy ? 0 : 1;
+    }
+    case 'fault': {
+      expectArgs(2);
+      const service = serviceArg(rest[0]);
+      if (!service) throw new UsageError('fault needs a service and a kind: vigil-demo fault <service> <kind>');
+      say(await fault(s, service, rest[1], values));
+      return 0;
+    }
+    case 'fail': {
+      expectArgs(2);
+      if (rest[0] === undefined) throw new UsageError(`fail needs a kind: ${FAULT_KINDS.join(', ')}`);
+      if (!isFaultKind(rest[0])) throw new UsageError(`unknown fault kind: ${rest[0]} (${FAULT_KINDS.join(', ')})`);
+      say(await fault(s, serviceArg(rest[1]) ?? DEFAULT_SERVICE[rest[0]], rest[0], values));
+      return 0;
+    }
+    case 'heal': {
+      expectArgs(1);
+      const one = serviceArg(rest[0]);
+      const healed = (one ? [one] : SERVICES).map((service) => ({ service, fault: healFault(s, service) })).filter(({ fault }) => fault);
+      if (healed.length) await sleep(FAULT_POLL_MS * 2); // noticed: the command returns with the fault gone
+      say(healed.length ? `healed ${healed.map(({ service, fault }) => `${service} (was ${fault!.kind})`).join(', ')}` : `${one ?? 'the shop'} had no fault`);
+      return 0;
+    }
+    case 'serve':
+      expectArgs(1);
+      await serve(s, rest[0]);
+      return -1;
+    case undefined:
+      throw new UsageError('no command given');
+    default:
+      throw new UsageError(`unknown command: ${command}`);
+  }
+}
