@@ -12,6 +12,9 @@ import { capOutput, parseTime, rangeStep, TOOL_DEFINITIONS, toolDefinition } fro
 import type { ToolCall } from '../lib/core/triage/types';
 import type { ActivityDeps } from './deps';
 import type { ObjectDrift } from '../lib/core/drift/compare';
+import { formatLogEntries, labelText } from '../lib/core/logs/entries';
+import { LogQueryError, parseLogQuery } from '../lib/core/logs/logql';
+import { LogDirUnavailable, readLocalLogs } from '../lib/adapters/logs/local-reader';
 
 export interface ToolCallInput {
   triageId: string;
@@ -58,6 +61,24 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
 
   const prometheus = (path: string, params: Record<string, string>, signal: AbortSignal) => getJson(sources.prometheusUrl, 'llm.sources.prometheusUrl', path, params, signal);
 
+  /** The log tool without Loki: the same query surface on local files, as far as the subset goes (lib/core/logs/logql.ts). */
+  async function localLogs(query: string, start: number, end: number, limit: number, signal: AbortSignal): Promise<string> {
+    let parsed;
+    try {
+      parsed = parseLogQuery(query);
+    } catch (error) {
+      if (error instanceof LogQueryError) throw new ToolError(error.message);
+      throw error;
+    }
+    try {
+      const read = await readLocalLogs({ dir: sources.logDir, query: parsed, startMs: start * 1000, endMs: end * 1000, limit, signal });
+      return [formatLogEntries(read.entries), ...read.notes.map((note) => `note: ${note}`)].join('\n');
+    } catch (error) {
+      if (error instanceof LogDirUnavailable) throw new ToolError(error.message);
+      throw error;
+    }
+  }
+
   const handlers: Record<string, Handler> = {
     async query_metrics(input, { signal }) {
       const params: Record<string, string> = { query: String(input.query) };
@@ -75,6 +96,9 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
     async query_logs(input, { signal }) {
       const end = parseTime(input.end) ?? Date.now() / 1000;
       const start = parseTime(input.start) ?? end - 3600;
+      const limit = Number(input.limit ?? 100);
+      if (!sources.lokiUrl && sources.logDir) return localLogs(String(input.query), start, end, limit, signal);
+      if (!sources.lokiUrl) throw new ToolError('not configured: set llm.sources.lokiUrl (Loki) or llm.sources.logDir (a directory of JSON-lines log files)');
       const ns = (seconds: number) => BigInt(Math.round(seconds * 1000)) * 1_000_000n;
       const data = (await getJson(
         sources.lokiUrl,
@@ -84,16 +108,12 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
           query: String(input.query),
           start: ns(start).toString(),
           end: ns(end).toString(),
-          limit: String(input.limit ?? 100),
+          limit: String(limit),
           direction: 'backward',
         },
         signal,
       )) as { data?: { resultType?: string; result?: { stream?: Record<string, string>; values?: [string, string][] }[] } };
-      const lines = (data.data?.result ?? []).flatMap((stream) =>
-        (stream.values ?? []).map(([time, line]) => ({ time: BigInt(time), text: `${new Date(Number(BigInt(time) / 1_000_000n)).toISOString()} ${labelText(stream.stream ?? {})} ${line}` })),
-      );
-      lines.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
-      return lines.length ? `${lines.length} lines, newest first\n${lines.map((line) => line.text).join('\n')}` : 'no matching log lines';
+      return formatLogEntries((data.data?.result ?? []).flatMap((stream) => (stream.values ?? []).map(([time, line]) => ({ timeNs: BigInt(time), labels: stream.stream ?? {}, line }))));
     },
     async vigil_service_status(input) {
       const service = String(input.service);
@@ -238,12 +258,6 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
 }
 
 const iso = (value: Date | string) => new Date(value).toISOString();
-
-function labelText(labels: Record<string, string>): string {
-  return `{${Object.entries(labels)
-    .map(([name, value]) => `${name}="${value}"`)
-    .join(',')}}`;
-}
 
 interface PrometheusAnswer {
   status?: string;

@@ -81,7 +81,7 @@ describe('local Prometheus and Alertmanager (real processes)', { timeout: 90_000
     await Promise.all([prometheus?.stop(), alertmanager?.stop()]);
     target.close();
     webhook.close();
-    if (!process.env.KEEP) rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('scrapes the shop with service labels, loads the shipped rules, and an alert reaches the webhook with the token', async () => {

@@ -38,7 +38,8 @@ export const TOOL_DEFINITIONS: ToolDefinition[] = [
   },
   {
     name: 'query_logs',
-    description: 'Run a LogQL query against Loki over a time range; returns the newest matching lines first.',
+    description:
+      'Run a LogQL query against Loki over a time range; returns the newest matching lines first. Where no Loki is configured the same tool reads local JSON-lines log files (one per service) and takes only a subset: a stream selector on the labels service, level and filename (= != =~ !~) followed by line filters (|= != |~ !~), no parser stages (| json), label filters or metric queries; for example {service="payments", level=~"warn|error"} |= "timeout".',
     input_schema: {
       type: 'object',
       properties: {
