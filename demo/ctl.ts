@@ -64,7 +64,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const usage = exitCodeFor(error) === 2;
-    process.stderr.write(`vigil-demo: ${(error as Error).message ?? String(error)}${usage ? ' (vigil-demo --help for usage)' : ''}\n`);
+    const message = ((error as Error).message ?? String(error)).replace(/\s*\n\s*/g, ' '); // one line, parseArgs's own messages too
+    process.stderr.write(`vigil-demo: ${message}${usage ? ' (vigil-demo --help for usage)' : ''}\n`);
     process.exit(exitCodeFor(error));
   },
 );
