@@ -14,6 +14,7 @@ import { desiredWithIgnoredFromLive } from '../lib/core/drift/merge';
 import type { DriftSpec } from '../lib/core/drift/spec';
 import { MAX_LISTED, type CheckSummary, type SyncRequest, type SyncResult } from '../lib/core/drift/types';
 import type { ActivityDeps } from './deps';
+import { explicitCancelOf } from './actions';
 import { providerFor } from './drift-providers';
 import { readSource, SourceError, type SourceSnapshot } from './drift-sources';
 
@@ -211,7 +212,8 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
       if (request.dryRun) return { ...base, outcome: 'dry-run', objects: comparison.drifted, fields, detail: `would apply ${comparison.drifted.length} object(s)` };
 
       const context = Context.current();
-      const provider = providerFor(spec.provider, { signal: context.cancellationSignal });
+      // A lost attempt (Temporal away, the heartbeat timed out) leaves a command mid-change be; an explicit cancel stops it.
+      const provider = providerFor(spec.provider, { signal: explicitCancelOf(context.cancellationSignal) });
       const desired = new Map(observed.snapshot.documents.map((document) => [document.target, document]));
       const liveByTarget = new Map(observed.live.map((read) => [read.target, 'state' in read ? read.state : undefined]));
       const appIgnore = compileIgnore(spec.ignore);

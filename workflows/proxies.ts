@@ -142,12 +142,17 @@ export const handOff = () =>
     retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', nonRetryableErrorTypes: [FAILURES.triageNotAvailable] },
   });
 
-/** A drift sync; the activity heartbeats every 2 s while it applies, so a dead worker is noticed in seconds. */
+/**
+ * A drift sync; the activity heartbeats every 2 s while it applies. Its heartbeat timeout
+ * has the actions' outage margin: a Temporal or worker-connection outage shorter than
+ * that never gives up an attempt mid-apply, and a given-up attempt's apply is not stopped
+ * (only an explicit cancel stops it; the retry re-reads the live state first).
+ */
 export const driftSyncs = () =>
   proxyActivities<Activities>({
     taskQueue: queues().actions,
     startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '10 seconds',
+    heartbeatTimeout: 10_000 + ACTION_OUTAGE_MARGIN_MS,
     // Safe to retry: the key makes a repeated call return the first result instead of applying again.
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
   });

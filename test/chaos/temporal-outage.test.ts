@@ -1,14 +1,20 @@
 // Chaos (issue 18): the Temporal server stopped for 30 s under a fleet of health
-// loops and a running triage, workers and client on the test's own dev server.
+// loops, a running triage and a drift sync whose command takes 25 s, workers and
+// client on the test's own dev server.
 // While it is away, quiet watches that were running keep probing (and storing)
 // until their deadline; a watch whose heartbeat timed out meanwhile is lost, and
 // the loop must then skip its round numbers instead of storing over its rows.
 // After it returns: every loop is running and checking again, no stored check
 // result was overwritten (rows = probes), and the triage, whose model call was in
-// flight across the outage, finishes with every transcript row exactly once.
+// flight across the outage, finishes with every transcript row exactly once; the
+// sync's command ran once, to its end (it used to be killed 15 s in, when the SDK
+// gave up on the attempt's 10 s heartbeat, and applied again after the outage).
 // Recovery times go to docs/PERFORMANCE.md.
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -17,8 +23,9 @@ import { installTemporalRuntime } from '../../lib/adapters/temporal/runtime';
 import { manualWorkflowId, triageIdOf } from '../../lib/core/triage/ids';
 import { triageSettings } from '../../lib/core/triage/settings';
 import { createWorkers } from '../../workers/create-workers';
-import { healthWorkflow, triageWorkflow } from '../../workflows';
-import { healthStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
+import type { DriftSpec } from '../../lib/core/drift/spec';
+import { driftWorkflow, healthWorkflow, triageWorkflow } from '../../workflows';
+import { driftStatusQuery, healthStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
 import { startAnthropicFixture, type AnthropicFixture } from '../fixtures/anthropic';
 import { startLokiFixture, type LokiFixture } from '../fixtures/loki';
 import { eventually } from '../helpers/eventually';
@@ -29,7 +36,41 @@ import { chaosTemporal, type ChaosTemporal } from './rig';
 const SERVICES = 8;
 const INTERVAL_MS = 1_000;
 const OUTAGE_MS = 30_000;
+const APPLY_MS = 25_000;
 const sleep = (ms: number) => new Promise((resolveWait) => setTimeout(resolveWait, ms));
+
+/** A self-healing drift app whose command provider takes APPLY_MS to apply: it counts its starts, then its ends, and writes. */
+function slowApp(root: string, app: string): { spec: DriftSpec; started: string; applies: string; live: string } {
+  mkdirSync(join(root, 'desired'));
+  writeFileSync(join(root, 'desired', 'cfg.yaml'), 'target: cfg\nstate: { version: 2 }\n');
+  const live = join(root, 'cfg.json');
+  writeFileSync(live, '{"version":1}');
+  const started = join(root, 'apply-started');
+  const applies = join(root, 'applies.log');
+  const script = join(root, 'slow.js');
+  writeFileSync(
+    script,
+    `const fs = require('fs'); const file = ${JSON.stringify(live)};
+     if (process.argv[2] === 'get') { process.stdout.write(fs.readFileSync(file, 'utf8')); }
+     else { let input = ''; process.stdin.on('data', (c) => input += c); process.stdin.on('end', () => {
+       fs.appendFileSync(${JSON.stringify(started)}, 'start\\n');
+       setTimeout(() => { fs.appendFileSync(${JSON.stringify(applies)}, 'apply\\n'); fs.writeFileSync(file, input); }, ${APPLY_MS});
+     }); }`,
+  );
+  const spec: DriftSpec = {
+    app,
+    mode: 'self-heal',
+    intervalMs: 1_000,
+    jitterMs: 0,
+    source: { type: 'directory', path: join(root, 'desired') },
+    provider: { type: 'command', read: [process.execPath, script, 'get'], apply: [process.execPath, script, 'set'], timeoutMs: 60_000 },
+    ignore: [],
+    sensitive: [],
+    heal: { initialBackoffMs: 1_000, maxBackoffMs: 10_000, maxAttempts: 5, contestedAfter: 2 },
+    windows: [],
+  };
+  return { spec, started, applies, live };
+}
 
 /** Answers 200 to every path and counts the requests per path: a probe is a request. */
 async function countingServer(): Promise<{ server: Server; port: number; probes: Map<string, number> }> {
@@ -48,6 +89,7 @@ describe('chaos: the Temporal server away for 30 s', { timeout: 240_000 }, () =>
   let anthropic: AnthropicFixture;
   let loki: LokiFixture;
   let target: Awaited<ReturnType<typeof countingServer>>;
+  let root: string;
   const keyEnv = uniqueName('TEST_OUTAGE_KEY').toUpperCase();
 
   before(async () => {
@@ -56,6 +98,7 @@ describe('chaos: the Temporal server away for 30 s', { timeout: 240_000 }, () =>
     anthropic = await startAnthropicFixture();
     loki = await startLokiFixture([{ labels: { service: 'shop' }, at: Date.now() - 5_000, line: 'level=error msg="pool exhausted"' }]);
     target = await countingServer();
+    root = mkdtempSync(join(tmpdir(), 'vigil-chaos-temporal-'));
     process.env[keyEnv] = 'sk-ant-test-temporal-outage';
   });
   after(async () => {
@@ -64,9 +107,10 @@ describe('chaos: the Temporal server away for 30 s', { timeout: 240_000 }, () =>
     await temporal?.dispose();
     await db?.close();
     delete process.env[keyEnv];
+    if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  it('every loop checks again, no stored round is overwritten, and the triage finishes with its whole transcript', async () => {
+  it('every loop checks again, no stored round is overwritten, the triage keeps its whole transcript, the sync runs once', async () => {
     const prefix = uniqueName('chaos-tmp');
     installTemporalRuntime(createLogger('warn'));
     const native = await NativeConnection.connect({ address: temporal.address });
@@ -84,6 +128,7 @@ describe('chaos: the Temporal server away for 30 s', { timeout: 240_000 }, () =>
     const client = new Client({ connection, namespace: 'default' });
     const names = Array.from({ length: SERVICES }, (_, index) => `${uniqueName('tmp').replace('_', '-')}-${index}`);
     const loops: WorkflowHandle<typeof healthWorkflow>[] = [];
+    const others: WorkflowHandle[] = [];
     const rowsOf = async (name: string) => Number((await db.pool.query('SELECT count(*) FROM check_results WHERE service = $1', [name])).rows[0].count);
     try {
       for (const name of names) {
@@ -104,6 +149,10 @@ describe('chaos: the Temporal server away for 30 s', { timeout: 240_000 }, () =>
       });
       await eventually(async () => (await Promise.all(loops.map((loop) => loop.query(healthStatusQuery)))).every((view) => view.status === 'healthy'), 'the fleet healthy', 60_000);
       await eventually(async () => anthropic.held() === 1, 'the second model call in flight', 60_000);
+      const drift = slowApp(root, uniqueName('slow').replace('_', '-'));
+      const app = await client.workflow.start(driftWorkflow, { taskQueue: taskQueues(prefix).workflows, workflowId: workflowIds.drift(drift.spec.app), args: [{ spec: drift.spec }] });
+      others.push(app);
+      await eventually(async () => existsSync(drift.started), 'the apply has started', 60_000);
 
       await temporal.stop();
       await sleep(OUTAGE_MS);
@@ -124,6 +173,20 @@ describe('chaos: the Temporal server away for 30 s', { timeout: 240_000 }, () =>
       const checksBackMs = Date.now() - back;
       for (const loop of loops) assert.equal((await loop.describe()).status.name, 'RUNNING');
 
+      const synced = await eventually(
+        async () => {
+          const view = await app.query(driftStatusQuery);
+          return view.status === 'in-sync' && view.lastSync && view;
+        },
+        'the app in sync',
+        90_000,
+      );
+      const syncBackMs = Date.now() - back;
+      assert.equal(readFileSync(drift.started, 'utf8').trim().split('\n').length, 1, 'the command started once');
+      assert.equal(readFileSync(drift.applies, 'utf8').trim().split('\n').length, 1, 'and ran to its end');
+      assert.deepEqual(JSON.parse(readFileSync(drift.live, 'utf8')), { version: 2 });
+      assert.equal(synced.lastSync!.outcome, 'applied', synced.lastSync!.detail);
+
       const result = await triage.result();
       const triageBackMs = Date.now() - back;
       assert.equal(result.status, 'completed');
@@ -142,9 +205,9 @@ describe('chaos: the Temporal server away for 30 s', { timeout: 240_000 }, () =>
       // The held call's attempt outlived its 20 s heartbeat timeout: at most one more request, never a lost turn.
       const billed = anthropic.billed('outage').length;
       assert.ok(billed >= 2 && billed <= 3, `${billed} model turns billed`);
-      console.log(`[recovery] ${JSON.stringify({ outageMs: OUTAGE_MS, checksBackMs, triageBackMs, billed })}`);
+      console.log(`[recovery] ${JSON.stringify({ outageMs: OUTAGE_MS, checksBackMs, syncBackMs, triageBackMs, billed })}`);
     } finally {
-      for (const loop of loops) await loop.terminate('test done').catch(() => {});
+      for (const handle of [...loops, ...others]) await handle.terminate('test done').catch(() => {});
       // A watch lost in the outage may still run until its deadline (9 s): then every probe is in.
       await sleep(10_000);
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
