@@ -34,9 +34,9 @@ export function monitoringPortClaims(config: VigilConfig): PortClaim[] {
   return claims;
 }
 
-export async function stopLeftoverMonitoringOf(config: VigilConfig, dataDir: string, say: (line: string) => void): Promise<void> {
-  if (!runsLocalPrometheus(config)) return;
-  for (const name of await stopLeftoverMonitoring(dataDir)) say(`stopped a ${name} left over from an earlier run`);
+/** Whatever the settings say now: a leftover on this dataDir is ours even if this run will not start one. */
+export async function stopLeftoverMonitoringOf(dataDir: string, say: (line: string) => void): Promise<void> {
+  for (const name of await stopLeftoverMonitoring(dataDir)) say(`stopped ${name === 'Alertmanager' ? 'an' : 'a'} ${name} left over from an earlier run`);
 }
 
 /**

@@ -89,7 +89,7 @@ async function startStack(loaded: LoadedConfig, dataDir: string, shutdown: Shutd
   const ownPostgres = !config.database.url;
   // A Vigil that was killed (not stopped) may have left its children running.
   await shutdown.step(stopLeftovers(dataDir, ownTemporal, ownPostgres));
-  await shutdown.step(stopLeftoverMonitoringOf(config, dataDir, say));
+  await shutdown.step(stopLeftoverMonitoringOf(dataDir, say));
   await shutdown.step(checkPorts(loaded, ownTemporal, ownPostgres));
 
   const metrics = createMetrics();
