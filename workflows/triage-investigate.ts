@@ -85,7 +85,8 @@ function modelTurn({ triageId, input: { settings }, state, startedAt }: TriageRu
 /** Runs what fits of a batch, in parallel; a call that fails after its retries is an error result for the model. */
 async function runTools(run: TriageRun, loop: TurnLoop, batch: ToolBatch, calls: ToolCall[]): Promise<TurnLoop> {
   const { state } = run;
-  state.use = { ...state.use, toolCalls: state.use.toolCalls + batch.run.length };
+  // A refused repeat counts: a model asking for the same call forever spends the budget.
+  state.use = { ...state.use, toolCalls: state.use.toolCalls + batch.run.length + batch.repeats };
   const ran = await Promise.all(
     batch.run.map(async (call): Promise<ToolRun> => {
       const done = await settled(runTool(run, call, state.turn));

@@ -64,11 +64,20 @@ describe('tool batches at the budget edge', () => {
     ]);
   });
 
-  it('a refused repeat does not use the budget', () => {
+  it('a refused repeat uses the budget like a call that ran: a looping model spends it', () => {
     const batch = fitToolBatch([call('a', 'up'), call('b', 'up'), call('c', 'z')], { ...NO_USE, toolCalls: 13 }, budgets, {});
     assert.deepEqual(
       batch.run.map((item) => item.id),
-      ['a', 'c'],
+      ['a'],
     );
+    assert.deepEqual(
+      batch.refused.map((item) => [item.id, item.reason.split(':')[0]]),
+      [
+        ['b', 'refused'],
+        ['c', 'refused'],
+      ],
+    );
+    assert.match(batch.refused[1].reason, /tool budget is spent/);
+    assert.equal(batch.repeats, 1);
   });
 });

@@ -171,6 +171,19 @@ describe('triage loop', () => {
     assert.match(String(repeated.content), /identical to an earlier call \(toolu_r1\)/);
   });
 
+  it('a model that repeats one call forever ends in a handful of requests, with a report', async () => {
+    const forever = Array.from({ length: 40 }, (_, index) => ({ content: [tool(`toolu_loop${index}`, 'get_runbook', { name: 'ShopDown' })], stop_reason: 'tool_use' as const }));
+    const { result, run: row, billed, triageId } = await run('repeat-forever', forever, { budgets: { maxToolCalls: 15, maxInputTokens: 200_000, maxOutputTokens: 50_000, wallClockMs: 600_000 } });
+    // One call that ran, two turns of repeats, then at most two final calls that still ask for the tool.
+    assert.ok(billed.length <= 5, `${billed.length} model requests`);
+    assert.equal(result.status, 'completed');
+    assert.match(String(row.report.limitedBy), /asked again for results it already had \(2 turns in a row\)|kept asking for tools/);
+    assert.equal(billed[3].body.tool_choice?.type, 'none');
+    assert.match(lastUserText(billed[3]), /asked again for results you already have/);
+    const { rows } = await rig.db.pool.query('SELECT tool_use_id FROM triage_tool_calls WHERE triage_id = $1', [triageId]);
+    assert.equal(rows.length, 1, 'the repeats never ran');
+  });
+
   it('a tool that fails, as a bad query or past its retries, is an error result for the model, and the triage goes on', async () => {
     // A runbook that is a directory: reading it fails with EISDIR, which is no tool error the handler expects.
     mkdirSync(join(rig.config.llm.sources.runbooksDir, 'Unreadable.md'), { recursive: true });

@@ -3,9 +3,21 @@
 // what the next call answers for the tools of a batch.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addUsage, NO_USE, type Budgets } from '../../lib/core/triage/budget';
-import { FINAL_ANSWER_NOTE } from '../../lib/core/triage/prompt';
-import { afterTools, afterTurn, beginTurn, failedCall, MAX_PROGRESS_TOOLS, modelCallBoundMs, newTurnLoop, toolSummary, withLines, type TurnContext } from '../../lib/core/triage/turns';
+import { addUsage, callKey, NO_USE, type Budgets } from '../../lib/core/triage/budget';
+import { FINAL_ANSWER_NOTE, REPEATS_NOTE } from '../../lib/core/triage/prompt';
+import {
+  afterTools,
+  afterTurn,
+  beginTurn,
+  failedCall,
+  MAX_PROGRESS_TOOLS,
+  MAX_REPEAT_TURNS,
+  modelCallBoundMs,
+  newTurnLoop,
+  toolSummary,
+  withLines,
+  type TurnContext,
+} from '../../lib/core/triage/turns';
 
 const budgets: Budgets = { maxToolCalls: 3, maxInputTokens: 200_000, maxOutputTokens: 50_000, wallClockMs: 600_000 };
 const context: TurnContext = { continueOnResolve: false, budgets, use: NO_USE, elapsedMs: 0, maxTokensPerTurn: 4096 };
@@ -67,8 +79,8 @@ describe('after a model turn', () => {
     assert.deepEqual(next.kind === 'finish' && next.ending.report, { from: 'known', limitedBy: 'the model kept asking for tools after its budget was spent' });
   });
 
-  it('runs what fits of a batch, remembers it, and refuses repeats and the rest', () => {
-    const use = addUsage({ ...NO_USE, toolCalls: 1 }, { input: 10, cacheCreation: 0, cacheRead: 0, output: 10 });
+  it('runs what fits of a batch, remembers it, and refuses repeats (which use the budget) and the rest', () => {
+    const use = addUsage({ ...NO_USE, toolCalls: 0 }, { input: 10, cacheCreation: 0, cacheRead: 0, output: 10 });
     const first = afterTurn(newTurnLoop(), { stopReason: 'tool_use', toolCalls: [call('a', 'q', { x: 1 }), call('b', 'q', { x: 1 }), call('c', 'r'), call('d', 's')] }, { use, budgets });
     assert.equal(first.kind, 'run-tools');
     if (first.kind !== 'run-tools') return;
@@ -80,16 +92,45 @@ describe('after a model turn', () => {
       first.batch.refused.map((item) => item.id),
       ['b', 'd'],
     );
+    assert.equal(first.batch.repeats, 1);
     assert.deepEqual(Object.values(first.loop.seen), ['a', 'c']);
     const later = afterTurn(first.loop, { stopReason: 'tool_use', toolCalls: [call('e', 'q', { x: 1 })] }, { use: NO_USE, budgets });
     assert.match(later.kind === 'run-tools' ? later.batch.refused[0].reason : '', /identical to an earlier call \(a\)/);
   });
 });
 
+describe('a model that repeats itself', () => {
+  it('after MAX_REPEAT_TURNS turns of nothing but repeats, the next turn asks for the report without tools', () => {
+    const big: Budgets = { ...budgets, maxToolCalls: 50 };
+    let loop = newTurnLoop();
+    const first = afterTurn(loop, { stopReason: 'tool_use', toolCalls: [call('t0', 'query_logs', { query: 'x' })] }, { use: NO_USE, budgets: big });
+    assert.ok(first.kind === 'run-tools');
+    loop = first.loop;
+    for (let turn = 1; turn <= MAX_REPEAT_TURNS; turn += 1) {
+      assert.equal(beginTurn(loop, { ...context, budgets: big }).loop.mode, 'tools', `turn ${turn} still has tools`);
+      const again = afterTurn(loop, { stopReason: 'tool_use', toolCalls: [call(`t${turn}`, 'query_logs', { query: 'x' })] }, { use: NO_USE, budgets: big });
+      assert.ok(again.kind === 'run-tools');
+      assert.deepEqual([again.batch.run.length, again.batch.repeats], [0, 1]);
+      loop = again.loop;
+    }
+    const last = beginTurn(loop, { ...context, budgets: big });
+    assert.deepEqual([last.loop.mode, last.loop.notes], ['final', [REPEATS_NOTE]]);
+    assert.equal(last.limitedBy, `the model asked again for results it already had (${MAX_REPEAT_TURNS} turns in a row)`);
+  });
+
+  it('a turn with one new call among repeats starts the count again', () => {
+    const seen = { [callKey({ name: 'query_logs', input: { query: 'x' } })]: 't0' };
+    const loop = { ...newTurnLoop(), seen, repeatTurns: 1 };
+    const mixed = afterTurn(loop, { stopReason: 'tool_use', toolCalls: [call('t1', 'query_logs', { query: 'x' }), call('t2', 'query_logs', { query: 'y' })] }, { use: NO_USE, budgets });
+    assert.ok(mixed.kind === 'run-tools');
+    assert.deepEqual([mixed.batch.run.map((item) => item.id), mixed.batch.repeats, mixed.loop.repeatTurns], [['t2'], 1, 0]);
+  });
+});
+
 describe('after a tool batch', () => {
   it('answers refusals and failures as errors next turn, and shows outcomes, failures and refusals in that order', () => {
     const calls = [call('a'), call('b', 'query_logs'), call('c', 'past_triages')];
-    const batch = { run: [calls[0], calls[1]], refused: [{ id: 'c', reason: 'refused: the tool budget is spent' }] };
+    const batch = { run: [calls[0], calls[1]], refused: [{ id: 'c', reason: 'refused: the tool budget is spent' }], repeats: 0 };
     const failure = failedCall(calls[1], 'EISDIR: illegal operation on a directory');
     const { loop, lines } = afterTools(newTurnLoop(), calls, batch, [{ outcome: { id: 'a', name: 'get_runbook', status: 'ok', summary: 'runbook' } }, { failed: failure }]);
     assert.deepEqual(

@@ -81,6 +81,8 @@ export interface Refusal {
 export interface ToolBatch {
   run: ToolCall[];
   refused: Refusal[];
+  /** Identical repeats among the refused: each one uses the tool budget like a call that ran. */
+  repeats: number;
 }
 
 /** Same tool, same input (keys in any order): the key an identical repeat shares. */
@@ -103,18 +105,23 @@ function canonicalJson(value: unknown): string {
  * Splits a batch of tool calls into those that run and those answered with an
  * error instead: an identical repeat of an earlier call (or of one earlier in
  * the batch) is refused, and of the rest only as many as the tool budget still
- * allows run, in the model's order. Nothing overshoots the budget.
+ * allows run, in the model's order. Nothing overshoots the budget. A refused
+ * repeat uses the budget too: a model that asks for the same thing forever
+ * spends it like one that asks for new things.
  */
 export function fitToolBatch(calls: ToolCall[], use: BudgetUse, budgets: Budgets, earlier: Record<string, string>): ToolBatch {
   const run: ToolCall[] = [];
   const refused: Refusal[] = [];
   const seen: Record<string, string> = { ...earlier };
   let left = Math.max(0, budgets.maxToolCalls - use.toolCalls);
+  let repeats = 0;
   for (const call of calls) {
     const key = callKey(call);
     const previous = seen[key];
     if (previous !== undefined) {
       refused.push({ id: call.id, reason: `refused: identical to an earlier call (${previous}); its result is already in this conversation` });
+      repeats += 1;
+      left -= 1;
       continue;
     }
     if (left <= 0) {
@@ -125,5 +132,5 @@ export function fitToolBatch(calls: ToolCall[], use: BudgetUse, budgets: Budgets
     left -= 1;
     run.push(call);
   }
-  return { run, refused };
+  return { run, refused, repeats };
 }

@@ -17,6 +17,7 @@ When you are done, answer with a short explanation followed by exactly one JSON 
 \`\`\`
 "remediation" is optional; name a Vigil service and one of its remediation steps only when you are confident.`;
 
+export const REPEATS_NOTE = 'You asked again for results you already have. Do not call tools. Give your final answer now from what you already know, in the report format.';
 export const FINAL_ANSWER_NOTE = 'Your budget for this investigation is nearly spent. Do not call tools. Give your final answer now from what you already know, in the report format.';
 
 export function initialMessage(alert: TriageAlert, question?: string): string {

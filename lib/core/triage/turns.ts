@@ -5,7 +5,7 @@
 // workflow keeps a TurnLoop between calls and does the I/O.
 import { callKey, finalCallNeeded, fitToolBatch, type BudgetUse, type Budgets, type Refusal, type ToolBatch } from './budget';
 import type { Ending } from './endings';
-import { FINAL_ANSWER_NOTE } from './prompt';
+import { FINAL_ANSWER_NOTE, REPEATS_NOTE } from './prompt';
 import { nextStep, type CallMode } from './stop';
 import type { StopReason, ToolCall } from './types';
 
@@ -23,9 +23,14 @@ export interface TurnLoop {
   resolvedNoted: boolean;
   /** Every call run so far, by callKey: an identical repeat is refused. */
   seen: Record<string, string>;
+  /** Turns in a row whose tool calls were all refused repeats. */
+  repeatTurns: number;
 }
 
-export const newTurnLoop = (): TurnLoop => ({ mode: 'tools', finalCalls: 0, notes: [], refused: [], continuation: false, resolvedNoted: false, seen: {} });
+export const newTurnLoop = (): TurnLoop => ({ mode: 'tools', finalCalls: 0, notes: [], refused: [], continuation: false, resolvedNoted: false, seen: {}, repeatTurns: 0 });
+
+/** After this many turns in a row of nothing but repeats, the next turn asks for the report without tools. */
+export const MAX_REPEAT_TURNS = 2;
 
 export interface TurnContext {
   resolvedAt?: number;
@@ -50,6 +55,11 @@ export function beginTurn(loop: TurnLoop, context: TurnContext): { loop: TurnLoo
       limitedBy = 'the alert resolved during the investigation';
       notes.push(`${note} Finish now with a short summary of what you found, in the report format, without tools.`);
     }
+  }
+  if (loop.repeatTurns >= MAX_REPEAT_TURNS && mode === 'tools') {
+    mode = 'final';
+    limitedBy = `the model asked again for results it already had (${loop.repeatTurns} turns in a row)`;
+    notes.push(REPEATS_NOTE);
   }
   const need = finalCallNeeded(context.budgets, context.use, context.elapsedMs, context.maxTokensPerTurn);
   if (need.final && mode === 'tools') {
@@ -82,7 +92,8 @@ export function afterTurn(loop: TurnLoop, answer: { stopReason: StopReason | nul
       };
     case 'run-tools': {
       const batch = fitToolBatch(answer.toolCalls, context.use, context.budgets, loop.seen);
-      return { kind: 'run-tools', loop: { ...next, seen: { ...loop.seen, ...Object.fromEntries(batch.run.map((call) => [callKey(call), call.id])) } }, batch };
+      const repeatTurns = batch.run.length === 0 && batch.repeats > 0 ? loop.repeatTurns + 1 : 0;
+      return { kind: 'run-tools', loop: { ...next, repeatTurns, seen: { ...loop.seen, ...Object.fromEntries(batch.run.map((call) => [callKey(call), call.id])) } }, batch };
     }
   }
 }
