@@ -133,10 +133,10 @@ describe('local Prometheus and Alertmanager (real processes)', { timeout: 90_000
       delivered.body.alerts.map((alert) => [alert.labels.alertname, alert.labels.service, alert.status]),
       [['AlwaysFiring', 'payments', 'firing']],
     );
-    // A rule fed by the shop's metrics is evaluated against the scraped series (and stays quiet: nothing is wrong).
-    const alerts = (await json(`${prometheus.url}/api/v1/alerts`)).data.alerts as { labels: Record<string, string> }[];
+    // The shipped rules are evaluated against the scraped series and stay quiet: nothing is wrong (VigilDown may be pending: no Vigil answers here).
+    const alerts = (await json(`${prometheus.url}/api/v1/alerts`)).data.alerts as { labels: Record<string, string>; state: string }[];
     assert.deepEqual(
-      alerts.map((alert) => alert.labels.alertname),
+      alerts.filter((alert) => alert.state === 'firing').map((alert) => alert.labels.alertname),
       ['AlwaysFiring'],
     );
   });

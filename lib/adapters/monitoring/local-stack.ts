@@ -64,6 +64,8 @@ export async function startLocalPrometheus(options: StartOptions): Promise<Local
     `--storage.tsdb.path=${join(paths.dir, 'data')}`,
     `--storage.tsdb.retention.time=${LOCAL_RETENTION}`,
     `--web.listen-address=${address}`,
+    // The links in its alerts (generatorURL) and pages: the address it listens on, not the host name.
+    `--web.external-url=http://${address}/`,
     // An alert that fires before Prometheus has found its Alertmanager (its first seconds) is dropped and,
     // by default, sent again only a minute later: a demo fault would wait that long to reach triage.
     `--rules.alert.resend-delay=${RESEND_DELAY}`,
