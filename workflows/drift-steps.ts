@@ -23,7 +23,8 @@ import type { DriftSpec } from '../lib/core/drift/spec';
 import type { CheckSummary, DriftStatus, SyncRequest } from '../lib/core/drift/types';
 import type { DriftSyncView } from '../lib/core/drift/views';
 import { SEARCH_ATTRIBUTES, type DriftSyncInput } from './messages';
-import { driftReads, driftSyncs, notifier } from './proxies';
+import { driftReads, driftSyncs } from './proxies';
+import { notifyBestEffort } from './notify';
 
 /** One run of the loop: the app's definition (configure replaces it), the carried state, and what only this run knows. */
 export interface DriftRun {
@@ -43,7 +44,6 @@ export const publishStatus = (value: string) => upsertSearchAttributes([{ key: S
 export function driftSteps(run: DriftRun) {
   const { driftCheck } = driftReads();
   const { driftSync } = driftSyncs();
-  const { notify } = notifier();
   const { firstExecutionRunId } = workflowInfo();
   const { state } = run;
 
@@ -68,14 +68,7 @@ export function driftSteps(run: DriftRun) {
     return previous;
   }
 
-  /** A notification is best effort: one that cannot be delivered is logged and the loop goes on. */
-  async function tell({ kind, summary, details }: Announcement, now: number): Promise<void> {
-    try {
-      await notify({ event: { kind, service: run.spec.app, status: state.status, at: now, summary, details } });
-    } catch (error) {
-      log.warn('notification not delivered', { app: run.spec.app, error: String(error) });
-    }
-  }
+  const tell = ({ kind, summary, details }: Announcement, now: number) => notifyBestEffort({ kind, service: run.spec.app, status: state.status, at: now, summary, details }, { app: run.spec.app });
 
   /** Read desired and live, diff and record (one activity; a failed one is an error status), then set the status and announce a change. */
   async function check(now: number): Promise<CheckSummary> {

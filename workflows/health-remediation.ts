@@ -10,7 +10,8 @@ import { failingDetails } from '../lib/core/health/sources';
 import type { HealthSpec, LadderStep } from '../lib/core/health/spec';
 import type { HealthStatus, Transition } from '../lib/core/health/state';
 import type { RemediationView } from '../lib/core/health/views';
-import { actions, handOff, notifier, storage } from './proxies';
+import { actions, handOff, storage } from './proxies';
+import { notifyBestEffort } from './notify';
 
 /** Records a status change of the round at `at` and tells people about it; nothing when the status stayed. */
 export async function report(loop: HealthLoop, transition: Transition | undefined, at: number): Promise<void> {
@@ -19,12 +20,7 @@ export async function report(loop: HealthLoop, transition: Transition | undefine
   await storage().recordTransition({ service: loop.spec.service, round: loop.state.round, ...transition, at, reason: failing.join('; ') || 'checks passing' });
   // Judged after the record: a pause or an action that came meanwhile counts.
   const event = announcement(loop.spec, loop.state, transition, failing, at);
-  if (!event) return;
-  try {
-    await notifier().notify({ event });
-  } catch (error) {
-    log.warn('notification not delivered', { service: loop.spec.service, error: String(error) });
-  }
+  if (event) await notifyBestEffort(event, { service: loop.spec.service });
 }
 
 /** Decides what to do about an unhealthy service and does it: hold off, wait, act or give up. */

@@ -6,7 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DriftSpec } from '../lib/core/drift/spec';
 import type { DriftStatusView, DriftSyncView } from '../lib/core/drift/views';
 import type { HealthSpec } from '../lib/core/health/spec';
-import type { CheckView, HealthStatusView, PauseInput, RemediationView } from '../lib/core/health/views';
+import type { HealthStatusView, PauseInput, RemediationView } from '../lib/core/health/views';
 import type { SupervisorState } from '../lib/core/supervisor';
 import type { BudgetUse, Budgets } from '../lib/core/triage/budget';
 import type { TriageStatus } from '../lib/core/triage/types';

@@ -2,7 +2,7 @@
 // person to approve or reject what it proposes, and (for an Alertmanager alert
 // still firing) for the alert to resolve, to follow up. And what the approve and
 // reject updates do.
-import { ApplicationFailure, condition, log, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { FAILURES } from '../lib/core/failures';
 import type { HealthEvent } from '../lib/core/notify/types';
 import { cancelEndsWaits, closingDecision, followsUp } from '../lib/core/triage/approval';
@@ -10,7 +10,8 @@ import { reportEvent, resolvedEvent, triageLinks } from '../lib/core/triage/anno
 import type { Ending } from '../lib/core/triage/endings';
 import type { TriageReport } from '../lib/core/triage/types';
 import { SEARCH_ATTRIBUTES, type RemediationView, type TriageDecision } from './messages';
-import { notifier, triageStorage } from './proxies';
+import { triageStorage } from './proxies';
+import { notifyBestEffort } from './notify';
 import { settled, type TriageRun } from './triage-run';
 
 export interface Reported {
@@ -99,8 +100,5 @@ async function decide(run: TriageRun, decision: TriageDecision): Promise<void> {
 
 const links = ({ input, triageId, workflowId }: TriageRun) => triageLinks(input.settings, triageId, workflowId);
 
-async function tell(run: TriageRun, event: HealthEvent): Promise<void> {
-  const sent = await settled(notifier().notify({ event }));
-  // The report is in PostgreSQL already; a Slack outage loses nothing.
-  if (!sent.ok) log.warn('triage notification not delivered', { triageId: run.triageId, kind: event.kind, error: sent.message });
-}
+// The report is in PostgreSQL already; a Slack outage loses nothing.
+const tell = (run: TriageRun, event: HealthEvent) => notifyBestEffort(event, { triageId: run.triageId });

@@ -2,7 +2,6 @@
 // back through JSON, as it would through an activity's result and argument.
 import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MAX_WINDOW_ENTRIES, scanLog } from '../../lib/adapters/logwatch';
 import { dir, logFile, spec, watcher } from './files';

@@ -1,7 +1,6 @@
 // How a triage's investigation ends and what its report is written from. Pure:
 // the workflow says what happened (the gate's verdict, a cancel, an activity that
 // failed) and these say which status, report and reason follow.
-import { FAILURES } from '../failures';
 import type { GateDecision, TriageStatus } from './types';
 
 /** What the report is written from: the model's answer, what is known so far (partial, with why), the offline investigator's results, or nothing. */
