@@ -26,6 +26,8 @@ import { chaosPostgres, type ChaosPostgres } from './rig';
 const SERVICES = 20;
 const FAILING = 4;
 const INTERVAL_MS = 2_000;
+/** CHAOS_LONG_OUTAGE_MS=180000 runs the issue's 3 min (with TEST_FILE_TIMEOUT_MS=600000); 60 s keeps the file near 3 minutes. */
+const LONG_OUTAGE_MS = Number(process.env.CHAOS_LONG_OUTAGE_MS ?? 60_000);
 /** A round may start late on a busy machine: this much past its interval still counts as on schedule. */
 const SLACK_MS = 1_500;
 
@@ -47,7 +49,7 @@ async function startServices(): Promise<{ server: Server; port: number; failing:
   return { server, port: (server.address() as { port: number }).port, failing, restarts };
 }
 
-describe('PostgreSQL outage under a fleet of loops', { timeout: 280_000 }, () => {
+describe('PostgreSQL outage under a fleet of loops', { timeout: 220_000 + LONG_OUTAGE_MS }, () => {
   let postgres: ChaosPostgres;
   let pool: ReturnType<typeof createPool>;
   let temporal: TestTemporal;
@@ -175,8 +177,8 @@ describe('PostgreSQL outage under a fleet of loops', { timeout: 280_000 }, () =>
     await outage(30_000);
   });
 
-  it("a 60 s outage (the issue's 3 min, scaled down): the same", async () => {
-    await outage(60_000);
+  it(`a ${LONG_OUTAGE_MS / 1000} s outage (the issue's 3 min, scaled down by default): the same`, async () => {
+    await outage(LONG_OUTAGE_MS);
     process.stdout.write(`# recovery ${JSON.stringify(recovery)}\n`);
   });
 });
