@@ -72,14 +72,15 @@ export function vigilDemoSettings(configDir: string | undefined): VigilDemoSetti
   return { ports: config.demo.ports, rps: config.demo.load.rps, dir: join(resolve(config.dataDir), 'demo'), port: config.demo.port };
 }
 
-export function shopSettings(values: ShopOptions): ShopSettings {
+/** `needsRps`: only the load generator uses the rate; without it a command need not read Vigil's config for it (0). */
+export function shopSettings(values: ShopOptions, needsRps = true): ShopSettings {
   const env = (name: string) => process.env[name] || undefined; // set but empty counts as unset
   let vigil: VigilDemoSettings | undefined;
   const fromVigil = () => (vigil ??= vigilDemoSettings(values.config));
   const portsText = values.ports ?? env('DEMO_PORTS');
   const ports = parsePorts(portsText, () => fromVigil().ports);
   const rpsText = values.rps ?? env('DEMO_RPS');
-  const rps = rpsText === undefined ? fromVigil().rps : Number(rpsText);
+  const rps = rpsText === undefined ? (needsRps ? fromVigil().rps : 0) : Number(rpsText);
   if (!Number.isFinite(rps) || rps < 0 || rps > 100 || rpsText?.trim() === '') throw new UsageError(`not a rate (0 to 100 requests a second): ${rpsText}`);
   const dir = resolve(values.dir ?? env('DEMO_DIR') ?? fromVigil().dir);
   return { host: values.host ?? env('DEMO_HOST') ?? '127.0.0.1', ports, dir, rps };
@@ -97,13 +98,13 @@ function parsePorts(text: string | undefined, defaults: () => Record<ServiceName
     if (parts.length !== SERVICES.length) throw new UsageError(`--ports needs ${SERVICES.length} ports (${SERVICES.join(',')}) or name=port pairs: ${text}`);
     return Object.fromEntries(SERVICES.map((name, i) => [name, port(parts[i])])) as Record<ServiceName, number>;
   }
-  const ports = { ...defaults() };
+  const given: Partial<Record<ServiceName, number>> = {};
   for (const part of parts) {
     const [name, value = ''] = part.split('=');
     if (!isService(name)) throw new UsageError(`--ports: not a service: ${name} (${SERVICES.join(', ')})`);
-    ports[name] = port(value);
+    given[name] = port(value);
   }
-  return ports;
+  return SERVICES.every((name) => given[name] !== undefined) ? (given as Record<ServiceName, number>) : { ...defaults(), ...given };
 }
 
 function parseFor(text: string | undefined): number | undefined {
@@ -179,7 +180,8 @@ export async function shopMain(command: string | undefined, rest: string[], valu
   const expectArgs = (count: number) => {
     if (rest.length > count) throw new UsageError(`unexpected argument: ${rest[count]}`);
   };
-  const s = shopSettings(values);
+  const wholeShop = (command === 'start' || command === 'restart') && rest[0] === undefined;
+  const s = shopSettings(values, wholeShop || (command === 'serve' && rest[0] === 'loadgen'));
   switch (command) {
     case 'start': {
       expectArgs(1);
