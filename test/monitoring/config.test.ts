@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import YAML from 'yaml';
 import { configFromObject } from '../../lib/adapters/config/load';
+import { monitoringPortClaims, pointSourcesAtLocal } from '../../cli/local-monitoring';
+import type { LocalProcess } from '../../lib/adapters/monitoring/local-stack';
 import { alertmanagerConfigYaml, dialHost, prometheusConfigYaml, promDuration, shopTargets } from '../../lib/core/monitoring/local-stack';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-local-stack-config-'));
@@ -81,6 +83,28 @@ describe('local Prometheus and Alertmanager configs', { timeout: 30_000 }, () =>
         ],
       },
     ]);
+  });
+
+  it('vigil up claims their ports only when it will run them: not with a Prometheus of your own, not when disabled', () => {
+    const claimed = (settings: Record<string, unknown>) => monitoringPortClaims(configFromObject(settings)).map((claim) => `${claim.setting}=${claim.port}`);
+    assert.deepEqual(claimed({}), ['prometheus.port=9490', 'alertmanager.port=9493']);
+    assert.deepEqual(claimed({ prometheus: { port: 19490 }, alertmanager: { enabled: false } }), ['prometheus.port=19490']);
+    assert.deepEqual(claimed({ llm: { sources: { prometheusUrl: 'http://prometheus:9090' } } }), [], 'yours is used, neither is started');
+    assert.deepEqual(claimed({ prometheus: { enabled: false } }), []);
+    assert.match(monitoringPortClaims(configFromObject({}))[0].hint!, /prometheus\.enabled: false \(VIGIL_PROMETHEUS__ENABLED=false\)/);
+  });
+
+  it("points this process's triage sources at them: our Prometheus, the shop's log files unless a directory is set", () => {
+    const running = { url: 'http://127.0.0.1:9490' } as LocalProcess;
+    const withShop = configFromObject({ demo: { enabled: true } });
+    pointSourcesAtLocal(withShop, '/data', { prometheus: running, tokens: [] });
+    assert.deepEqual([withShop.llm.sources.prometheusUrl, withShop.llm.sources.logDir], ['http://127.0.0.1:9490', '/data/demo']);
+    const own = configFromObject({ demo: { enabled: true }, llm: { sources: { prometheusUrl: 'http://mine:9090', logDir: '/var/log/shop' } } });
+    pointSourcesAtLocal(own, '/data', { tokens: [] });
+    assert.deepEqual([own.llm.sources.prometheusUrl, own.llm.sources.logDir], ['http://mine:9090', '/var/log/shop']);
+    const noShop = configFromObject({});
+    pointSourcesAtLocal(noShop, '/data', { tokens: [] });
+    assert.equal(noShop.llm.sources.logDir, '');
   });
 
   it('promtool and amtool accept both (with the shipped rules)', (t) => {

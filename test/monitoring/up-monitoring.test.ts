@@ -80,6 +80,8 @@ describe('vigil up with its own Prometheus and Alertmanager', { timeout: 180_000
       'the triage to run its metrics tool',
       60_000,
     );
+    const metricCalls = (detail.toolCalls as { name: string; status: string }[]).filter((call) => call.name === 'query_metrics');
+    assert.ok(metricCalls.length > 0 && metricCalls.every((call) => call.status === 'ok'), JSON.stringify(metricCalls));
     assert.doesNotMatch(JSON.stringify(detail), /not configured: set llm\.sources\.prometheusUrl/);
 
     const pids = ['prometheus', 'alertmanager'].map((name) => Number(readFileSync(join(dataDir, 'run', `${name}.pid`), 'utf8')));
