@@ -1,0 +1,191 @@
+// Per-signal findings: how far each signal of a service moved from its own
+// recent baseline, and when it started to. Pure.
+//
+// The window is [at − before, at + after]. Its first `baselineShare` of the
+// before-part is the reference: the fault may have started a minute or two
+// before the alert, so the part just before `at` is not trusted as normal. The
+// onset is the first point after the reference where the score holds above the
+// threshold for `persist` points; the final baseline is everything before the
+// onset (more points, steadier estimates), and the score is the level held for
+// `persist` points after it (a lone spike does not count).
+import { firstSustained, medianStep, robustBaseline, robustScore, sustained, type Direction, type Floors } from './stats';
+import type { CauseKind, RcaEvidence, Series, ServiceSignals, SignalName } from './types';
+
+export interface SignalRule {
+  /** What a move of this signal says about the service; `traffic` says more about its callers. */
+  kind: CauseKind | 'traffic';
+  direction: Direction;
+  floors: Floors;
+  persist: number;
+}
+
+const MIB = 2 ** 20;
+
+/** up and restarts are read by analyseCrash: a process that died is counted, not scored in spreads. */
+export const SIGNAL_RULES: Record<Exclude<SignalName, 'up' | 'restarts'> | 'client_error_ratio', SignalRule> = {
+  error_ratio: { kind: 'errors', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, persist: 3 },
+  latency_p95: { kind: 'latency', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, persist: 3 },
+  // A callee's rate falls when its caller breaks: a sign about the caller, never an origin on its own.
+  request_rate: { kind: 'traffic', direction: 'both', floors: { absolute: 0.5, relative: 0.1 }, persist: 3 },
+  cpu: { kind: 'saturation', direction: 'up', floors: { absolute: 0.02, relative: 0.1 }, persist: 3 },
+  memory: { kind: 'resource leak', direction: 'up', floors: { absolute: 8 * MIB, relative: 0.05 }, persist: 3 },
+  heap: { kind: 'resource leak', direction: 'up', floors: { absolute: 4 * MIB, relative: 0.05 }, persist: 3 },
+  // Requests pile up when the service (or what it waits for) is slow.
+  in_flight: { kind: 'latency', direction: 'up', floors: { absolute: 1, relative: 0.1 }, persist: 3 },
+  pool_use: { kind: 'saturation', direction: 'up', floors: { absolute: 0.05, relative: 0.1 }, persist: 3 },
+  pool_waiting: { kind: 'saturation', direction: 'up', floors: { absolute: 1, relative: 0.1 }, persist: 3 },
+  client_error_ratio: { kind: 'dependency', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, persist: 3 },
+};
+
+export interface AnalysisOptions {
+  /** Robust units a signal must hold for `persist` points to count as moved. */
+  threshold: number;
+  before: number;
+  after: number;
+  /** The share of the before-part used as the reference baseline (the rest may already hold the fault). */
+  baselineShare: number;
+  /** Fewer baseline points than this: the signal is not judged. */
+  minBaselinePoints: number;
+}
+
+export const DEFAULT_ANALYSIS: AnalysisOptions = { threshold: 3, before: 600, after: 300, baselineShare: 0.5, minBaselinePoints: 5 };
+
+export interface SignalFinding {
+  service: string;
+  /** `latency_p95`, or `client_error_ratio:<callee>`. */
+  signal: string;
+  callee?: string;
+  kind: SignalRule['kind'];
+  score: number;
+  anomalous: boolean;
+  onset?: number;
+  /** Baseline median and the median after the onset (or after the reference when it did not move). */
+  before: number;
+  after: number;
+  peakAt?: number;
+}
+
+function finite(series: Series, from: number, to: number): (readonly [number, number])[] {
+  return series.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t >= from && t <= to);
+}
+
+const medianOf = (values: number[]) => robustBaseline(values, { absolute: 0, relative: 0 }).median;
+
+export function analyseSignal(service: string, signal: string, series: Series, rule: SignalRule, at: number, options: AnalysisOptions = DEFAULT_ANALYSIS): SignalFinding | undefined {
+  const start = at - options.before;
+  const referenceEnd = start + options.before * options.baselineShare;
+  const points = finite(series, start, at + options.after);
+  const reference = points.filter(([t]) => t < referenceEnd).map(([, v]) => v);
+  if (reference.length < options.minBaselinePoints) return undefined;
+  const first = robustBaseline(reference, rule.floors);
+  const searchFrom = points.findIndex(([t]) => t >= referenceEnd);
+  if (searchFrom < 0) return undefined;
+  const onsetIndex = firstSustained(
+    points.map(([, v]) => robustScore(v, first, rule.direction)),
+    options.threshold,
+    rule.persist,
+    searchFrom,
+  );
+  const baseline =
+    onsetIndex >= options.minBaselinePoints
+      ? robustBaseline(
+          points.slice(0, onsetIndex).map(([, v]) => v),
+          rule.floors,
+        )
+      : first;
+  const after = points.slice(onsetIndex >= 0 ? onsetIndex : searchFrom);
+  const scores = after.map(([, v]) => robustScore(v, baseline, rule.direction));
+  const score = Math.max(0, sustained(scores, rule.persist));
+  const anomalous = onsetIndex >= 0 && score >= options.threshold;
+  const peak = scores.indexOf(Math.max(...scores));
+  return {
+    service,
+    signal,
+    kind: rule.kind,
+    score,
+    anomalous,
+    onset: anomalous ? points[onsetIndex][0] : undefined,
+    before: baseline.median,
+    after: medianOf(after.map(([, v]) => v)),
+    peakAt: after[peak]?.[0],
+  };
+}
+
+/** Every judged signal of a service, client errors per callee included. */
+export function analyseService(input: ServiceSignals, at: number, options: AnalysisOptions = DEFAULT_ANALYSIS): SignalFinding[] {
+  const findings: SignalFinding[] = [];
+  for (const [name, rule] of Object.entries(SIGNAL_RULES)) {
+    const series = input.signals[name as SignalName];
+    const finding = series && analyseSignal(input.service, name, series, rule, at, options);
+    if (finding) findings.push(finding);
+  }
+  for (const [callee, series] of Object.entries(input.clientErrors ?? {})) {
+    const finding = analyseSignal(input.service, `client_error_ratio:${callee}`, series, SIGNAL_RULES.client_error_ratio, at, options);
+    if (finding) findings.push({ ...finding, callee });
+  }
+  return findings;
+}
+
+export interface CrashFinding {
+  service: string;
+  /** Separate times the process was seen down or restarted. */
+  crashes: number;
+  onset: number;
+  /** Restart times (from the restarts count), so a restart Vigil did itself can be told apart. */
+  restartsAt: number[];
+  evidence: RcaEvidence[];
+}
+
+/**
+ * A process that died shows as up = 0 at a scrape, a step in its restart count,
+ * or its series stopping (nothing scraped while it was down). Down intervals
+ * from up and from gaps are merged, so one crash seen both ways counts once.
+ * `end`: the last time any service has data, so a series that stops early is
+ * told from a window that ends.
+ */
+export function analyseCrash(input: ServiceSignals, at: number, end: number, options: AnalysisOptions = DEFAULT_ANALYSIS): CrashFinding | undefined {
+  const start = at - options.before;
+  const referenceEnd = start + options.before * options.baselineShare;
+  const upper = Math.min(end, at + options.after);
+  const down: [number, number][] = [];
+  const evidence: RcaEvidence[] = [];
+  const up = finite(input.signals.up ?? [], start, upper);
+  const upBefore = up.filter(([t]) => t < referenceEnd).map(([, v]) => v);
+  if (!upBefore.length || medianOf(upBefore) >= 0.5) {
+    for (const [t, v] of up) if (t >= referenceEnd && v < 0.5) down.push([t, t]);
+  }
+  const times = [
+    ...new Set(
+      Object.entries(input.signals)
+        .filter(([name]) => name !== 'up')
+        .flatMap(([, series]) => finite(series ?? [], start, upper).map(([t]) => t)),
+    ),
+  ].sort((a, b) => a - b);
+  const step = medianStep(times);
+  if (step !== undefined) {
+    const gap = 2.5 * step;
+    const inRange = times.filter((t) => t >= referenceEnd - step);
+    for (let index = 1; index < inRange.length; index++) if (inRange[index] - inRange[index - 1] > gap) down.push([inRange[index - 1] + step, inRange[index] - step]);
+    const last = times[times.length - 1];
+    if (last >= referenceEnd && upper - last > gap) down.push([last + step, upper]);
+  }
+  const restartsAt: number[] = [];
+  const restarts = finite(input.signals.restarts ?? [], start, upper);
+  for (let index = 1; index < restarts.length; index++) {
+    if (restarts[index][0] >= referenceEnd && restarts[index][1] > restarts[index - 1][1]) restartsAt.push(restarts[index][0]);
+  }
+  down.sort((a, b) => a[0] - b[0]);
+  const episodes: [number, number][] = [];
+  const joinWithin = 3 * (step ?? 15);
+  for (const interval of down) {
+    const last = episodes[episodes.length - 1];
+    if (last && interval[0] - last[1] <= joinWithin) last[1] = Math.max(last[1], interval[1]);
+    else episodes.push([...interval]);
+  }
+  const crashes = Math.max(episodes.length, restartsAt.length);
+  if (!crashes) return undefined;
+  for (const [from, to] of episodes) evidence.push({ type: 'signal', what: to > from ? `down (up = 0 or no scrape) for ${Math.round(to - from)} s` : 'up = 0 at a scrape', at: from });
+  if (restartsAt.length) evidence.push({ type: 'signal', what: `restarted ${restartsAt.length} time${restartsAt.length > 1 ? 's' : ''}`, value: restartsAt.length, at: restartsAt[0] });
+  const onset = Math.min(...episodes.map(([from]) => from), ...restartsAt);
+  return { service: input.service, crashes, onset, restartsAt, evidence };
+}
