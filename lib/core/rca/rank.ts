@@ -81,7 +81,10 @@ function ownState(service: string, findings: SignalFinding[], crash: CrashFindin
   const crashScore = crash ? options.crashScore * (1 + 0.4 * (crash.crashes - 1)) : 0;
   const base = Math.max(crashScore, ...moved.map((finding) => finding.score), 0);
   const onsets = [...moved.map((finding) => finding.onset as number), ...(crash ? [crash.onset] : [])];
-  const top = moved[0];
+  // Latency and errors are symptoms; a saturated CPU or pool, or growing memory, is a cause even when the
+  // symptom scores higher in its own units (a full pool: pool use 16 spreads, latency 80).
+  const cause = moved.find((finding) => (finding.kind === 'saturation' || finding.kind === 'resource leak') && finding.score >= Math.max(2 * options.threshold, 0.1 * moved[0].score));
+  const top = cause ?? moved[0];
   const kind: CauseKind = crash ? 'crash' : top ? (top.kind === 'traffic' || top.kind === 'dependency' ? 'errors' : top.kind) : 'logs';
   const evidence: RcaEvidence[] = [...(crash?.evidence ?? []), ...moved.slice(0, 4).map(signalEvidence)];
   if (crash && crash.crashes > 1) evidence.unshift({ type: 'signal', what: `crash loop: ${crash.crashes} crashes in the window`, value: crash.crashes, at: crash.onset });
