@@ -5,9 +5,9 @@
 // before-part is the reference: the fault may have started a minute or two
 // before the alert, so the part just before `at` is not trusted as normal. The
 // onset is the first point after the reference where the score holds above the
-// threshold for `persist` points; the final baseline is everything before the
+// threshold for `hold` seconds; the final baseline is everything before the
 // onset (more points, steadier estimates), and the score is the level held for
-// `persist` points after it (a lone spike does not count).
+// `hold` seconds after it (a lone spike or a short burst does not count).
 import { firstSustained, medianStep, robustBaseline, robustScore, sustained, type Direction, type Floors } from './stats';
 import type { CauseKind, RcaEvidence, Series, ServiceSignals, SignalName } from './types';
 
@@ -16,29 +16,30 @@ export interface SignalRule {
   kind: CauseKind | 'traffic';
   direction: Direction;
   floors: Floors;
-  persist: number;
+  /** Seconds a move must hold (in points: hold / step + 1, at least 2): in seconds, so a 5 s and a 15 s step judge alike. */
+  hold: number;
 }
 
 const MIB = 2 ** 20;
 
 /** up and restarts are read by analyseCrash: a process that died is counted, not scored in spreads. */
 export const SIGNAL_RULES: Record<Exclude<SignalName, 'up' | 'restarts'> | 'client_error_ratio', SignalRule> = {
-  error_ratio: { kind: 'errors', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, persist: 3 },
-  latency_p95: { kind: 'latency', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, persist: 3 },
+  error_ratio: { kind: 'errors', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, hold: 30 },
+  latency_p95: { kind: 'latency', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, hold: 30 },
   // A callee's rate falls when its caller breaks: a sign about the caller, never an origin on its own.
-  request_rate: { kind: 'traffic', direction: 'both', floors: { absolute: 0.5, relative: 0.1 }, persist: 3 },
-  cpu: { kind: 'saturation', direction: 'up', floors: { absolute: 0.02, relative: 0.1 }, persist: 3 },
-  memory: { kind: 'resource leak', direction: 'up', floors: { absolute: 8 * MIB, relative: 0.05 }, persist: 3 },
-  heap: { kind: 'resource leak', direction: 'up', floors: { absolute: 4 * MIB, relative: 0.05 }, persist: 3 },
+  request_rate: { kind: 'traffic', direction: 'both', floors: { absolute: 0.5, relative: 0.1 }, hold: 30 },
+  cpu: { kind: 'saturation', direction: 'up', floors: { absolute: 0.02, relative: 0.1 }, hold: 30 },
+  memory: { kind: 'resource leak', direction: 'up', floors: { absolute: 8 * MIB, relative: 0.05 }, hold: 30 },
+  heap: { kind: 'resource leak', direction: 'up', floors: { absolute: 4 * MIB, relative: 0.05 }, hold: 30 },
   // Requests pile up when the service (or what it waits for) is slow.
-  in_flight: { kind: 'latency', direction: 'up', floors: { absolute: 1, relative: 0.1 }, persist: 3 },
-  pool_use: { kind: 'saturation', direction: 'up', floors: { absolute: 0.05, relative: 0.1 }, persist: 3 },
-  pool_waiting: { kind: 'saturation', direction: 'up', floors: { absolute: 1, relative: 0.1 }, persist: 3 },
-  client_error_ratio: { kind: 'dependency', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, persist: 3 },
+  in_flight: { kind: 'latency', direction: 'up', floors: { absolute: 1, relative: 0.1 }, hold: 30 },
+  pool_use: { kind: 'saturation', direction: 'up', floors: { absolute: 0.05, relative: 0.1 }, hold: 30 },
+  pool_waiting: { kind: 'saturation', direction: 'up', floors: { absolute: 1, relative: 0.1 }, hold: 30 },
+  client_error_ratio: { kind: 'dependency', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, hold: 30 },
 };
 
 export interface AnalysisOptions {
-  /** Robust units a signal must hold for `persist` points to count as moved. */
+  /** Robust units a signal must hold (for its rule's `hold` seconds) to count as moved. */
   threshold: number;
   before: number;
   after: number;
@@ -69,6 +70,12 @@ function finite(series: Series, from: number, to: number): (readonly [number, nu
   return series.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t >= from && t <= to);
 }
 
+/** How many points in a row make `rule.hold` seconds at the series' own step (15 s when it cannot tell). */
+export function persistPoints(rule: Pick<SignalRule, 'hold'>, points: readonly (readonly [number, number])[]): number {
+  const step = medianStep(points.map(([t]) => t)) ?? 15;
+  return Math.max(2, Math.floor(rule.hold / step) + 1);
+}
+
 const medianOf = (values: number[]) => robustBaseline(values, { absolute: 0, relative: 0 }).median;
 
 export function analyseSignal(service: string, signal: string, series: Series, rule: SignalRule, at: number, options: AnalysisOptions = DEFAULT_ANALYSIS): SignalFinding | undefined {
@@ -80,10 +87,11 @@ export function analyseSignal(service: string, signal: string, series: Series, r
   const first = robustBaseline(reference, rule.floors);
   const searchFrom = points.findIndex(([t]) => t >= referenceEnd);
   if (searchFrom < 0) return undefined;
+  const persist = persistPoints(rule, points);
   const onsetIndex = firstSustained(
     points.map(([, v]) => robustScore(v, first, rule.direction)),
     options.threshold,
-    rule.persist,
+    persist,
     searchFrom,
   );
   const baseline =
@@ -95,7 +103,7 @@ export function analyseSignal(service: string, signal: string, series: Series, r
       : first;
   const after = points.slice(onsetIndex >= 0 ? onsetIndex : searchFrom);
   const scores = after.map(([, v]) => robustScore(v, baseline, rule.direction));
-  const score = Math.max(0, sustained(scores, rule.persist));
+  const score = Math.max(0, sustained(scores, persist));
   const anomalous = onsetIndex >= 0 && score >= options.threshold;
   const peak = scores.indexOf(Math.max(...scores));
   return {

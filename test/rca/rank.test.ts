@@ -1,0 +1,193 @@
+// The ranked investigator on the synthetic shop (world.ts), where the answer is
+// known: every fault kind of the demo, propagated to the callers, with
+// distractors (a noisy service, a harmless change, two faults at once), a
+// quiet window, and the comparison with max |z| and BARO on the same input.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { baroRanking, maxZRanking } from '../../lib/core/rca/baselines';
+import { acAtK } from '../../lib/core/rca/evaluate';
+import { rankSuspects } from '../../lib/core/rca/rank';
+import { NOT_DETERMINED, rootCauseText } from '../../lib/core/rca/report';
+import type { CauseKind, RcaInput } from '../../lib/core/rca/types';
+import { AT, world, type Fault, type Service, type WorldSpec } from './world';
+
+const SEEDS = [1, 2, 3, 4, 5];
+
+interface Case {
+  name: string;
+  spec: Omit<WorldSpec, 'seed'>;
+  truth: Service;
+  kind: CauseKind;
+}
+
+const fault = (kind: Fault['kind'], service: Service, extra: Partial<Fault> = {}): Fault => ({ kind, service, ...extra });
+
+/** One case per fault kind of the demo shop, with the noisy service as a distractor where it is not the answer. */
+const FAULT_CASES: Case[] = [
+  { name: 'latency in payments', spec: { faults: [fault('latency', 'payments')], noisy: ['inventory'] }, truth: 'payments', kind: 'latency' },
+  { name: 'errors in payments', spec: { faults: [fault('errors', 'payments')], noisy: ['inventory'] }, truth: 'payments', kind: 'errors' },
+  { name: 'crash of payments (up = 0)', spec: { faults: [fault('crash', 'payments')], noisy: ['inventory'] }, truth: 'payments', kind: 'crash' },
+  { name: 'crash of payments (series stop)', spec: { faults: [fault('crash', 'payments')], seriesStopOnCrash: true }, truth: 'payments', kind: 'crash' },
+  { name: 'crash loop of payments', spec: { faults: [fault('crashloop', 'payments')] }, truth: 'payments', kind: 'crash' },
+  { name: 'cpu burn in inventory', spec: { faults: [fault('cpu', 'inventory')], noisy: ['payments'] }, truth: 'inventory', kind: 'saturation' },
+  { name: 'slow memory leak in inventory', spec: { faults: [fault('memory', 'inventory', { onset: AT - 240 })], noisy: ['payments'] }, truth: 'inventory', kind: 'resource leak' },
+  { name: 'db pool exhausted', spec: { faults: [fault('pool', 'db')], noisy: ['inventory'] }, truth: 'db', kind: 'saturation' },
+  { name: 'orders pool exhausted', spec: { faults: [fault('pool', 'orders')], noisy: ['inventory'] }, truth: 'orders', kind: 'saturation' },
+  { name: 'orders cannot reach inventory', spec: { faults: [fault('dependency', 'orders', { target: 'inventory' })] }, truth: 'orders', kind: 'dependency' },
+  {
+    name: 'a bad setting applied to payments',
+    spec: { faults: [fault('config', 'payments')], changes: [{ service: 'payments', at: AT - 75, kind: 'config', detail: 'timeoutMs 800 → 1' }] },
+    truth: 'payments',
+    kind: 'bad change',
+  },
+  { name: 'an error log burst in payments', spec: { faults: [fault('logs', 'payments')], noisy: ['inventory'] }, truth: 'payments', kind: 'logs' },
+];
+
+/** The cases where the faulted service's callers move too: where a ranking must tell the origin from its victims. */
+const PROPAGATION = ['latency in payments', 'errors in payments', 'db pool exhausted', 'orders pool exhausted', 'orders cannot reach inventory', 'a bad setting applied to payments'];
+
+const top = (input: RcaInput) => rankSuspects(input).candidates[0];
+
+describe('ranked investigator: one fault of each kind', { timeout: 30_000 }, () => {
+  for (const scenario of FAULT_CASES) {
+    it(`${scenario.name}: ${scenario.truth} first, kind ${scenario.kind}, for every seed`, () => {
+      for (const seed of SEEDS) {
+        const ranking = rankSuspects(world({ seed, ...scenario.spec }));
+        const [first] = ranking.candidates;
+        assert.equal(first?.service, scenario.truth, `seed ${seed}: ${ranking.candidates.map((candidate) => `${candidate.service} ${candidate.score.toFixed(1)}`).join(', ')}`);
+        assert.equal(first.kind, scenario.kind, `seed ${seed}`);
+        assert.notEqual(ranking.confidence, 'low', `seed ${seed}: the answer stands out`);
+        assert.ok(first.evidence.length > 0);
+        assert.ok(!ranking.candidates.some((candidate) => candidate.service === 'inventory' && scenario.spec.noisy?.includes('inventory')), 'the noisy service is no candidate');
+      }
+    });
+  }
+
+  it('callers are ranked below the origin and say they look like victims', () => {
+    const ranking = rankSuspects(world({ seed: 1, faults: [fault('latency', 'payments')] }));
+    assert.deepEqual(
+      ranking.candidates.map((candidate) => candidate.service),
+      ['payments', 'orders', 'gateway'],
+    );
+    const orders = ranking.candidates[1];
+    assert.ok(orders.evidence.some((item) => item.type === 'graph' && item.what.includes('victim') && item.what.includes('payments')));
+    assert.ok(ranking.candidates[0].evidence.some((item) => item.type === 'graph' && item.what.includes('degraded after it')));
+    assert.ok((ranking.candidates[0].onset as number) <= (orders.onset as number));
+    assert.equal(ranking.order.length, 5, 'the order names every service, quiet ones last');
+  });
+
+  it('a dependency fault names the caller; the healthy callee whose traffic fell is no candidate', () => {
+    const ranking = rankSuspects(world({ seed: 2, faults: [fault('dependency', 'orders', { target: 'inventory' })] }));
+    assert.equal(ranking.candidates[0].service, 'orders');
+    assert.ok(ranking.candidates[0].evidence.some((item) => item.what.includes("inventory's own signals are normal")));
+    assert.ok(!ranking.candidates.some((candidate) => candidate.service === 'inventory'));
+  });
+
+  it('a crash outranks what its callers show, however large in their units', () => {
+    const ranking = rankSuspects(world({ seed: 3, faults: [fault('crashloop', 'payments')] }));
+    assert.equal(ranking.candidates[0].service, 'payments');
+    assert.ok(ranking.candidates[0].evidence.some((item) => item.what.startsWith('crash loop')));
+  });
+});
+
+describe('ranked investigator: distractors', { timeout: 30_000 }, () => {
+  it('a harmless config apply on a healthy service during the window does not win, before or after the onset', () => {
+    for (const seed of SEEDS) {
+      for (const at of [AT - 150, AT + 60]) {
+        const input = world({ seed, faults: [fault('latency', 'payments')], noisy: ['inventory'], changes: [{ service: 'inventory', at, kind: 'config', detail: 'log level' }] });
+        const ranking = rankSuspects(input);
+        assert.equal(ranking.candidates[0].service, 'payments', `seed ${seed}`);
+        assert.ok(!ranking.candidates.some((candidate) => candidate.service === 'inventory'), `seed ${seed}: the changed service is no candidate`);
+      }
+    }
+  });
+
+  it('a change on the faulted service makes it a bad change and raises it further', () => {
+    const plain = top(world({ seed: 1, faults: [fault('errors', 'payments')] }));
+    const changed = top(world({ seed: 1, faults: [fault('errors', 'payments')], changes: [{ service: 'payments', at: AT - 200, kind: 'drift-sync' }] }));
+    assert.equal(changed.kind, 'bad change');
+    assert.ok(changed.score > plain.score);
+    assert.equal(changed.evidence[0].type, 'change');
+  });
+
+  it('a change on a quiet callee just before its callers fail to reach it is blamed over the callers', () => {
+    const input = world({ seed: 4, faults: [fault('dependency', 'orders', { target: 'inventory' })], changes: [{ service: 'inventory', at: AT - 70, kind: 'deploy', detail: 'v2' }] });
+    const ranking = rankSuspects(input);
+    assert.equal(ranking.candidates[0].service, 'inventory');
+    assert.equal(ranking.candidates[0].kind, 'bad change');
+    assert.equal(ranking.candidates[1].service, 'orders');
+  });
+
+  it('two services faulted at once are the first two', () => {
+    for (const seed of SEEDS) {
+      const ranking = rankSuspects(world({ seed, faults: [fault('latency', 'payments'), fault('pool', 'db')], noisy: ['inventory'] }));
+      assert.deepEqual(
+        ranking.candidates
+          .slice(0, 2)
+          .map((candidate) => candidate.service)
+          .sort(),
+        ['db', 'payments'],
+        `seed ${seed}`,
+      );
+    }
+  });
+
+  it('a quiet window (a noisy service, a harmless change, steady warnings) is not determined', () => {
+    for (const seed of SEEDS) {
+      const ranking = rankSuspects(world({ seed, faults: [], noisy: ['inventory', 'payments'], changes: [{ service: 'inventory', at: AT - 120, kind: 'config' }] }));
+      assert.deepEqual(ranking.candidates, [], `seed ${seed}`);
+      assert.equal(ranking.onset, undefined);
+      assert.equal(rootCauseText(ranking), NOT_DETERMINED);
+      assert.equal(ranking.order.length, 5);
+    }
+  });
+
+  it('a restart Vigil did itself is not a crash', () => {
+    const input = world({ seed: 5, faults: [] });
+    const orders = input.services.find((service) => service.service === 'orders');
+    const down = (t: number) => t >= AT && t < AT + 20;
+    const signals = Object.fromEntries(
+      Object.entries(orders?.signals ?? {}).map(([name, series]) => [name, name === 'up' ? series.map(([t, v]) => [t, down(t) ? 0 : v] as const) : series.filter(([t]) => !down(t))]),
+    );
+    const restarted = { ...input, services: input.services.map((service) => (service.service === 'orders' ? { ...service, signals } : service)) };
+    assert.equal(rankSuspects(restarted).candidates[0]?.service, 'orders', 'without the change it looks like a crash');
+    const ranking = rankSuspects({ ...restarted, changes: [{ service: 'orders', at: AT - 5, kind: 'remediation', detail: 'restart' }] });
+    assert.deepEqual(ranking.candidates, []);
+  });
+});
+
+describe('ranked investigator: against the baselines, and its report text', { timeout: 30_000 }, () => {
+  it('beats max |z| and BARO on the propagation cases, on the same input', () => {
+    const cases = PROPAGATION.flatMap((name) => SEEDS.map((seed) => ({ scenario: FAULT_CASES.find((candidate) => candidate.name === name) as Case, seed })));
+    const scored = (rank: (input: RcaInput) => string[]) => cases.map(({ scenario, seed }) => ({ ranking: rank(world({ seed, ...scenario.spec })), truth: scenario.truth as string }));
+    const ours = acAtK(
+      scored((input) => rankSuspects(input).order),
+      1,
+    );
+    const z = acAtK(
+      scored((input) => maxZRanking(input).map((entry) => entry.service)),
+      1,
+    );
+    const baro = acAtK(
+      scored((input) => baroRanking(input).map((entry) => entry.service)),
+      1,
+    );
+    assert.equal(ours, 1);
+    assert.ok(ours >= z + 0.2, `AC@1 ours ${ours}, max |z| ${z}`);
+    assert.ok(ours > baro, `AC@1 ours ${ours}, BARO ${baro}`);
+  });
+
+  it('the root-cause text names the service, the kind, its evidence and how far it stands out', () => {
+    const ranking = rankSuspects(world({ seed: 1, faults: [fault('latency', 'payments')] }));
+    const text = rootCauseText(ranking);
+    assert.match(text, /^payments: slow responses \(latency\)\. latency_p95 /);
+    assert.match(text, /Ranked first of 3 \(score \d+\.\d; next orders \d+\.\d, margin \d+ %; confidence high\)\.$/);
+  });
+
+  it('is deterministic and does not depend on the order of the services', () => {
+    const input = world({ seed: 2, faults: [fault('errors', 'payments')], noisy: ['inventory'] });
+    const reversed = { ...input, services: [...input.services].reverse() };
+    assert.deepEqual(rankSuspects(reversed), rankSuspects(input));
+    assert.deepEqual(JSON.parse(JSON.stringify(rankSuspects(input))), rankSuspects(JSON.parse(JSON.stringify(input)) as RcaInput));
+  });
+});
