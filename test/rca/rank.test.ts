@@ -76,6 +76,14 @@ describe('ranked investigator: one fault of each kind', { timeout: 30_000 }, () 
     assert.equal(ranking.order.length, 5, 'the order names every service, quiet ones last');
   });
 
+  it('a fault that started minutes before the alert (a late triage) is still found; one right at the alert too', () => {
+    for (const onset of [AT - 390, AT - 200, AT]) {
+      const ranking = rankSuspects(world({ seed: 3, faults: [fault('latency', 'payments', { onset })], noisy: ['inventory'] }));
+      assert.equal(ranking.candidates[0]?.service, 'payments', `onset ${onset - AT}`);
+      assert.ok(Math.abs((ranking.onset as number) - onset) <= 10, `onset ${onset - AT}: found ${(ranking.onset as number) - AT}`);
+    }
+  });
+
   it('a dependency fault names the caller; the healthy callee whose traffic fell is no candidate', () => {
     const ranking = rankSuspects(world({ seed: 2, faults: [fault('dependency', 'orders', { target: 'inventory' })] }));
     assert.equal(ranking.candidates[0].service, 'orders');

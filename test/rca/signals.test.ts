@@ -110,8 +110,8 @@ describe('crash detection', { timeout: 30_000 }, () => {
     assert.equal(analyseCrash({ service: 'fine', signals: { up: series(() => 1), cpu: series(wiggle(0.05, 0.001)) } }, AT, AT + 300), undefined);
   });
 
-  it('the defaults: 10 min before, 5 after, the first half of the before-part is the reference', () => {
-    assert.deepEqual({ before: DEFAULT_ANALYSIS.before, after: DEFAULT_ANALYSIS.after, share: DEFAULT_ANALYSIS.baselineShare }, { before: 600, after: 300, share: 0.5 });
+  it('the defaults: 10 min before, 5 after, the first third of the before-part is the reference', () => {
+    assert.deepEqual({ before: DEFAULT_ANALYSIS.before, after: DEFAULT_ANALYSIS.after, share: DEFAULT_ANALYSIS.baselineShare }, { before: 600, after: 300, share: 1 / 3 });
   });
 });
 

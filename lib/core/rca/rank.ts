@@ -39,6 +39,7 @@ const RESTART_BOOST = 1.3;
 const ORIGIN_BOOST = 1.2;
 const LOG_BOOST = 1.3;
 const VICTIM_CAP = 0.6;
+const RESTART_SLACK = 15;
 
 interface State {
   service: string;
@@ -52,17 +53,23 @@ interface State {
   evidence: RcaEvidence[];
 }
 
-export const formatValue = (value: number) => (Math.abs(value) >= 1000 || (Math.abs(value) < 0.01 && value !== 0) ? value.toPrecision(3) : String(Number(value.toFixed(3))));
+export const formatValue = (value: number) => (Math.abs(value) < 0.01 ? (Math.abs(value) < 1e-4 ? '0' : value.toPrecision(2)) : String(Number(value.toPrecision(3))));
 export const formatTime = (t: number) => new Date(t * 1000).toISOString().slice(11, 19);
+
+/** A signal's value in the unit a person reads it in. */
+export function formatSignalValue(signal: string, value: number): string {
+  const name = signal.split(':')[0];
+  if (name === 'memory' || name === 'heap') return `${(value / 2 ** 20).toFixed(1)} MiB`;
+  if (name === 'latency_p95') return `${formatValue(value * 1000)} ms`;
+  if (name === 'error_ratio' || name === 'client_error_ratio' || name === 'pool_use') return `${formatValue(value * 100)} %`;
+  if (name === 'cpu') return `${formatValue(value)} cores`;
+  return formatValue(value);
+}
 
 function signalEvidence(finding: SignalFinding): RcaEvidence {
   const from = finding.onset !== undefined ? `, from ${formatTime(finding.onset)}` : '';
-  return {
-    type: 'signal',
-    what: `${finding.signal} ${formatValue(finding.before)} → ${formatValue(finding.after)} (score ${finding.score.toFixed(1)}${from})`,
-    value: finding.score,
-    at: finding.onset,
-  };
+  const values = `${formatSignalValue(finding.signal, finding.before)} → ${formatSignalValue(finding.signal, finding.after)}`;
+  return { type: 'signal', what: `${finding.signal} ${values} (score ${finding.score.toFixed(1)}${from})`, value: finding.score, at: finding.onset };
 }
 
 function isUnhealthy(state: State | undefined): boolean {
@@ -72,6 +79,7 @@ function isUnhealthy(state: State | undefined): boolean {
 /** A restart Vigil did itself (or a deploy's) right before a crash-like blip explains it. */
 function explainedByRestart(crash: CrashFinding, changes: readonly Change[], tolerance: number): Change | undefined {
   const restarts = changes.filter((change) => change.service === crash.service && (change.kind === 'restart' || change.kind === 'remediation' || change.kind === 'deploy'));
+  // The process goes down after the restart is asked for: only a scrape step of slack before it, two minutes after.
   const covered = (t: number) => restarts.some((change) => t >= change.at - tolerance && t <= change.at + 120);
   return crash.crashes <= restarts.length && covered(crash.onset) && crash.restartsAt.every(covered) ? restarts.find((change) => covered(crash.onset)) : undefined;
 }
@@ -86,7 +94,8 @@ function ownState(service: string, findings: SignalFinding[], crash: CrashFindin
   const cause = moved.find((finding) => (finding.kind === 'saturation' || finding.kind === 'resource leak') && finding.score >= Math.max(2 * options.threshold, 0.1 * moved[0].score));
   const top = cause ?? moved[0];
   const kind: CauseKind = crash ? 'crash' : top ? (top.kind === 'traffic' || top.kind === 'dependency' ? 'errors' : top.kind) : 'logs';
-  const evidence: RcaEvidence[] = [...(crash?.evidence ?? []), ...moved.slice(0, 4).map(signalEvidence)];
+  const shown = [...(cause ? [cause] : []), ...moved.filter((finding) => finding !== cause)].slice(0, 4);
+  const evidence: RcaEvidence[] = [...(crash?.evidence ?? []), ...shown.map(signalEvidence)];
   if (crash && crash.crashes > 1) evidence.unshift({ type: 'signal', what: `crash loop: ${crash.crashes} crashes in the window`, value: crash.crashes, at: crash.onset });
   return { service, findings, crash, base, onset: onsets.length ? Math.min(...onsets) : undefined, kind, score: base, evidence };
 }
@@ -102,7 +111,7 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
   const silentRestarts: [string, Change][] = [];
   for (const service of input.services) {
     let crash = analyseCrash(service, at, end, options);
-    const restart = crash && explainedByRestart(crash, changes, options.onsetTolerance);
+    const restart = crash && explainedByRestart(crash, changes, RESTART_SLACK);
     if (restart) {
       silentRestarts.push([service.service, restart]);
       crash = undefined;

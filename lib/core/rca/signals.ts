@@ -2,8 +2,11 @@
 // recent baseline, and when it started to. Pure.
 //
 // The window is [at − before, at + after]. Its first `baselineShare` of the
-// before-part is the reference: the fault may have started a minute or two
-// before the alert, so the part just before `at` is not trusted as normal. The
+// before-part is the reference: the fault may have started minutes before the
+// alert fired (a `for:` clause, a late triage, a slow leak), so the part just
+// before `at` is not trusted as normal. With the defaults a fault up to 400 s
+// older than `at` is found; one older than that is part of the reference and
+// hides (widen `before`). The
 // onset is the first point after the reference where the score holds above the
 // threshold for `hold` seconds; the final baseline is everything before the
 // onset (more points, steadier estimates), and the score is the level held for
@@ -49,7 +52,7 @@ export interface AnalysisOptions {
   minBaselinePoints: number;
 }
 
-export const DEFAULT_ANALYSIS: AnalysisOptions = { threshold: 3, before: 600, after: 300, baselineShare: 0.5, minBaselinePoints: 5 };
+export const DEFAULT_ANALYSIS: AnalysisOptions = { threshold: 3, before: 600, after: 300, baselineShare: 1 / 3, minBaselinePoints: 5 };
 
 export interface SignalFinding {
   service: string;
@@ -192,7 +195,13 @@ export function analyseCrash(input: ServiceSignals, at: number, end: number, opt
   }
   const crashes = Math.max(episodes.length, restartsAt.length);
   if (!crashes) return undefined;
-  for (const [from, to] of episodes) evidence.push({ type: 'signal', what: to > from ? `down (up = 0 or no scrape) for ${Math.round(to - from)} s` : 'up = 0 at a scrape', at: from });
+  // Down from the first missed scrape to the last one: about one step longer than the interval between them.
+  const lasted = ([from, to]: [number, number]) => Math.round(to - from + (step ?? 0));
+  if (episodes.length === 1) evidence.push({ type: 'signal', what: `down (up = 0 or no scrape) for about ${lasted(episodes[0])} s`, at: episodes[0][0] });
+  else if (episodes.length > 1) {
+    const longest = Math.max(...episodes.map(lasted));
+    evidence.push({ type: 'signal', what: `down ${episodes.length} times (up = 0 or no scrape), up to ${longest} s each`, value: episodes.length, at: episodes[0][0] });
+  }
   if (restartsAt.length) evidence.push({ type: 'signal', what: `restarted ${restartsAt.length} time${restartsAt.length > 1 ? 's' : ''}`, value: restartsAt.length, at: restartsAt[0] });
   const onset = Math.min(...episodes.map(([from]) => from), ...restartsAt);
   return { service: input.service, crashes, onset, restartsAt, evidence };
