@@ -118,6 +118,16 @@ describe('ranked investigator: distractors', { timeout: 30_000 }, () => {
     assert.equal(changed.evidence[0].type, 'change');
   });
 
+  it('a drift found after the onset still counts (it was made before); a sync or config apply after the onset is a response, not the cause', () => {
+    const errors = [fault('config', 'payments')];
+    assert.equal(top(world({ seed: 2, faults: errors, changes: [{ service: 'payments', at: AT + 90, kind: 'drift', detail: 'payments.json differs' }] })).kind, 'bad change');
+    for (const kind of ['drift-sync', 'config'] as const) {
+      const first = top(world({ seed: 2, faults: errors, changes: [{ service: 'payments', at: AT + 90, kind }] }));
+      assert.equal(first.service, 'payments');
+      assert.equal(first.kind, 'errors', kind);
+    }
+  });
+
   it('a change on a quiet callee just before its callers fail to reach it is blamed over the callers', () => {
     const input = world({ seed: 4, faults: [fault('dependency', 'orders', { target: 'inventory' })], changes: [{ service: 'inventory', at: AT - 70, kind: 'deploy', detail: 'v2' }] });
     const ranking = rankSuspects(input);

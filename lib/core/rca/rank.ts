@@ -33,7 +33,13 @@ export interface RankOptions extends AnalysisOptions {
 
 export const DEFAULT_RANK: RankOptions = { ...DEFAULT_ANALYSIS, onsetTolerance: 30, changeLead: 600, victimFactor: 0.3, crashScore: 50, minLogLines: 3 };
 
-const CONFIG_LIKE: readonly Change['kind'][] = ['config', 'drift-sync', 'deploy'];
+const CONFIG_LIKE: readonly Change['kind'][] = ['config', 'drift-sync', 'deploy', 'drift'];
+
+/** Whether a change counts for an onset: made within changeLead before it, or a drift found up to a window's end after it. */
+function changeCounts(change: Change, onset: number, options: RankOptions): boolean {
+  const latest = change.kind === 'drift' ? onset + options.after : onset + options.onsetTolerance;
+  return change.at >= onset - options.changeLead && change.at <= latest;
+}
 const CHANGE_BOOST = 2;
 const RESTART_BOOST = 1.3;
 const ORIGIN_BOOST = 1.2;
@@ -140,18 +146,13 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
     if (state.base > 0) continue;
     for (const change of changes.filter((change) => change.service === state.service && CONFIG_LIKE.includes(change.kind))) {
       for (const caller of callers(state.service)) {
-        const failing = states
-          .get(caller)
-          ?.findings.find(
-            (finding) =>
-              finding.anomalous && finding.callee === state.service && (finding.onset as number) >= change.at - options.onsetTolerance && (finding.onset as number) <= change.at + options.changeLead,
-          );
+        const failing = states.get(caller)?.findings.find((finding) => finding.anomalous && finding.callee === state.service && changeCounts(change, finding.onset as number, options));
         if (!failing) continue;
         const score = (states.get(caller) as State).base * 1.1;
         if (score <= state.score) continue;
         state.score = score;
         state.kind = 'bad change';
-        state.onset = change.at;
+        state.onset = Math.min(change.at, failing.onset as number);
         state.evidence = [changeEvidence(change), { type: 'graph', what: `${caller}'s calls to it fail since ${formatTime(failing.onset as number)}`, value: failing.score, at: failing.onset }];
         blamedChange.set(caller, state.service);
       }
@@ -191,7 +192,7 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
 
   for (const state of moved) {
     const reference = state.onset as number;
-    const before = changes.filter((change) => change.service === state.service && change.at >= reference - options.changeLead && change.at <= reference + options.onsetTolerance);
+    const before = changes.filter((change) => change.service === state.service && changeCounts(change, reference, options));
     const config = before.filter((change) => CONFIG_LIKE.includes(change.kind));
     if (config.length) {
       state.score *= CHANGE_BOOST;
@@ -232,9 +233,7 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
   const nearest = (state: State) => Math.max(0, ...state.findings.filter((finding) => finding.kind !== 'traffic').map((finding) => finding.score));
   const quiet = [...states.values()].filter((state) => state.score <= 0).sort((a, b) => nearest(b) - nearest(a) || a.service.localeCompare(b.service));
   const known = new Set(states.keys());
-  const unseen = Object.keys(input.callees)
-    .filter((service) => !known.has(service))
-    .sort();
+  const unseen = [...new Set([...Object.keys(input.callees), ...Object.values(input.callees).flat()])].filter((service) => !known.has(service)).sort();
   return {
     candidates,
     order: [...candidates.map((candidate) => candidate.service), ...quiet.map((state) => state.service), ...unseen],

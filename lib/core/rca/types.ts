@@ -13,6 +13,7 @@ export type SignalName = (typeof SIGNAL_NAMES)[number];
 export interface ServiceSignals {
   service: string;
   /**
+   * Derived by the gatherer, e.g. over the shop's metrics with a 1m rate window:
    * error_ratio: share of 5xx answers; latency_p95: seconds; request_rate: requests a second;
    * cpu: cores (rate of process_cpu_seconds_total); memory, heap: bytes; in_flight: requests;
    * pool_use: in use / max; pool_waiting: waiters; up: 1 or 0 per scrape; restarts: a running
@@ -23,10 +24,17 @@ export interface ServiceSignals {
   clientErrors?: Record<string, Series>;
 }
 
-export type ChangeKind = 'config' | 'drift-sync' | 'deploy' | 'restart' | 'remediation';
+/**
+ * config: a setting applied; drift-sync: Vigil wrote the desired state; deploy:
+ * a new version; restart, remediation: a process restarted on purpose; drift: a
+ * difference a drift check found — made at some time before `at` and seen
+ * only then, so it may be recorded after the onset it caused.
+ */
+export type ChangeKind = 'config' | 'drift-sync' | 'deploy' | 'restart' | 'remediation' | 'drift';
 
 export interface Change {
   service: string;
+  /** When it was made, or for `drift` when it was found. */
   at: number;
   kind: ChangeKind;
   detail?: string;
