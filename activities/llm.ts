@@ -12,6 +12,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FAILURES, llmHttpFailure } from '../lib/core/failures';
 import type { Refusal } from '../lib/core/triage/budget';
 import { GATE_PROMPT, initialMessage, parseGateAnswer, SYSTEM_PROMPT } from '../lib/core/triage/prompt';
+import { REPORT_TOOL } from '../lib/core/triage/report-tool';
 import { TOOL_DEFINITIONS } from '../lib/core/triage/tools';
 import { answerContent, apiMessages, textOf, toolUses, type Block, type StoredMessage, type StoredToolResult } from '../lib/core/triage/transcript';
 import { LLM_REJECTED, type GateDecision, type StopReason, type TokenUsage, type ToolCall, type TriageAlert } from '../lib/core/triage/types';
@@ -23,7 +24,7 @@ export interface ModelTurnInput {
   turn: number;
   model: string;
   maxTokens: number;
-  /** final: tools stay defined (the transcript has tool blocks) but tool_choice is none. */
+  /** final: tools stay defined (the transcript has tool blocks) and tool_choice forces submit_report. */
   mode: 'tools' | 'final';
   /** Tool calls of the previous turn that were not run, with why. */
   refused?: Refusal[];
@@ -186,12 +187,13 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
       const started = performance.now();
       let message: Anthropic.Message;
       try {
-        const tools = TOOL_DEFINITIONS.map(({ name, description, input_schema }, index) => ({
+        const definitions = [...TOOL_DEFINITIONS, REPORT_TOOL];
+        const tools = definitions.map(({ name, description, input_schema }, index) => ({
           name,
           description,
           input_schema,
           // The tool definitions are the first part of every prompt: cache them.
-          ...(caching && index === TOOL_DEFINITIONS.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
+          ...(caching && index === definitions.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
         }));
         message = await api.messages.create(
           {
@@ -199,7 +201,8 @@ export function createLlmActivities({ pool, config, metrics }: ActivityDeps) {
             max_tokens: input.maxTokens,
             system: [{ type: 'text', text: SYSTEM_PROMPT, ...(caching ? { cache_control: { type: 'ephemeral' as const } } : {}) }],
             tools: tools as Anthropic.Tool[],
-            tool_choice: input.mode === 'final' ? { type: 'none' } : { type: 'auto' },
+            // The final call must end with the report: the one tool it may (and must) call.
+            tool_choice: input.mode === 'final' ? { type: 'tool', name: REPORT_TOOL.name } : { type: 'auto' },
             messages: apiMessages(rows, caching) as unknown as Anthropic.MessageParam[],
           },
           { signal: context.cancellationSignal },

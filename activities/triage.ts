@@ -12,7 +12,8 @@ import type { BudgetUse } from '../lib/core/triage/budget';
 import { manualWorkflowId, triageIdOf } from '../lib/core/triage/ids';
 import { offlineReport } from '../lib/core/triage/offline';
 import { initialMessage } from '../lib/core/triage/prompt';
-import { parseReport, reportFromWhatIsKnown } from '../lib/core/triage/report';
+import { parseReport, reportFromSubmission, reportFromWhatIsKnown } from '../lib/core/triage/report';
+import { isReportCall } from '../lib/core/triage/report-tool';
 import { triageSettings } from '../lib/core/triage/settings';
 import { textOf, type Block } from '../lib/core/triage/transcript';
 import type { GateDecision, TriageAlert, TriageReport, TriageStatus } from '../lib/core/triage/types';
@@ -90,6 +91,7 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
             input.alert,
             tools.map((tool) => ({ id: tool.tool_use_id, name: tool.name, status: tool.status, output: tool.output })),
           );
+        else if (how.from === 'answer' && submission(turns.at(-1)?.content)) report = reportFromSubmission(submission(turns.at(-1)!.content)!, ids);
         else if (how.from === 'answer' && last) report = parseReport(last, ids);
         else {
           const evidence = tools.map((tool) => ({ claim: `${tool.name} (${tool.status}): ${tool.output.split('\n').slice(0, 2).join(' ').slice(0, 300)}`, toolUseId: tool.tool_use_id }));
@@ -165,4 +167,10 @@ export function createTriageActivities({ pool, config, metrics, temporal }: Acti
       return { triageId: triageIdOf(workflowId), workflowId };
     },
   };
+}
+
+/** The input of the submit_report call of an assistant turn, if it made one. */
+function submission(content: Block[] | undefined): Record<string, unknown> | undefined {
+  const call = (content ?? []).find((block) => block.type === 'tool_use' && isReportCall({ name: String(block.name) }));
+  return call && typeof call.input === 'object' && call.input ? (call.input as Record<string, unknown>) : undefined;
 }

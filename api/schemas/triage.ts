@@ -37,8 +37,12 @@ export type TriageDecision = Static<typeof TriageDecision>;
 export const TriageReport = Type.Object({
   summary: Type.String(),
   rootCause: Type.String(),
+  rootCauseService: Type.Optional(Type.String({ description: 'The service where the problem starts' })),
+  causeKind: Type.Optional(Type.String({ description: 'latency, errors, saturation, crash, dependency, bad change, resource leak, logs, other or unknown' })),
   evidence: Type.Array(Type.Object({ claim: Type.String(), toolUseId: Type.Optional(Type.String({ description: 'The tool call it came from' })) })),
   confidence: Type.Enum(['low', 'medium', 'high']),
+  unstructured: Type.Optional(Type.Boolean({ description: 'The model answered in prose without a report: the text is kept as written' })),
+  droppedCitations: Type.Optional(Type.Integer({ description: 'Claims that cited a tool call this triage never made, dropped from the evidence' })),
   nextSteps: Type.Array(Type.String()),
   remediation: Type.Optional(Proposal),
   limitedBy: Type.Optional(Type.String({ description: 'Why the investigation ended early, when it did' })),

@@ -5,7 +5,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { alertmanagerPayloadSchema } from '../../lib/core/triage/alertmanager';
 import { alertWorkflowId, manualWorkflowId, triageIdOf, workflowIdOf } from '../../lib/core/triage/ids';
-import { parseReport, reportFromWhatIsKnown } from '../../lib/core/triage/report';
+import { parseReport, reportFromSubmission, reportFromWhatIsKnown, statedConfidence } from '../../lib/core/triage/report';
 import { triageLinks } from '../../lib/core/triage/announce';
 import { triageSettings } from '../../lib/core/triage/settings';
 import { estimateTokens } from '../../lib/core/triage/tokens';
@@ -14,14 +14,54 @@ import { capOutput, rangeStep, TOOL_DEFINITIONS } from '../../lib/core/triage/to
 import { answerContent, apiMessages } from '../../lib/core/triage/transcript';
 
 describe('triage report', () => {
-  it('parses the JSON block, keeping only evidence ids of real tool calls', () => {
+  it('parses the JSON block; a claim citing a tool call that was never made is dropped and counted', () => {
     const answer =
       'The pod ran out of memory.\n```json\n{"summary":"OOM","rootCause":"memory leak","evidence":[{"claim":"RSS grew","toolUseId":"toolu_1"},{"claim":"made up","toolUseId":"toolu_9"}],"confidence":"high","nextSteps":["raise limit"],"remediation":{"service":"shop","action":"restart","reason":"frees memory"}}\n```';
     const report = parseReport(answer, ['toolu_1']);
     assert.equal(report.summary, 'OOM');
     assert.equal(report.confidence, 'high');
-    assert.deepEqual(report.evidence, [{ claim: 'RSS grew', toolUseId: 'toolu_1' }, { claim: 'made up' }]);
+    assert.deepEqual(report.evidence, [{ claim: 'RSS grew', toolUseId: 'toolu_1' }]);
+    assert.equal(report.droppedCitations, 1);
+    assert.equal(report.unstructured, undefined);
     assert.deepEqual(report.remediation, { service: 'shop', action: 'restart', reason: 'frees memory' });
+  });
+  it('builds the report of a submit_report call: root cause service and kind, checked citations', () => {
+    const report = reportFromSubmission(
+      {
+        summary: 'payments times out',
+        rootCause: { service: 'payments', kind: 'latency', description: 'payments answers in 2 s since 20:01' },
+        evidence: [
+          { claim: 'p95 of payments rose to 2 s', toolUseId: 'toolu_a' },
+          { claim: 'invented', toolUseId: 'toolu_zz' },
+        ],
+        confidence: 'medium',
+        nextSteps: ['look at the payments timeout'],
+      },
+      ['toolu_a'],
+    );
+    assert.deepEqual(report, {
+      summary: 'payments times out',
+      rootCause: 'payments answers in 2 s since 20:01',
+      rootCauseService: 'payments',
+      causeKind: 'latency',
+      evidence: [{ claim: 'p95 of payments rose to 2 s', toolUseId: 'toolu_a' }],
+      confidence: 'medium',
+      nextSteps: ['look at the payments timeout'],
+      droppedCitations: 1,
+    });
+    // A kind outside the list and an "unknown" service are left out rather than guessed.
+    const vague = reportFromSubmission({ summary: 's', rootCause: { service: 'unknown', kind: 'cosmic rays', description: 'd' }, evidence: [], confidence: 'low' }, []);
+    assert.deepEqual([vague.rootCauseService, vague.causeKind, vague.rootCause], [undefined, undefined, 'd']);
+  });
+  it('an answer in prose is kept as written, marked unstructured, with the confidence it states', () => {
+    const prose = parseReport('Payments is slow because its pool is exhausted.\n\nEvidence: the pool metric is at 100 %.\n\n**Confidence:** Medium', ['toolu_1']);
+    assert.equal(prose.unstructured, true);
+    assert.equal(prose.confidence, 'medium');
+    assert.equal(prose.summary, 'Payments is slow because its pool is exhausted.');
+    assert.match(prose.rootCause, /pool metric is at 100 %/);
+    assert.equal(statedConfidence('Confidence level - high.'), 'high');
+    assert.equal(statedConfidence('no idea'), undefined);
+    assert.equal(parseReport('Something broke.', []).confidence, 'low');
   });
   it('falls back to the model text, never to a placeholder', () => {
     const report = parseReport('Disk full on node-3.\n\nMore detail here.', []);

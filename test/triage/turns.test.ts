@@ -99,6 +99,16 @@ describe('after a model turn', () => {
   });
 });
 
+describe('the report tool', () => {
+  it('a submit_report call ends the investigation with the answer, in either mode, whatever else the turn asks for', () => {
+    const submit = call('r', 'submit_report', { summary: 's' });
+    for (const mode of ['tools', 'final'] as const) {
+      const next = afterTurn({ ...newTurnLoop(), mode }, { stopReason: 'tool_use', toolCalls: [call('a', 'query_logs', { query: 'x' }), submit] }, { use: NO_USE, budgets });
+      assert.deepEqual(next, { kind: 'finish', ending: { status: 'completed', report: { from: 'answer' }, limitedBy: undefined } });
+    }
+  });
+});
+
 describe('a model that repeats itself', () => {
   it('after MAX_REPEAT_TURNS turns of nothing but repeats, the next turn asks for the report without tools', () => {
     const big: Budgets = { ...budgets, maxToolCalls: 50 };

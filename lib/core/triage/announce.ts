@@ -16,14 +16,17 @@ export function triageLinks(settings: TriageSettings, triageId: string, workflow
   return { vigil, temporal: executionUrl(settings.temporalUiUrl, settings.namespace, workflowId) };
 }
 
+/** "payments (latency): …" when the report names the service and the kind. */
+const rootCauseLine = (report: TriageReport) => (report.rootCauseService ? `${report.rootCauseService}${report.causeKind ? ` (${report.causeKind})` : ''}: ${report.rootCause}` : report.rootCause);
+
 const subjectOf = (alert: TriageAlert) => alert.labels.service ?? alert.labels.alertname ?? 'alert';
 
 export function reportEvent(alert: TriageAlert, report: TriageReport, outcome: TriageStatus, links: TriageLinks, at: number): HealthEvent {
   const { labels } = alert;
   const details = [
     `Alert: ${labels.alertname ?? '(manual)'}${alert.startsAt ? ` since ${alert.startsAt}` : ''}`,
-    `Root cause: ${report.rootCause}`,
-    `Confidence: ${report.confidence}${report.offline ? ' (offline investigator)' : ''}${report.partial ? ` (partial: ${report.limitedBy ?? ''})` : ''}`,
+    `Root cause: ${rootCauseLine(report)}`,
+    `Confidence: ${report.confidence}${report.offline ? ' (offline investigator)' : ''}${report.partial ? ` (partial: ${report.limitedBy ?? ''})` : ''}${report.unstructured ? ' (the model answered in prose, without a report)' : ''}`,
     ...report.evidence.map((item) => `Evidence: ${item.claim}${item.toolUseId ? ` [${item.toolUseId}]` : ''}`),
     ...report.nextSteps.map((step) => `Next: ${step}`),
     ...(report.remediation ? [`Proposed: ${report.remediation.action ?? 'remediate'} ${report.remediation.service} (${report.remediation.reason}); needs approval`] : []),
@@ -40,7 +43,7 @@ export function resolvedEvent(alert: TriageAlert, report: TriageReport, resolved
     `Alert: ${alert.labels.alertname ?? '(manual)'}${alert.startsAt ? ` since ${alert.startsAt}` : ''}`,
     `Resolved: ${new Date(resolvedAt).toISOString()}`,
     `Triage said: ${report.summary}`,
-    `Root cause: ${report.rootCause}`,
+    `Root cause: ${rootCauseLine(report)}`,
   ];
   return { kind: 'triage-resolved', service: subjectOf(alert), status: 'resolved', at: resolvedAt, summary: `${alert.labels.alertname ?? 'The alert'} resolved${lasted}.`, details, links };
 }

@@ -11,14 +11,10 @@ Rules:
 - Be economical: each tool call costs budget. Do not repeat a call you already made.
 - Cite evidence by the id of the tool call it came from.
 
-When you are done, answer with a short explanation followed by exactly one JSON block:
-\`\`\`json
-{"summary": "...", "rootCause": "...", "evidence": [{"claim": "...", "toolUseId": "toolu_..."}], "confidence": "low|medium|high", "nextSteps": ["..."], "remediation": {"service": "...", "action": "restart", "reason": "..."}}
-\`\`\`
-"remediation" is optional; name a Vigil service and one of its remediation steps only when you are confident.`;
+When you are done, call submit_report with your report: a short summary, the root cause (the service where the problem starts, its kind, a description), the evidence as claims each citing the id of the tool call that shows it, your confidence and the next steps. "remediation" is optional; name a Vigil service and one of its remediation steps only when you are confident.`;
 
-export const REPEATS_NOTE = 'You asked again for results you already have. Do not call tools. Give your final answer now from what you already know, in the report format.';
-export const FINAL_ANSWER_NOTE = 'Your budget for this investigation is nearly spent. Do not call tools. Give your final answer now from what you already know, in the report format.';
+export const REPEATS_NOTE = 'You asked again for results you already have. Call submit_report now with what you already know.';
+export const FINAL_ANSWER_NOTE = 'Your budget for this investigation is nearly spent. Call submit_report now with what you already know.';
 
 export function initialMessage(alert: TriageAlert, question?: string): string {
   const data = JSON.stringify(

@@ -19,6 +19,8 @@ export interface StopContext {
   /** How many calls in final mode have already been made, this one included. */
   finalCalls: number;
   hasToolCalls: boolean;
+  /** The answer calls submit_report: the investigation ends with that report, whatever else it asks for. */
+  submitted?: boolean;
 }
 
 /** A final call that still does not end gets one more chance; after that the report is written from what is known. */
@@ -26,6 +28,7 @@ export const MAX_FINAL_CALLS = 2;
 
 export function nextStep(stopReason: StopReason | null, context: StopContext): NextStep {
   const lastChance = context.mode === 'final' && context.finalCalls >= MAX_FINAL_CALLS;
+  if (context.submitted && stopReason !== 'refusal') return { kind: 'finish', status: 'completed' };
   switch (stopReason) {
     case 'end_turn':
     case 'stop_sequence':
@@ -35,12 +38,12 @@ export function nextStep(stopReason: StopReason | null, context: StopContext): N
     case 'tool_use':
       if (context.mode === 'tools') return { kind: 'run-tools' };
       if (lastChance) return { kind: 'finish', status: 'completed', partial: true, limitedBy: 'the model kept asking for tools after its budget was spent' };
-      return { kind: 'ask-final', note: 'No more tool calls are possible. Give your final answer now from what you already know.' };
+      return { kind: 'ask-final', note: 'No more tool calls are possible. Call submit_report now with what you already know.' };
     case 'pause_turn':
       return { kind: 'continue' };
     case 'max_tokens':
       if (lastChance) return { kind: 'finish', status: 'completed', partial: true, limitedBy: 'the output limit cut the final answer' };
-      return { kind: 'ask-final', note: 'Your previous answer was cut off at the output limit. Give your final answer now, concisely, in the report format.' };
+      return { kind: 'ask-final', note: 'Your previous answer was cut off at the output limit. Call submit_report now, concisely.' };
     case 'refusal':
       return { kind: 'finish', status: 'refused', limitedBy: 'the model declined to continue this investigation' };
     case 'model_context_window_exceeded':

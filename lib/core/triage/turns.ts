@@ -6,6 +6,7 @@
 import { callKey, finalCallNeeded, fitToolBatch, type BudgetUse, type Budgets, type Refusal, type ToolBatch } from './budget';
 import type { Ending } from './endings';
 import { FINAL_ANSWER_NOTE, REPEATS_NOTE } from './prompt';
+import { isReportCall } from './report-tool';
 import { nextStep, type CallMode } from './stop';
 import type { StopReason, ToolCall } from './types';
 
@@ -53,7 +54,7 @@ export function beginTurn(loop: TurnLoop, context: TurnContext): { loop: TurnLoo
     else if (mode === 'tools') {
       mode = 'final';
       limitedBy = 'the alert resolved during the investigation';
-      notes.push(`${note} Finish now with a short summary of what you found, in the report format, without tools.`);
+      notes.push(`${note} Finish now: call submit_report with a short summary of what you found.`);
     }
   }
   if (loop.repeatTurns >= MAX_REPEAT_TURNS && mode === 'tools') {
@@ -75,7 +76,7 @@ export type TurnOutcome = { kind: 'finish'; ending: Ending } | { kind: 'call-aga
 /** After a model call: what its stop reason and tool calls lead to. `limitedBy`: why the investigation was cut short so far, if it was. */
 export function afterTurn(loop: TurnLoop, answer: { stopReason: StopReason | null; toolCalls: ToolCall[] }, context: { use: BudgetUse; budgets: Budgets; limitedBy?: string }): TurnOutcome {
   const next: TurnLoop = { ...loop, notes: [], refused: [], continuation: false };
-  const step = nextStep(answer.stopReason, { mode: loop.mode, finalCalls: loop.finalCalls, hasToolCalls: answer.toolCalls.length > 0 });
+  const step = nextStep(answer.stopReason, { mode: loop.mode, finalCalls: loop.finalCalls, hasToolCalls: answer.toolCalls.length > 0, submitted: answer.toolCalls.some(isReportCall) });
   switch (step.kind) {
     case 'finish':
       return {

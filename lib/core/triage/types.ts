@@ -39,8 +39,15 @@ export interface Evidence {
 export interface TriageReport {
   summary: string;
   rootCause: string;
+  /** Where the problem starts and what kind of cause it is, when the report names them (submit_report, the offline ranking). */
+  rootCauseService?: string;
+  causeKind?: string;
   evidence: Evidence[];
   confidence: 'low' | 'medium' | 'high';
+  /** Set when the model answered in prose without a report: the text is kept as it was written. */
+  unstructured?: boolean;
+  /** Claims that cited a tool call this triage never made: dropped from the evidence. */
+  droppedCitations?: number;
   nextSteps: string[];
   remediation?: { service: string; action?: string; reason: string };
   /** Why the investigation ended early, when it did (budget, context window, resolved). */
