@@ -2,7 +2,7 @@
 // change, climb the remediation ladder (or give up and hand the service to a
 // triage), and run one ladder step exactly once. What to do is decided by pure
 // code in lib/core/health (decide.ts, loop.ts); these functions only carry it out.
-import { isCancellation, log, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
 import { decide } from '../lib/core/health/decide';
 import { actionTimeoutMs, withinWindow } from '../lib/core/health/limits';
 import { afterAction, announcement, decisionInput, type HealthLoop } from '../lib/core/health/loop';
@@ -32,9 +32,12 @@ export async function remediate(loop: HealthLoop): Promise<void> {
     loop.waiting = undefined;
     return;
   }
-  const input = decisionInput(spec, state, now);
+  // 0.2.0 acted the moment a dependency recovered; its executions replay that way.
+  const input = { ...decisionInput(spec, state, now), ...(patched('dependency-recovery-grace') ? {} : { dependencyDownAt: undefined }) };
   // Paused: suppressed anyway, no need to ask about the dependencies.
-  const decision = decide({ ...input, dependencies: state.paused ? {} : await dependencyStatuses(spec) });
+  const dependencies = state.paused ? {} : await dependencyStatuses(spec);
+  if (Object.values(dependencies).includes('unhealthy')) state.dependencyDownAt = now;
+  const decision = decide({ ...input, dependencies });
   // Both set once the decision is made: a status query while the dependencies are asked sees the last decision, not a blank.
   loop.suppressed = decision.kind === 'suppressed' ? decision.reason : undefined;
   loop.waiting = decision.kind === 'wait' ? { until: decision.until, reason: decision.reason } : undefined;

@@ -77,6 +77,16 @@ describe('remediation decision', () => {
       assert.deepEqual(decide({ ...dependent, now: since + 30_000, dependencies: { db: 'degraded' } }), { kind: 'act', step: 0 });
     });
 
+    it('holds it for the grace again once a dependency that was down recovers: its own checks may pass again', () => {
+      const recoveredAt = since + 5 * minute;
+      const after = { ...dependent, dependencyDownAt: recoveredAt };
+      const held = decide({ ...after, now: recoveredAt + 1_000 });
+      assert.deepEqual(held, { kind: 'wait', until: recoveredAt + 30_000, reason: 'grace after its dependencies recovered (db healthy): its own checks may pass again' });
+      assert.deepEqual(decide({ ...after, now: recoveredAt + 30_000 }), { kind: 'act', step: 0 });
+      // A dependency that was down before this service turned unhealthy is no reason for a second grace.
+      assert.deepEqual(decide({ ...dependent, dependencyDownAt: since - minute, now: since + 30_000 }), { kind: 'act', step: 0 });
+    });
+
     it('does not hold a service without dependencies, and a grace of 0 holds nobody', () => {
       assert.equal(dependencyHold({ now: since, unhealthySince: since, dependencies: {}, dependencyGraceMs: 30_000 }), undefined);
       assert.equal(dependencyHold({ now: since, unhealthySince: since, dependencies: { db: 'healthy' }, dependencyGraceMs: 0 }), undefined);

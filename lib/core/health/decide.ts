@@ -23,6 +23,8 @@ export interface DecisionInput {
   dependencies: Record<string, HealthStatus>;
   /** When this service turned unhealthy: the dependencies' grace runs from then. */
   unhealthySince?: number;
+  /** When a dependency was last seen unhealthy: once it recovers, the grace runs from then too. */
+  dependencyDownAt?: number;
   dependencyGraceMs: number;
   /** The last action's fate is unknown (Vigil lost track of it mid-run): the ladder waits for a check after `checkAfter`. */
   inDoubt?: InDoubt;
@@ -67,15 +69,20 @@ export function decide(input: DecisionInput): Decision {
  * when both fail together, the one that noticed first must not act before the
  * other has been judged (its checks may simply not have run yet). Always the whole
  * grace, not until each dependency's next passing check: a dependency on its way
- * down may still pass one.
+ * down may still pass one. And the grace again once a dependency that was down
+ * recovers: the dependent's own checks need a few rounds to pass again, and
+ * restarting it meanwhile would cure nothing.
  */
-export function dependencyHold(input: Pick<DecisionInput, 'now' | 'dependencies' | 'unhealthySince' | 'dependencyGraceMs'>): Hold | undefined {
+export function dependencyHold(input: Pick<DecisionInput, 'now' | 'dependencies' | 'unhealthySince' | 'dependencyDownAt' | 'dependencyGraceMs'>): Hold | undefined {
   const names = Object.keys(input.dependencies);
   const down = names.filter((name) => input.dependencies[name] === 'unhealthy');
   if (down.length) return { kind: 'suppressed', reason: `depends on ${down.join(', ')}, which ${down.length > 1 ? 'are' : 'is'} unhealthy` };
-  const graceEnds = (input.unhealthySince ?? input.now) + input.dependencyGraceMs;
+  const since = input.unhealthySince ?? input.now;
+  const recovered = input.dependencyDownAt !== undefined && input.dependencyDownAt > since;
+  const graceEnds = (recovered ? input.dependencyDownAt! : since) + input.dependencyGraceMs;
   if (!names.length || input.now >= graceEnds) return undefined;
   const shown = names.map((name) => `${name} ${input.dependencies[name]}`).join(', ');
+  if (recovered) return { kind: 'wait', until: graceEnds, reason: `grace after its dependencies recovered (${shown}): its own checks may pass again` };
   return { kind: 'wait', until: graceEnds, reason: `grace for its dependencies (${shown}): if one goes down too, remediation is suppressed` };
 }
 

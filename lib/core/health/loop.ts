@@ -33,6 +33,8 @@ export interface HealthCarried {
   lastAction?: RemediationView;
   /** The last action's fate is unknown: the ladder waits for a check after it (decide.ts, inDoubtHold). */
   inDoubt?: InDoubt;
+  /** When a dependency was last seen unhealthy (decide.ts, dependencyHold). */
+  dependencyDownAt?: number;
   /** Where each log watch got to in its file. */
   logCursors?: Record<string, LogCursor>;
   /** Since when each metric policy's condition has held. */
@@ -123,6 +125,7 @@ export function decisionInput(spec: HealthSpec, state: HealthCarried, now: numbe
     paused: Boolean(state.paused),
     maintenanceUntil: activeMaintenance(spec.maintenance, now)?.until,
     unhealthySince: state.counters.status === 'unhealthy' ? state.since : undefined,
+    dependencyDownAt: state.dependencyDownAt,
     dependencyGraceMs: spec.limits.dependencyGraceMs ?? DEFAULT_DEPENDENCY_GRACE_MS,
     inDoubt: state.inDoubt,
     lastCheckAt: checkTimes.length ? Math.max(...checkTimes) : undefined,
