@@ -63,6 +63,23 @@ describe('ranked investigator: one fault of each kind', { timeout: 30_000 }, () 
     });
   }
 
+  it('at a 5 s and a 15 s step, and with 1-minute rate windows turning steps into ramps, each fault still ranks first with its kind', () => {
+    for (const [step, rateWindow] of [
+      [5, undefined],
+      [15, undefined],
+      [5, 60],
+      [10, 60],
+      [15, 60],
+    ] as const) {
+      for (const scenario of FAULT_CASES) {
+        for (const seed of [1, 2]) {
+          const first = top(world({ seed, ...scenario.spec, step, rateWindow }));
+          assert.equal(`${first?.service} ${first?.kind}`, `${scenario.truth} ${scenario.kind}`, `${scenario.name}, step ${step}, window ${rateWindow}, seed ${seed}`);
+        }
+      }
+    }
+  });
+
   it('callers are ranked below the origin and say they look like victims', () => {
     const ranking = rankSuspects(world({ seed: 1, faults: [fault('latency', 'payments')] }));
     assert.deepEqual(
@@ -152,7 +169,9 @@ describe('ranked investigator: distractors', { timeout: 30_000 }, () => {
 
   it('a quiet window (a noisy service, a harmless change, steady warnings) is not determined', () => {
     for (const seed of SEEDS) {
-      const ranking = rankSuspects(world({ seed, faults: [], noisy: ['inventory', 'payments'], changes: [{ service: 'inventory', at: AT - 120, kind: 'config' }] }));
+      const ranking = rankSuspects(
+        world({ seed, faults: [], noisy: ['inventory', 'payments'], changes: [{ service: 'inventory', at: AT - 120, kind: 'config' }], rateWindow: seed % 2 ? 60 : undefined }),
+      );
       assert.deepEqual(ranking.candidates, [], `seed ${seed}`);
       assert.equal(ranking.onset, undefined);
       assert.equal(rootCauseText(ranking), NOT_DETERMINED);

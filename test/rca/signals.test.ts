@@ -53,12 +53,14 @@ describe('signal findings', { timeout: 30_000 }, () => {
     assert.ok((finding.onset as number) > AT - 240 && (finding.onset as number) < AT, `onset ${(finding.onset as number) - AT}`);
   });
 
-  it('a move must hold 30 s whatever the step: 4 points at 10 s, 7 at 5 s, 3 at 15 s, at least 2', () => {
+  it('a move must hold 30 s whatever the step (4 points at 10 s, 7 at 5 s, 3 at 15 s, at least 2), and a rated one its rate window too', () => {
     const at = (step: number) => Array.from({ length: 20 }, (_, index) => [index * step, 0] as const);
     assert.deepEqual(
       [10, 5, 15, 60].map((step) => persistPoints(SIGNAL_RULES.cpu, at(step))),
       [4, 7, 3, 2],
     );
+    assert.equal(persistPoints(SIGNAL_RULES.cpu, at(10), 60), 8, 'a rate over [1m] must outlast its window by a step');
+    assert.equal(persistPoints(SIGNAL_RULES.memory, at(10), 60), 4, 'a gauge is not smoothed by a rate window');
     const burst = series((t, index) => wiggle(0.05, 0.002)(t, index) + (t >= AT && t < AT + 30 ? 1 : 0));
     assert.equal(analyseSignal('x', 'cpu', burst, SIGNAL_RULES.cpu, AT)?.anomalous, false, 'a 30 s burst at a 10 s step is 3 points: too short');
   });

@@ -13,6 +13,7 @@ export const CALLEES: Record<Service, Service[]> = { gateway: ['orders'], orders
 const BOTTOM_UP: Service[] = ['payments', 'inventory', 'db', 'orders', 'gateway'];
 
 export const AT = 1_800_000_000;
+/** The default step between points, seconds. */
 export const STEP = 10;
 const BEFORE = 600;
 const AFTER = 300;
@@ -39,6 +40,14 @@ export interface WorldSpec {
   seriesStopOnCrash?: boolean;
   /** memory fault: bytes leaked a step (default 2 MiB: a slow leak). */
   leakPerStep?: number;
+  /** Seconds between points (default 10). */
+  step?: number;
+  /**
+   * Seconds of a Prometheus rate window to smooth with, as `rate(…[1m])` and
+   * `histogram_quantile(0.95, rate(…[1m]))` would: each point becomes the mean
+   * of the window's points, so a step becomes a ramp. None: raw.
+   */
+  rateWindow?: number;
 }
 
 const BASE: Record<Service, { latency: number; latencySd: number; rate: number }> = {
@@ -50,6 +59,7 @@ const BASE: Record<Service, { latency: number; latencySd: number; rate: number }
   db: { latency: 0.004, latencySd: 0.0005, rate: 60 },
 };
 
+/** One service's state at one point in time. */
 interface Step {
   extraLatency: number;
   errors: number;
@@ -90,7 +100,8 @@ function faultAt(fault: Fault, t: number): { extraLatency: number; errors: numbe
 export function world(spec: WorldSpec): RcaInput {
   const random = seededRandom(spec.seed);
   const normal = (sd: number) => sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const times = Array.from({ length: (BEFORE + AFTER) / STEP + 1 }, (_, index) => AT - BEFORE + index * STEP);
+  const step = spec.step ?? STEP;
+  const times = Array.from({ length: Math.floor((BEFORE + AFTER) / step) + 1 }, (_, index) => AT - BEFORE + index * step);
   const previous = new Map<Service, Step>();
   const rows = new Map<Service, { t: number; step: Step }[]>(SERVICES.map((service) => [service, []]));
 
@@ -98,7 +109,7 @@ export function world(spec: WorldSpec): RcaInput {
     const current = new Map<Service, Step>();
     for (const service of BOTTOM_UP) {
       const own = spec.faults.filter((fault) => fault.service === service).map((fault) => faultAt(fault, t));
-      const step: Step = {
+      const now: Step = {
         extraLatency: own.reduce((sum, effect) => sum + effect.extraLatency, 0),
         errors: Math.max(0, ...own.map((effect) => effect.errors)),
         down: own.some((effect) => effect.down),
@@ -110,12 +121,12 @@ export function world(spec: WorldSpec): RcaInput {
         const seen = previous.get(callee);
         const cut = spec.faults.some((fault) => fault.kind === 'dependency' && fault.service === service && fault.target === callee && t >= (fault.onset ?? AT - 60));
         const failing = cut || seen?.down ? 1 : (seen?.errors ?? 0);
-        step.clientErrors[callee] = failing;
+        now.clientErrors[callee] = failing;
         // Retries absorb some failures; a caller waits for each callee in turn, a bit less than all of it on average.
-        step.errors = Math.max(step.errors, 0.8 * failing);
-        step.extraLatency += 0.9 * (seen?.extraLatency ?? 0);
+        now.errors = Math.max(now.errors, 0.8 * failing);
+        now.extraLatency += 0.9 * (seen?.extraLatency ?? 0);
       }
-      current.set(service, step);
+      current.set(service, now);
     }
     // Traffic reaching a callee: none from a caller that cannot reach it or is down.
     for (const service of SERVICES) {
@@ -141,27 +152,32 @@ export function world(spec: WorldSpec): RcaInput {
     const leak = spec.faults.find((fault) => fault.kind === 'memory' && fault.service === service);
     const cpu = spec.faults.find((fault) => fault.kind === 'cpu' && fault.service === service);
     const pool = spec.faults.find((fault) => fault.kind === 'pool' && fault.service === service);
-    for (const { t, step } of rows.get(service) as { t: number; step: Step }[]) {
-      const stopped = step.down && spec.seriesStopOnCrash;
-      if (!spec.seriesStopOnCrash) push('up', t, step.down ? 0 : 1);
-      if (stopped || step.down) continue; // a dead process answers no scrape: nothing but up = 0
+    for (const { t, step: state } of rows.get(service) as { t: number; step: Step }[]) {
+      if (!spec.seriesStopOnCrash) push('up', t, state.down ? 0 : 1);
+      if (state.down) continue; // a dead process answers no scrape: nothing but up = 0 (or nothing at all)
       const started = (fault: Fault | undefined) => fault !== undefined && t >= (fault.onset ?? AT - 60);
-      const latency = base.latency + Math.abs(normal(base.latencySd * (noisy ? 4 : 1))) + spike(0.05) + step.extraLatency;
-      const rate = Math.max(0, base.rate * step.traffic + normal(1));
+      const latency = base.latency + Math.abs(normal(base.latencySd * (noisy ? 4 : 1))) + spike(0.05) + state.extraLatency;
+      const rate = Math.max(0, base.rate * state.traffic + normal(1));
       push('latency_p95', t, latency);
-      push('error_ratio', t, Math.min(1, Math.max(0, step.errors + normal(0.002))));
+      push('error_ratio', t, Math.min(1, Math.max(0, state.errors + normal(0.002))));
       push('request_rate', t, rate);
       push('in_flight', t, Math.max(0, rate * latency + normal(0.3)));
       push('cpu', t, Math.max(0, (started(cpu) ? 0.9 : 0.05) + normal(noisy ? 0.02 : 0.005) + spike(0.2)));
-      const leaked = leak && started(leak) ? Math.min(200 * MIB, ((t - (leak.onset ?? AT - 60)) / STEP + 1) * (spec.leakPerStep ?? 2 * MIB)) : 0;
+      const leaked = leak && started(leak) ? Math.min(200 * MIB, ((t - (leak.onset ?? AT - 60)) / step + 1) * (spec.leakPerStep ?? 2 * MIB)) : 0;
       push('memory', t, 80 * MIB + leaked + normal(0.5 * MIB));
       push('heap', t, 30 * MIB + leaked + normal(0.5 * MIB));
-      push('restarts', t, step.restarts);
+      push('restarts', t, state.restarts);
       if (service === 'db' || service === 'orders') {
         push('pool_use', t, started(pool) ? 1 : Math.min(1, Math.max(0, 0.2 + normal(0.03))));
         push('pool_waiting', t, started(pool) ? 8 + Math.round(normal(1)) : Math.max(0, Math.round(normal(0.3))));
       }
-      for (const callee of CALLEES[service]) clientErrors[callee].push([t, Math.min(1, Math.max(0, (step.clientErrors[callee] ?? 0) + normal(0.002)))]);
+      for (const callee of CALLEES[service]) clientErrors[callee].push([t, Math.min(1, Math.max(0, (state.clientErrors[callee] ?? 0) + normal(0.002)))]);
+    }
+    if (spec.rateWindow) {
+      // p95 too is a mean of the points: a spike here stands for a few slow requests among a minute's
+      // thousand, which barely move the window's p95 (the points' p95, their max, would hold it a minute).
+      for (const name of ['error_ratio', 'request_rate', 'cpu', 'in_flight', 'latency_p95'] as const) if (signals[name]) signals[name] = smooth(signals[name], spec.rateWindow, mean);
+      for (const callee of Object.keys(clientErrors)) clientErrors[callee] = smooth(clientErrors[callee], spec.rateWindow, mean);
     }
     return { service, signals: signals as Partial<Record<SignalName, Series>>, clientErrors };
   });
@@ -170,12 +186,20 @@ export function world(spec: WorldSpec): RcaInput {
     alert: { labels: { alertname: 'ShopHighErrorRate', service: 'gateway' }, startsAt: new Date(AT * 1000).toISOString() },
     at: AT,
     window: { before: BEFORE, after: AFTER },
+    ...(spec.rateWindow ? { rateWindow: spec.rateWindow } : {}),
     services,
     callees: CALLEES,
     changes: spec.changes ?? [],
     logs: logsFor(spec),
     alerts: alertsFor(rows),
   };
+}
+
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+/** Each point becomes the aggregate of the points in the window that ends at it. */
+function smooth(series: [number, number][], window: number, aggregate: (values: number[]) => number): [number, number][] {
+  return series.map(([t]) => [t, aggregate(series.filter(([other]) => other > t - window && other <= t).map(([, value]) => value))]);
 }
 
 /** Steady info and warning lines everywhere; a new error template where a fault makes requests fail or a burst is injected. */

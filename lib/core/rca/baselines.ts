@@ -66,7 +66,7 @@ export function mostAlertsRanking(input: RcaInput): ServiceScore[] {
  * detector is what the ranked investigator uses too, so the comparison is about
  * the scoring, not the onset.
  */
-export function detectOnset(input: RcaInput, options: AnalysisOptions = { ...DEFAULT_ANALYSIS, ...windowOf(input) }): number {
+export function detectOnset(input: RcaInput, options: AnalysisOptions = { ...DEFAULT_ANALYSIS, ...windowOf(input), rateWindow: input.rateWindow ?? 0 }): number {
   const onsets = input.services.flatMap((service) => analyseService(service, input.at, options).flatMap((finding) => (finding.anomalous ? [finding.onset as number] : [])));
   return onsets.length ? Math.min(...onsets) : input.at;
 }

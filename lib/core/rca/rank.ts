@@ -78,8 +78,9 @@ function signalEvidence(finding: SignalFinding): RcaEvidence {
   return { type: 'signal', what: `${finding.signal} ${values} (score ${finding.score.toFixed(1)}${from})`, value: finding.score, at: finding.onset };
 }
 
-function isUnhealthy(state: State | undefined): boolean {
-  return !!state && (state.crash !== undefined || state.findings.some((finding) => finding.anomalous && finding.kind !== 'traffic'));
+/** Whether its own signals (not its traffic) moved, or its process died; with `by`, no later than that (plus tolerance). */
+function isUnhealthy(state: State | undefined, by = Infinity): state is State {
+  return !!state && state.onset !== undefined && state.onset <= by && (state.crash !== undefined || state.findings.some((finding) => finding.anomalous && finding.kind !== 'traffic'));
 }
 
 /** A restart Vigil did itself (or a deploy's) right before a crash-like blip explains it. */
@@ -107,7 +108,7 @@ function ownState(service: string, findings: SignalFinding[], crash: CrashFindin
 }
 
 export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}): Ranking {
-  const options: RankOptions = { ...DEFAULT_RANK, ...(input.window ?? {}), ...partial };
+  const options: RankOptions = { ...DEFAULT_RANK, ...(input.window ?? {}), ...(input.rateWindow ? { rateWindow: input.rateWindow } : {}), ...partial };
   const { at } = input;
   const changes = input.changes ?? [];
   const upper = at + options.after;
@@ -133,7 +134,10 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
 
   // Calls failing towards a callee that is itself fine: the caller's own doing (or the callee's change, below).
   for (const state of moved) {
-    const dependency = state.findings.filter((finding) => finding.anomalous && finding.callee !== undefined && !isUnhealthy(states.get(finding.callee))).sort((a, b) => b.score - a.score)[0];
+    // A callee that moved only after the calls to it began to fail (a noisy one, say) does not explain them.
+    const dependency = state.findings
+      .filter((finding) => finding.anomalous && finding.callee !== undefined && !isUnhealthy(states.get(finding.callee), (finding.onset as number) + options.onsetTolerance))
+      .sort((a, b) => b.score - a.score)[0];
     if (dependency && state.crash === undefined) {
       state.kind = 'dependency';
       state.evidence.push({ type: 'graph', what: `calls to ${dependency.callee} fail while ${dependency.callee}'s own signals are normal`, value: dependency.score, at: dependency.onset });
@@ -161,9 +165,7 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
 
   // The graph: discount victims, favour origins. Computed from the bases, so the order of services does not matter.
   for (const state of moved) {
-    const explainers = (input.callees[state.service] ?? [])
-      .map((callee) => states.get(callee))
-      .filter((callee): callee is State => isUnhealthy(callee) && (callee as State).onset !== undefined && (callee as State).onset! <= (state.onset as number) + options.onsetTolerance);
+    const explainers = (input.callees[state.service] ?? []).map((callee) => states.get(callee)).filter((callee) => isUnhealthy(callee, (state.onset as number) + options.onsetTolerance)) as State[];
     const changed = blamedChange.get(state.service);
     if (explainers.length || changed) {
       // A caller that moved far more than its callee may have trouble of its own: it keeps more, up to VICTIM_CAP.

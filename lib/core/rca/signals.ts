@@ -21,24 +21,26 @@ export interface SignalRule {
   floors: Floors;
   /** Seconds a move must hold (in points: hold / step + 1, at least 2): in seconds, so a 5 s and a 15 s step judge alike. */
   hold: number;
+  /** Derived with a rate window (rates, ratios, quantiles): a blip shorter than a step shows for the whole window. */
+  rated: boolean;
 }
 
 const MIB = 2 ** 20;
 
 /** up and restarts are read by analyseCrash: a process that died is counted, not scored in spreads. */
 export const SIGNAL_RULES: Record<Exclude<SignalName, 'up' | 'restarts'> | 'client_error_ratio', SignalRule> = {
-  error_ratio: { kind: 'errors', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, hold: 30 },
-  latency_p95: { kind: 'latency', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, hold: 30 },
+  error_ratio: { kind: 'errors', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, hold: 30, rated: true },
+  latency_p95: { kind: 'latency', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, hold: 30, rated: true },
   // A callee's rate falls when its caller breaks: a sign about the caller, never an origin on its own.
-  request_rate: { kind: 'traffic', direction: 'both', floors: { absolute: 0.5, relative: 0.1 }, hold: 30 },
-  cpu: { kind: 'saturation', direction: 'up', floors: { absolute: 0.02, relative: 0.1 }, hold: 30 },
-  memory: { kind: 'resource leak', direction: 'up', floors: { absolute: 8 * MIB, relative: 0.05 }, hold: 30 },
-  heap: { kind: 'resource leak', direction: 'up', floors: { absolute: 4 * MIB, relative: 0.05 }, hold: 30 },
+  request_rate: { kind: 'traffic', direction: 'both', floors: { absolute: 0.5, relative: 0.1 }, hold: 30, rated: true },
+  cpu: { kind: 'saturation', direction: 'up', floors: { absolute: 0.02, relative: 0.1 }, hold: 30, rated: true },
+  memory: { kind: 'resource leak', direction: 'up', floors: { absolute: 8 * MIB, relative: 0.05 }, hold: 30, rated: false },
+  heap: { kind: 'resource leak', direction: 'up', floors: { absolute: 4 * MIB, relative: 0.05 }, hold: 30, rated: false },
   // Requests pile up when the service (or what it waits for) is slow.
-  in_flight: { kind: 'latency', direction: 'up', floors: { absolute: 1, relative: 0.1 }, hold: 30 },
-  pool_use: { kind: 'saturation', direction: 'up', floors: { absolute: 0.05, relative: 0.1 }, hold: 30 },
-  pool_waiting: { kind: 'saturation', direction: 'up', floors: { absolute: 1, relative: 0.1 }, hold: 30 },
-  client_error_ratio: { kind: 'dependency', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, hold: 30 },
+  in_flight: { kind: 'latency', direction: 'up', floors: { absolute: 1, relative: 0.1 }, hold: 30, rated: false },
+  pool_use: { kind: 'saturation', direction: 'up', floors: { absolute: 0.05, relative: 0.1 }, hold: 30, rated: false },
+  pool_waiting: { kind: 'saturation', direction: 'up', floors: { absolute: 1, relative: 0.1 }, hold: 30, rated: false },
+  client_error_ratio: { kind: 'dependency', direction: 'up', floors: { absolute: 0.01, relative: 0.1 }, hold: 30, rated: true },
 };
 
 export interface AnalysisOptions {
@@ -50,9 +52,11 @@ export interface AnalysisOptions {
   baselineShare: number;
   /** Fewer baseline points than this: the signal is not judged. */
   minBaselinePoints: number;
+  /** Seconds of the rate window the rated signals were derived with (0: unknown or none). */
+  rateWindow: number;
 }
 
-export const DEFAULT_ANALYSIS: AnalysisOptions = { threshold: 3, before: 600, after: 300, baselineShare: 1 / 3, minBaselinePoints: 5 };
+export const DEFAULT_ANALYSIS: AnalysisOptions = { threshold: 3, before: 600, after: 300, baselineShare: 1 / 3, minBaselinePoints: 5, rateWindow: 0 };
 
 export interface SignalFinding {
   service: string;
@@ -73,10 +77,15 @@ function finite(series: Series, from: number, to: number): (readonly [number, nu
   return series.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t >= from && t <= to);
 }
 
-/** How many points in a row make `rule.hold` seconds at the series' own step (15 s when it cannot tell). */
-export function persistPoints(rule: Pick<SignalRule, 'hold'>, points: readonly (readonly [number, number])[]): number {
+/**
+ * How many points in a row make `rule.hold` seconds at the series' own step
+ * (15 s when it cannot tell). A rated signal must also outlast its rate window
+ * by a step: `rate(…[1m])` turns a one-scrape spike into a one-minute plateau.
+ */
+export function persistPoints(rule: Pick<SignalRule, 'hold' | 'rated'>, points: readonly (readonly [number, number])[], rateWindow = 0): number {
   const step = medianStep(points.map(([t]) => t)) ?? 15;
-  return Math.max(2, Math.floor(rule.hold / step) + 1);
+  const hold = rule.rated && rateWindow > 0 ? Math.max(rule.hold, rateWindow + step) : rule.hold;
+  return Math.max(2, Math.floor(hold / step) + 1);
 }
 
 const medianOf = (values: number[]) => robustBaseline(values, { absolute: 0, relative: 0 }).median;
@@ -90,7 +99,7 @@ export function analyseSignal(service: string, signal: string, series: Series, r
   const first = robustBaseline(reference, rule.floors);
   const searchFrom = points.findIndex(([t]) => t >= referenceEnd);
   if (searchFrom < 0) return undefined;
-  const persist = persistPoints(rule, points);
+  const persist = persistPoints(rule, points, options.rateWindow);
   const onsetIndex = firstSustained(
     points.map(([, v]) => robustScore(v, first, rule.direction)),
     options.threshold,

@@ -82,6 +82,8 @@ export interface RcaInput {
   /** The time of interest (the alert's start or the onset the caller knows), epoch seconds. */
   at: number;
   window?: RcaWindow;
+  /** Seconds of the rate window the gatherer derived rates, ratios and quantiles with (e.g. 60 for `[1m]`). */
+  rateWindow?: number;
   services: readonly ServiceSignals[];
   /** service → the services it calls (dependsOn). */
   callees: Readonly<Record<string, readonly string[]>>;
