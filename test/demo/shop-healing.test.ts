@@ -79,15 +79,22 @@ describe('Vigil heals the shop', { timeout: 120_000 }, () => {
     return { payments, orders, paymentsLoop, ordersLoop };
   }
 
-  const healedByRestart = (handle: WorkflowHandle) =>
-    eventually(
-      async () => {
-        const view = await status(handle);
-        return view.status === 'healthy' && view.remediation.last?.step === 'restart';
-      },
-      'payments healed by a restart',
-      60_000,
-    );
+  async function healedByRestart(handle: WorkflowHandle, service: string): Promise<void> {
+    try {
+      await eventually(
+        async () => {
+          const view = await status(handle);
+          return view.status === 'healthy' && view.remediation.last?.step === 'restart';
+        },
+        'payments healed by a restart',
+        60_000,
+      );
+    } catch (error) {
+      // What the loop and its actions say, so a failure under load can be told from a broken restart.
+      const rows = await db.pool.query('SELECT step, status, exit_code, output, duration_ms FROM remediation_actions WHERE service = $1 ORDER BY started_at', [service]);
+      throw new Error(`${(error as Error).message}\nstatus: ${JSON.stringify(await status(handle))}\nactions: ${JSON.stringify(rows.rows)}`);
+    }
+  }
 
   it('payments crashes: its ladder restarts it for real; orders degrades with it and is held by dependsOn meanwhile', async () => {
     // orders recovers as soon as payments answers again (one passing check), payments only after three.
@@ -98,7 +105,7 @@ describe('Vigil heals the shop', { timeout: 120_000 }, () => {
     assert.equal((await shop.ctl('fail', 'crash')).code, 0);
     const suppressed = await eventually(async () => (await status(ordersLoop)).remediation.suppressed, 'orders held by dependsOn', 20_000);
     assert.equal(suppressed, `depends on ${payments}, which is unhealthy`);
-    await healedByRestart(paymentsLoop);
+    await healedByRestart(paymentsLoop, payments);
     assert.notEqual(readPid(join(shop.dir, 'payments.pid')), paymentsPid, 'a new payments process');
     assert.deepEqual(await actions(payments), [
       { step: 'tell-someone', status: 'succeeded' },
@@ -118,9 +125,9 @@ describe('Vigil heals the shop', { timeout: 120_000 }, () => {
     { todo: 'a dependent acts the moment its dependency recovers, before its own checks can pass again' },
     async () => {
       // As shipped: both need two passing rounds to be healthy again.
-      const { orders, paymentsLoop, ordersLoop } = await watchBoth({ failureThreshold: 2, successThreshold: 2 }, { failureThreshold: 1, successThreshold: 2 });
+      const { payments, orders, paymentsLoop, ordersLoop } = await watchBoth({ failureThreshold: 2, successThreshold: 2 }, { failureThreshold: 1, successThreshold: 2 });
       assert.equal((await shop.ctl('fail', 'crash')).code, 0);
-      await healedByRestart(paymentsLoop);
+      await healedByRestart(paymentsLoop, payments);
       await eventually(async () => (await status(ordersLoop)).status === 'healthy', 'orders healthy again', 30_000);
       assert.deepEqual(await actions(orders), [], 'orders was never remediated');
     },
