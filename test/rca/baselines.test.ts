@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { baroRanking, detectOnset, maxZRanking, metricsOf, mostAlertsRanking, randomRanking, servicesOf } from '../../lib/core/rca/baselines';
 import { acAtK, avgAtK, hitAtK } from '../../lib/core/rca/evaluate';
-import { confidenceFor, describeRanking, NOT_DETERMINED, rootCauseText } from '../../lib/core/rca/report';
+import { confidenceFor, describeRanking, NOT_DETERMINED, rootCauseText, verdictOf } from '../../lib/core/rca/report';
 import type { RcaInput, Series } from '../../lib/core/rca/types';
 
 const AT = 10_000;
@@ -137,6 +137,9 @@ describe('confidence and report text', { timeout: 30_000 }, () => {
 
   it('not determined only when there is no candidate', () => {
     assert.equal(rootCauseText({ candidates: [], order: ['a'], confidence: 'low' }), NOT_DETERMINED);
+    assert.deepEqual(verdictOf({ candidates: [], order: ['a'], confidence: 'low' }), { rootCause: NOT_DETERMINED, confidence: 'low' });
+    const verdict = verdictOf({ candidates: [{ service: 'db', kind: 'crash', score: 50, margin: 1, evidence: [] }], order: ['db'], confidence: 'high' });
+    assert.deepEqual([verdict.service, verdict.kind, verdict.confidence], ['db', 'crash', 'high']);
     const text = rootCauseText({
       candidates: [{ service: 'db', kind: 'saturation', score: 5, margin: 0.1, evidence: [{ type: 'signal', what: 'pool_use 0.2 → 1' }] }],
       order: ['db'],

@@ -3,7 +3,7 @@
 // was, while a mean/sd score collapses.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { firstSustained, iqr, mad, mean, median, medianStep, quantile, robustBaseline, robustScore, sd, seededRandom, sustained } from '../../lib/core/rca/stats';
+import { firstSustained, iqr, mad, mean, median, medianStep, quantile, robustBaseline, robustScore, sd, seededRandom, sustained, sustainedWindow } from '../../lib/core/rca/stats';
 
 const close = (actual: number, expected: number, epsilon = 1e-9) => assert.ok(Math.abs(actual - expected) <= epsilon, `${actual} ≠ ${expected}`);
 
@@ -60,6 +60,7 @@ describe('robust statistics', { timeout: 30_000 }, () => {
     assert.equal(sustained([0, 9, 0, 0], 3), 0);
     assert.equal(sustained([7, 8], 3), 7, 'fewer points than n: their minimum');
     assert.equal(sustained([], 3), 0);
+    assert.deepEqual(sustainedWindow([0, 9, 0, 4, 4, 5, 1], 3), { level: 4, start: 3, width: 3 });
     assert.equal(firstSustained([0, 5, 0, 4, 4, 4, 1], 3, 3), 3);
     assert.equal(firstSustained([0, 5, 0, 4, 4, 4, 1], 3, 3, 4), -1);
     assert.equal(firstSustained([5, 0], 3, 1), 0);

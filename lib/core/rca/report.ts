@@ -1,7 +1,7 @@
 // From a ranking to what the report says: a confidence derived from how far
 // the first candidate stands above the second, and the root-cause text. The
 // offline report says "not determined" only when nothing moved at all.
-import type { Candidate, Confidence, Ranking } from './types';
+import type { Candidate, CauseKind, Confidence, Ranking } from './types';
 
 /** Margins at or above which the first candidate is called high or medium confidence. */
 export const CONFIDENCE_MARGINS = { high: 0.5, medium: 0.25 } as const;
@@ -51,4 +51,18 @@ export function describeRanking(ranking: Ranking, count = 3): string[] {
     const lines = candidate.evidence.slice(0, 2).map((item) => item.what);
     return `${index + 1}. ${candidate.service} — ${candidate.kind}, score ${candidate.score.toFixed(1)}${lines.length ? `: ${lines.join('; ')}` : ''}`;
   });
+}
+
+export interface Verdict {
+  /** The first candidate's service and kind; none when nothing moved. */
+  service?: string;
+  kind?: CauseKind;
+  rootCause: string;
+  confidence: Confidence;
+}
+
+/** What a report's root-cause fields take from a ranking. */
+export function verdictOf(ranking: Ranking): Verdict {
+  const [top] = ranking.candidates;
+  return { ...(top ? { service: top.service, kind: top.kind } : {}), rootCause: rootCauseText(ranking), confidence: ranking.confidence };
 }

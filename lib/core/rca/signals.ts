@@ -11,7 +11,7 @@
 // threshold for `hold` seconds; the final baseline is everything before the
 // onset (more points, steadier estimates), and the score is the level held for
 // `hold` seconds after it (a lone spike or a short burst does not count).
-import { firstSustained, medianStep, robustBaseline, robustScore, sustained, type Direction, type Floors } from './stats';
+import { firstSustained, medianStep, robustBaseline, robustScore, sustainedWindow, type Direction, type Floors } from './stats';
 import type { CauseKind, RcaEvidence, Series, ServiceSignals, SignalName } from './types';
 
 export interface SignalRule {
@@ -67,14 +67,16 @@ export interface SignalFinding {
   score: number;
   anomalous: boolean;
   onset?: number;
-  /** Baseline median and the median after the onset (or after the reference when it did not move). */
+  /** Baseline median; the median of the highest level it held (of everything after the reference when it did not move). */
   before: number;
   after: number;
-  peakAt?: number;
+  /** Where that highest level began. */
+  heldFrom?: number;
 }
 
+/** The usable points in [from, to], in time order (NaN: a quantile of no requests, a ratio of zero calls). */
 function finite(series: Series, from: number, to: number): (readonly [number, number])[] {
-  return series.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t >= from && t <= to);
+  return series.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t >= from && t <= to).sort((a, b) => a[0] - b[0]);
 }
 
 /**
@@ -115,9 +117,11 @@ export function analyseSignal(service: string, signal: string, series: Series, r
       : first;
   const after = points.slice(onsetIndex >= 0 ? onsetIndex : searchFrom);
   const scores = after.map(([, v]) => robustScore(v, baseline, rule.direction));
-  const score = Math.max(0, sustained(scores, persist));
+  const held = sustainedWindow(scores, persist);
+  const score = Math.max(0, held.level);
   const anomalous = onsetIndex >= 0 && score >= options.threshold;
-  const peak = scores.indexOf(Math.max(...scores));
+  // The level it held, not the median of everything after: a fault that ended early still reads as what it was.
+  const level = anomalous ? after.slice(held.start, held.start + held.width) : after;
   return {
     service,
     signal,
@@ -126,8 +130,8 @@ export function analyseSignal(service: string, signal: string, series: Series, r
     anomalous,
     onset: anomalous ? points[onsetIndex][0] : undefined,
     before: baseline.median,
-    after: medianOf(after.map(([, v]) => v)),
-    peakAt: after[peak]?.[0],
+    after: medianOf(level.map(([, v]) => v)),
+    heldFrom: anomalous ? after[held.start]?.[0] : undefined,
   };
 }
 

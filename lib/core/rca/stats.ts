@@ -77,20 +77,22 @@ export function robustScore(value: number, baseline: Baseline, direction: Direct
 
 /**
  * The largest level the scores hold for `persist` points in a row (the max over
- * windows of the window's min): a lone spike does not count, a step does.
- * Fewer points than `persist`: their minimum.
+ * windows of the window's min), and where that window starts: a lone spike
+ * does not count, a step does. Fewer points than `persist`: their minimum.
  */
-export function sustained(scores: readonly number[], persist: number): number {
-  if (!scores.length) return 0;
+export function sustainedWindow(scores: readonly number[], persist: number): { level: number; start: number; width: number } {
+  if (!scores.length) return { level: 0, start: 0, width: 0 };
   const width = Math.max(1, Math.min(persist, scores.length));
-  let best = -Infinity;
+  let best = { level: -Infinity, start: 0, width };
   for (let start = 0; start + width <= scores.length; start++) {
     let low = Infinity;
     for (let index = start; index < start + width; index++) low = Math.min(low, scores[index]);
-    best = Math.max(best, low);
+    if (low > best.level) best = { level: low, start, width };
   }
   return best;
 }
+
+export const sustained = (scores: readonly number[], persist: number) => sustainedWindow(scores, persist).level;
 
 /** The index of the first of `persist` points in a row at or above `threshold` (from `from` on), or -1. */
 export function firstSustained(scores: readonly number[], threshold: number, persist: number, from = 0): number {
