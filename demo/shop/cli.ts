@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toMs } from '../../lib/core/duration';
-import { injectFault, healFault, probe, runningPid, startMember, stopMember, type Member } from './control';
+import { injectFault, healFault, noticed, probe, runningPid, startMember, stopMember, type Member } from './control';
 import { runLoadgen } from './loadgen';
-import { FAULT_POLL_MS, runService } from './runtime';
+import { runService } from './runtime';
 import { SERVICE_BUILDERS } from './services';
 import { DEFAULT_SERVICE, FAULT_KINDS, SERVICES, faultProblem, isFaultKind, isService, urlOf, type Fault, type ServiceName, type ShopSettings } from './topology';
 
@@ -138,8 +138,7 @@ async function fault(s: ShopSettings, service: ServiceName, kindText: string | u
   if (pid === undefined) throw new Error(`${service} is not running in ${s.dir} (start the shop: vigil-demo start)`);
   const target = kind === 'dependency' ? ((values.target as ServiceName | undefined) ?? DEFAULT_TARGET[service]) : undefined;
   const record: Fault = { kind, ...(forMs === undefined ? {} : { until: Date.now() + forMs }), ...(target ? { target } : {}) };
-  injectFault(s, service, record);
-  await sleep(FAULT_POLL_MS * 2); // picked up: the command returns with the fault in effect
+  await noticed(s, service, injectFault(s, service, record)); // the command returns with the fault in effect
   const span = forMs === undefined ? 'until healed' : `for ${values.for ?? `${forMs / 1000}s`}`;
   if (kind === 'crash') {
     for (const deadline = Date.now() + 3_000; Date.now() < deadline && runningPid(s, service) === pid;) await sleep(50);
@@ -243,7 +242,7 @@ export async function shopMain(command: string | undefined, rest: string[], valu
       expectArgs(1);
       const one = serviceArg(rest[0]);
       const healed = (one ? [one] : SERVICES).map((service) => ({ service, fault: healFault(s, service) })).filter(({ fault }) => fault);
-      if (healed.length) await sleep(FAULT_POLL_MS * 2); // noticed: the command returns with the fault gone
+      await Promise.all(healed.map(({ service }) => noticed(s, service, ''))); // the command returns with the fault gone
       say(healed.length ? `healed ${healed.map(({ service, fault }) => `${service} (was ${fault!.kind})`).join(', ')}` : `${one ?? 'the shop'} had no fault`);
       return 0;
     }

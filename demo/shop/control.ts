@@ -15,6 +15,7 @@ import { BAD_PAYMENTS_TIMEOUT_MS, PAYMENTS_DEFAULTS, SERVICES, shopFiles, urlOf,
 const START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
 const PROBE_TIMEOUT_MS = 2_000;
+const NOTICE_TIMEOUT_MS = 5_000;
 
 export type Member = ServiceName | 'loadgen';
 
@@ -106,8 +107,8 @@ function writeAtomic(file: string, text: string): void {
   renameSync(`${file}.tmp`, file);
 }
 
-/** Puts `fault` on `service` (after healing whatever it had). The config fault writes the bad setting itself, as a deploy would. */
-export function injectFault(settings: ShopSettings, service: ServiceName, fault: Fault): void {
+/** Puts `fault` on `service` (after healing whatever it had); returns the text written. The config fault writes the bad setting itself, as a deploy would. */
+export function injectFault(settings: ShopSettings, service: ServiceName, fault: Fault): string {
   healFault(settings, service);
   const files = shopFiles(settings.dir);
   if (fault.kind === 'config') {
@@ -121,7 +122,23 @@ export function injectFault(settings: ShopSettings, service: ServiceName, fault:
     fault = { ...fault, original };
     writeAtomic(files.paymentsSettings, `${JSON.stringify({ ...current, timeoutMs: BAD_PAYMENTS_TIMEOUT_MS }, null, 2)}\n`);
   }
-  writeAtomic(files.fault(service), `${JSON.stringify(fault)}\n`);
+  const text = `${JSON.stringify(fault)}\n`;
+  writeAtomic(files.fault(service), text);
+  return text;
+}
+
+/** Until the running service has taken in `text` as its fault file (empty: none), or it is no longer running, at most NOTICE_TIMEOUT_MS. */
+export async function noticed(settings: ShopSettings, service: ServiceName, text: string): Promise<void> {
+  const seen = () => {
+    try {
+      return readFileSync(shopFiles(settings.dir).faultSeen(service), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  for (const deadline = Date.now() + NOTICE_TIMEOUT_MS; Date.now() < deadline; await sleep(50)) {
+    if (runningPid(settings, service) === undefined || seen() === text) return;
+  }
 }
 
 /** Removes the fault of `service` (a bad setting goes back as it was); returns what it was. */

@@ -8,7 +8,7 @@
 // only through what a real one would touch (slower or failed requests, CPU, memory,
 // the pool, refused connections, log lines); nothing a service exposes or logs
 // names the fault.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, createServer, type IncomingMessage, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from './pool';
@@ -194,8 +194,7 @@ export async function runService(name: ServiceName, settings: ShopSettings, buil
     try {
       next = text === undefined ? undefined : (JSON.parse(text) as Fault);
     } catch {
-      next = undefined; // half written: the next poll reads it whole
-      return;
+      return; // half written: the next poll reads it whole
     }
     if (next?.until !== undefined && Date.now() >= next.until) {
       // Expired (--for): the fault file goes, and a bad setting is put back as it was.
@@ -209,6 +208,7 @@ export async function runService(name: ServiceName, settings: ShopSettings, buil
     stopEffect();
     stopEffect = () => {};
     fault = next;
+    if (text !== undefined || existsSync(files.faultSeen(name))) writeFileSync(files.faultSeen(name), text ?? '');
     if (next) begin(next);
   };
   pollFault();

@@ -81,6 +81,8 @@ export const shopFiles = (dir: string) => ({
   /** stdout and stderr of the process (startup errors), apart from the structured log. */
   out: (name: ServiceName | 'loadgen') => join(dir, `${name}.out`),
   fault: (name: ServiceName) => join(dir, 'faults', `${name}.json`),
+  /** The fault file's text as the service last took it in: `vigil-demo` waits for it instead of guessing a delay. */
+  faultSeen: (name: ServiceName) => join(dir, 'faults', `${name}.seen`),
   /** The payments service's live setting, managed by the drift app configs/drift/shop.yaml. */
   paymentsSettings: join(dir, 'payments.json'),
 });
