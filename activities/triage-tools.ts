@@ -11,6 +11,7 @@ import { Context } from '@temporalio/activity';
 import { capOutput, parseTime, rangeStep, TOOL_DEFINITIONS, toolDefinition } from '../lib/core/triage/tools';
 import type { ToolCall } from '../lib/core/triage/types';
 import type { ActivityDeps } from './deps';
+import { rankSuspectsAnswer } from './rank-suspects';
 import type { ObjectDrift } from '../lib/core/drift/compare';
 import { formatLogEntries, labelText } from '../lib/core/logs/entries';
 import { LogQueryError, parseLogQuery } from '../lib/core/logs/logql';
@@ -22,6 +23,8 @@ export interface ToolCallInput {
   call: ToolCall;
   /** The alert's labels: defaults for runbooks and past triages. */
   labels: Record<string, string>;
+  /** The alert's start: what rank_suspects looks around by default. */
+  startsAt?: string;
 }
 
 export interface ToolOutcome {
@@ -40,7 +43,7 @@ class ToolError extends Error {}
 
 type Handler = (input: Record<string, unknown>, context: { signal: AbortSignal; call: ToolCallInput }) => Promise<string>;
 
-export function createTriageToolActivities({ pool, config, metrics }: ActivityDeps) {
+export function createTriageToolActivities({ pool, config, metrics, definitions }: ActivityDeps) {
   const ajv = new Ajv({ strict: false, allErrors: false });
   const validators: Record<string, ValidateFunction> = Object.fromEntries(TOOL_DEFINITIONS.map((tool) => [tool.name, ajv.compile(tool.input_schema)]));
   const sources = config.llm.sources;
@@ -189,6 +192,11 @@ export function createTriageToolActivities({ pool, config, metrics }: ActivityDe
         if (file) return `runbook ${file}\n\n${await readFile(join(dir, file), 'utf8')}`;
       }
       return `no runbook matches ${wanted.map((name) => `"${name}"`).join(', ') || 'this alert'}; available: ${files.join(', ') || 'none'}`;
+    },
+    async rank_suspects(input, { call, signal }) {
+      const at = input.at === undefined ? undefined : parseTime(input.at);
+      if (input.at !== undefined && at === undefined) throw new ToolError('at must be an RFC 3339 time or unix seconds');
+      return rankSuspectsAnswer({ pool, prometheus, definitions, logDir: sources.logDir }, { alert: { labels: call.labels, annotations: {}, startsAt: call.startsAt }, at }, signal);
     },
     async past_triages(input, { call }) {
       const alertname = typeof input.alertname === 'string' ? input.alertname : (call.labels.alertname ?? '');

@@ -2,7 +2,7 @@
 // turns and tool batches under budgets (the LLM activity keeps the transcript in
 // PostgreSQL and returns only stop reason, tool calls and usage), or by the offline
 // investigator's fixed plan when there is no model to ask.
-import { isCancellation, log, setCurrentDetails } from '@temporalio/workflow';
+import { isCancellation, log, patched, setCurrentDetails } from '@temporalio/workflow';
 import type { ModelTurnResult } from '../activities/llm';
 import type { ToolOutcome } from '../activities/triage-tools';
 import { addUsage, maxTokensForNextCall, type ToolBatch } from '../lib/core/triage/budget';
@@ -103,7 +103,9 @@ async function investigateOffline(run: TriageRun): Promise<Ending> {
   const { state, input } = run;
   log.info('no model configured: running the offline investigator', { triageId: run.triageId });
   state.phase = 'investigating';
-  const plan = offlinePlan(input.alert, input.settings.offlineQueries).slice(0, Math.max(0, input.settings.budgets.maxToolCalls - state.use.toolCalls));
+  // 0.2.0's offline plan had no ranking; its executions replay without it.
+  const ranked = patched('offline-rank-suspects');
+  const plan = offlinePlan(input.alert, input.settings.offlineQueries, ranked).slice(0, Math.max(0, input.settings.budgets.maxToolCalls - state.use.toolCalls));
   state.use = { ...state.use, toolCalls: state.use.toolCalls + plan.length };
   state.tools = withLines(state.tools, await Promise.all(plan.map((call) => runTool(run, call, 0))));
   return OFFLINE_ENDING;
@@ -111,5 +113,7 @@ async function investigateOffline(run: TriageRun): Promise<Ending> {
 
 /** One tool call (a local activity), shown in the Temporal UI by its name and input. */
 function runTool({ triageId, input }: TriageRun, call: ToolCall, turn: number): Promise<ToolOutcome> {
-  return triageTools(input.settings.toolTimeoutMs).runTriageTool.executeWithOptions({ summary: toolSummary(call) }, [{ triageId, turn, call, labels: input.alert.labels }]);
+  return triageTools(input.settings.toolTimeoutMs).runTriageTool.executeWithOptions({ summary: toolSummary(call) }, [
+    { triageId, turn, call, labels: input.alert.labels, startsAt: input.alert.startsAt },
+  ]);
 }

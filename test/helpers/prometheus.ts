@@ -24,14 +24,14 @@ export interface PrometheusOptions {
   alertmanager?: string;
 }
 
-export async function startPrometheus(jobs: { job: string; target: string }[], options: PrometheusOptions = {}): Promise<TestPrometheus> {
+export async function startPrometheus(jobs: { job: string; target: string; labels?: Record<string, string> }[], options: PrometheusOptions = {}): Promise<TestPrometheus> {
   const binary = PROMETHEUS_BINARY;
   const dir = mkdtempSync(join(tmpdir(), 'vigil-prom-'));
   const port = await freePort();
   const config = [
     'global: { scrape_interval: 1s, evaluation_interval: 1s }',
     'scrape_configs:',
-    ...jobs.map(({ job, target }) => `  - job_name: ${job}\n    static_configs: [{ targets: ["${target}"] }]`),
+    ...jobs.map(({ job, target, labels }) => `  - job_name: ${job}\n    static_configs: [{ targets: ["${target}"]${labels ? `, labels: ${JSON.stringify(labels)}` : ''} }]`),
     ...(options.rules === undefined ? [] : ['rule_files: [rules.yml]']),
     ...(options.alertmanager === undefined ? [] : ['alerting:', `  alertmanagers: [{ static_configs: [{ targets: ["${options.alertmanager}"] }] }]`]),
   ].join('\n');

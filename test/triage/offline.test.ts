@@ -46,13 +46,24 @@ describe('offline triage', () => {
       assert.equal(result.status, 'completed');
       assert.equal(all.length, 0);
       assert.equal(stored.report.offline, true);
-      const { rows } = await rig.db.pool.query('SELECT name, input FROM triage_tool_calls WHERE triage_id = $1 ORDER BY tool_use_id', [triageId]);
+      const { rows } = await rig.db.pool.query('SELECT name, input FROM triage_tool_calls WHERE triage_id = $1 ORDER BY length(tool_use_id), tool_use_id', [triageId]);
       assert.deepEqual(
         rows.map((row) => row.name),
-        ['query_metrics', 'vigil_service_status', 'vigil_recent_actions', 'query_metrics_range', 'query_metrics_range', 'vigil_drift_status', 'query_logs', 'get_runbook', 'past_triages'],
+        [
+          'rank_suspects',
+          'query_metrics',
+          'vigil_service_status',
+          'vigil_recent_actions',
+          'query_metrics_range',
+          'query_metrics_range',
+          'vigil_drift_status',
+          'query_logs',
+          'get_runbook',
+          'past_triages',
+        ],
       );
-      assert.equal(rows[3].input.query, 'sum(rate(http_requests_total{job="shop",code=~"5.."}[5m]))', 'the error rate, from llm.offline.errorRateQuery');
-      assert.equal(rows[4].input.query, 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="shop"}[5m])))', 'the latency');
+      assert.equal(rows[4].input.query, 'sum(rate(http_requests_total{job="shop",code=~"5.."}[5m]))', 'the error rate, from llm.offline.errorRateQuery');
+      assert.equal(rows[5].input.query, 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="shop"}[5m])))', 'the latency');
       assert.ok(stored.report.evidence.some((item: { claim: string }) => /get_runbook \(ok\): runbook ShopDown\.md/.test(item.claim)));
       assert.ok(stored.report.evidence.some((item: { claim: string }) => /query_logs \(ok\).*connection pool exhausted/.test(item.claim)));
     } finally {

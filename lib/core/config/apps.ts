@@ -79,6 +79,8 @@ export const AppDefinition = Type.Object(
   {
     name: Name,
     description: Type.String({ default: '' }),
+    /** The watched service whose settings this app manages: a triage's ranking counts its drift and syncs as changes to that service. */
+    service: Type.Optional(Type.String({ minLength: 1 })),
     mode: Type.Union([Type.Literal('detect'), Type.Literal('self-heal')], { default: 'detect' }),
     interval: Duration('120s'),
     jitter: Duration('60s'),

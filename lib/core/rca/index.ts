@@ -8,3 +8,19 @@ export { countLogTemplates, movedLogTemplates } from './logs';
 export { confidenceFor, rootCauseText, describeRanking, verdictOf, NOT_DETERMINED, CONFIDENCE_MARGINS, type Verdict } from './report';
 export { randomRanking, mostAlertsRanking, maxZRanking, baroRanking, detectOnset, servicesOf, metricsOf, type ServiceScore, type MetricSeries } from './baselines';
 export { acAtK, avgAtK, hitAtK, type ScoredCase } from './evaluate';
+export {
+  ALERTS_QUERY,
+  alertsFromMatrix,
+  calleesOf,
+  changesFromRows,
+  CLIENT_ERRORS_QUERY,
+  logLineOf,
+  logTemplate,
+  RATE_WINDOW_S,
+  restartsFromStartTimes,
+  servicesFromMatrices,
+  SIGNAL_QUERIES,
+  timeOfInterest,
+  type ChangeRow,
+  type Matrix,
+} from './gather';

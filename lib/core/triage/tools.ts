@@ -93,6 +93,17 @@ export const TOOL_DEFINITIONS: ToolDefinition[] = [
     },
     maxOutputChars: 4000,
   },
+  {
+    name: 'rank_suspects',
+    description:
+      "Vigil's offline root-cause ranking: every watched service's error ratio, latency, CPU, memory, pools, restarts and calls to its dependencies, scored against its own recent baseline (median and IQR), with the call graph (a service whose dependencies are healthy and whose callers degrade after it is the likelier origin), Vigil's changes (drift syncs, remediations) and new error log lines. Returns the candidates best first with their cause kind and evidence. A good first call.",
+    input_schema: {
+      type: 'object',
+      properties: { at: str('RFC 3339 time or unix seconds to look around; default the alert start') },
+      additionalProperties: false,
+    },
+    maxOutputChars: 4000,
+  },
 ];
 
 export const TOOL_NAMES = TOOL_DEFINITIONS.map((tool) => tool.name);
