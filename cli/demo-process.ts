@@ -1,23 +1,31 @@
-// `vigil up` runs the demo service through its own control command, so the
-// health loop's restart action (the same command, with the same --port and --dir
-// from configs/services/demo.yaml) manages the same process.
+// `vigil up` runs the demo shop through its own control command, so the health
+// loops' restart actions (the same command, with the same --dir and --ports from
+// configs/services/demo.yaml) manage the same processes.
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../lib/adapters/paths';
 import { runProgram } from '../lib/adapters/process/run';
 import type { VigilConfig } from '../lib/core/config/schema';
 
 export interface DemoSettings {
-  port: number;
-  /** Its pid file and log: <dataDir>/demo, so two Vigils with their own dataDir have their own demo. */
+  /** One port per shop service (demo.ports). */
+  ports: Record<string, number>;
+  /** Requests a second of the shop's load generator (demo.load.rps). */
+  rps: number;
+  /** Pid files, logs, faults and payments.json: <dataDir>/demo, so two Vigils with their own dataDir have their own shop. */
   dir: string;
 }
 
-export const demoSettings = (config: VigilConfig): DemoSettings => ({ port: config.demo.port, dir: join(resolve(config.dataDir), 'demo') });
+export const demoSettings = (config: VigilConfig): DemoSettings => ({ ports: { ...config.demo.ports }, rps: config.demo.load.rps, dir: join(resolve(config.dataDir), 'demo') });
 
 async function demoCtl(command: 'start' | 'stop', demo: DemoSettings): Promise<{ ok: boolean; output: string }> {
-  const argv = [process.execPath, join(projectRoot(), 'bin', 'vigil-demo.js'), command, '--port', String(demo.port), '--dir', demo.dir];
-  // The whole environment: this is Vigil's own command, not a definition's. The demo it starts runs in a group of its own.
-  const run = await runProgram(argv, { env: { ...process.env } as Record<string, string>, timeoutMs: 60_000, maxOutputBytes: 16 * 1024 });
+  const ports = Object.entries(demo.ports)
+    .map(([service, port]) => `${service}=${port}`)
+    .join(',');
+  const argv = [process.execPath, join(projectRoot(), 'bin', 'vigil-demo.js'), command, '--dir', demo.dir, '--ports', ports, '--rps', String(demo.rps)];
+  // The whole environment (Vigil's own command, not a definition's) but DEMO_PORT, which would send it to the old single demo service (demo/ctl.ts).
+  // The services it starts run in groups of their own.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name, value]) => name !== 'DEMO_PORT' && value !== undefined)) as Record<string, string>;
+  const run = await runProgram(argv, { env, timeoutMs: 60_000, maxOutputBytes: 16 * 1024 });
   const why = run.failed === 'timeout' ? 'timed out after 60 s' : run.error?.message;
   return { ok: !run.failed && run.code === 0, output: [run.output.trim(), why].filter(Boolean).join('\n') };
 }

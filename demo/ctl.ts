@@ -1,33 +1,17 @@
 // `vigil-demo`: the demo shop's control command (demo/shop/cli.ts). A command that
 // names a --port (or DEMO_PORT) is for the single demo service that came before the
-// shop (demo/legacy-ctl.ts), which `vigil up` and configs/services/demo.yaml still
-// run; so is `fail` when no shop runs but that service does, so the banner's
-// `npm run demo:fail -- crash` keeps working.
+// shop (demo/legacy-ctl.ts), which the compose setup (docker/) and tests that need
+// one small restartable process still run.
 // Exit codes: 0 ok, 1 failure, 2 usage.
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runningDemo } from './process';
 import { legacyMain } from './legacy-ctl';
-import { runningPid } from './shop/control';
-import { SHOP_USAGE, UsageError, shopMain, shopSettings, vigilDemoSettings, type ShopOptions } from './shop/cli';
-import { SERVICES } from './shop/topology';
+import { SHOP_USAGE, UsageError, shopMain } from './shop/cli';
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return 2;
   const code = (error as { code?: string }).code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return 2;
   return 1;
-}
-
-/** `fail` with no shop running but the old demo service running: that service is what the user means. */
-function legacyFailArgv(positionals: string[], values: ShopOptions & { duration?: string }): string[] | undefined {
-  if (positionals[0] !== 'fail' || values.ports !== undefined || process.env.DEMO_PORTS) return undefined;
-  const s = shopSettings(values);
-  if (SERVICES.some((service) => runningPid(s, service) !== undefined)) return undefined;
-  if (!('pid' in runningDemo(join(s.dir, 'demo.pid')))) return undefined;
-  const port = vigilDemoSettings(values.config).port;
-  const duration = values.for ?? values.duration;
-  return ['fail', positionals[1] ?? '', '--port', String(port), '--dir', s.dir, ...(duration ? ['--duration', duration] : [])];
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -51,8 +35,6 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(SHOP_USAGE);
     return 0;
   }
-  const legacy = legacyFailArgv(positionals, values);
-  if (legacy) return legacyMain(legacy);
   const [command, ...rest] = positionals;
   return shopMain(command, rest, { ...values, for: values.for ?? values.duration }, (line) => process.stdout.write(`demo: ${line}\n`));
 }

@@ -1,10 +1,8 @@
 // `vigil-demo --port …`: the single demo service that came before the shop, still
-// what `vigil up` and configs/services/demo.yaml run (demo/ctl.ts sends a command
-// here when it names a --port or DEMO_PORT). It runs in the background and can be
-// told to fail.
-// Vigil's default config restarts it with `node bin/vigil-demo.js restart --port
-// … --dir …`. Port and directory default to Vigil's own settings (demo.port,
-// <dataDir>/demo), so `npm run demo:fail` reaches the demo this Vigil runs.
+// what the compose setup (docker/services/demo.yaml) and tests that need one small
+// restartable process run (demo/ctl.ts sends a command here when it names a --port
+// or DEMO_PORT). It runs in the background and can be told to fail. Port and
+// directory default to Vigil's own settings (demo.port, <dataDir>/demo).
 // Exit codes: 0 ok, 1 failure, 2 usage. Every command prints one line.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,5 +1,5 @@
-// The demo service: a small real HTTP service that Vigil's default config watches
-// and restarts. It can be told to fail (POST /-/fail) so a heal can be shown and
+// The single demo service (before the shop, demo/shop/): a small real HTTP service
+// that the compose setup watches and tests restart. It can be told to fail (POST /-/fail) so a heal can be shown and
 // tested end to end. Failure modes live in memory only: a restart brings it back
 // healthy, which is exactly what the exec remediation relies on.
 //

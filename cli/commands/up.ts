@@ -113,8 +113,9 @@ async function startStack(loaded: LoadedConfig, dataDir: string, shutdown: Shutd
   if (config.demo.enabled) {
     const demo = demoSettings(config);
     // Stopped even if its start failed or was cut short: it may have come up regardless.
+    // Named 'the demo service' in the progress lines still (test/chaos/startup-signals.test.ts waits for them).
     const demoStart = await shutdown.start('the demo service', startDemo(demo), () => () => stopDemo(demo));
-    if (!demoStart.ok) say(`the demo service did not start (${demoStart.output}); set demo.enabled: false to skip it`);
+    if (!demoStart.ok) say(`the demo shop did not start (${demoStart.output}); set demo.enabled: false to skip it`);
   }
   // After the shop (its first scrapes find it up), before the workers (the triage tools read their sources once).
   const monitoring = await startLocalMonitoring(config, dataDir, shutdown, say);
@@ -262,7 +263,9 @@ function printBanner(info: {
     ['Data', info.dataDir],
     ['Logs', join(info.dataDir, 'logs')],
     ['Services', describeApply(info.applied, loaded)],
-    ...(loaded.config.demo.enabled ? [['Demo', `http://127.0.0.1:${loaded.config.demo.port}/  (break it: npm run demo:fail -- crash)`] as [string, string]] : []),
+    ...(loaded.config.demo.enabled
+      ? [['Demo shop', `http://127.0.0.1:${loaded.config.demo.ports.gateway}/api/checkout  (break it: npm run demo:fail -- errors; heal: npm run demo -- heal)`] as [string, string]]
+      : []),
   ];
   rows.push(...monitoringRows(loaded, info.monitoring));
   if (admin) rows.push(['Admin token', admin.origin === 'env' ? '(from VIGIL_ADMIN_TOKEN)' : `${admin.secret}  (in ${shown(admin.file!)})`]);

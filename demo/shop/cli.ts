@@ -55,8 +55,6 @@ export interface VigilDemoSettings {
   ports: Record<ServiceName, number>;
   rps: number;
   dir: string;
-  /** The old single demo service's port (demo.port). */
-  port: number;
 }
 
 /**
@@ -69,7 +67,7 @@ export function vigilDemoSettings(configDir: string | undefined): VigilDemoSetti
   const load = require('../../lib/adapters/config/load') as typeof import('../../lib/adapters/config/load');
   const dir = configDir ?? load.defaultConfigDir();
   const config = configDir === undefined && !existsSync(dir) ? load.configFromObject() : load.loadConfig({ dir, settingsOnly: true }).config;
-  return { ports: config.demo.ports, rps: config.demo.load.rps, dir: join(resolve(config.dataDir), 'demo'), port: config.demo.port };
+  return { ports: config.demo.ports, rps: config.demo.load.rps, dir: join(resolve(config.dataDir), 'demo') };
 }
 
 /** `needsRps`: only the load generator uses the rate; without it a command need not read Vigil's config for it (0). */

@@ -68,22 +68,22 @@ const readyStatus = (port: number) =>
 
 describe('SIGTERM at each phase of vigil up', { timeout: 280_000 }, () => {
   let dataDir: string;
-  let ports: VigilPorts & { demo: number };
+  let ports: VigilPorts & Record<'gateway' | 'orders' | 'payments' | 'inventory' | 'db', number>;
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'vigil-startup-signals-'));
     chmodSync(dataDir, 0o755);
-    // The shipped settings and the demo service's definition, on ports of this test's own.
+    // The shipped settings and the demo shop's definitions, on ports of this test's own.
     const configDir = mkdtempSync(join(tmpdir(), 'vigil-startup-signals-configs-'));
     mkdirSync(join(configDir, 'services'));
     copyFileSync(join(ROOT, 'configs', 'vigil.yaml'), join(configDir, 'vigil.yaml'));
     copyFileSync(join(ROOT, 'configs', 'services', 'demo.yaml'), join(configDir, 'services', 'demo.yaml'));
-    ports = { ...(await freeVigilPorts()), demo: await freePort() };
+    ports = { ...(await freeVigilPorts()), gateway: await freePort(), orders: await freePort(), payments: await freePort(), inventory: await freePort(), db: await freePort() };
     env = upEnv(dataDir, ports, testEnvironment().temporalCli, {
       VIGIL_CONFIG_DIR: configDir,
       VIGIL_DEMO__ENABLED: 'true',
-      VIGIL_DEMO__PORT: String(ports.demo),
+      ...Object.fromEntries((['gateway', 'orders', 'payments', 'inventory', 'db'] as const).map((service) => [`VIGIL_DEMO__PORTS__${service.toUpperCase()}`, String(ports[service])])),
       // 'services applied' goes into the log file with its time.
       VIGIL_LOG__LEVEL: 'info',
     });
@@ -133,7 +133,7 @@ describe('SIGTERM at each phase of vigil up', { timeout: 280_000 }, () => {
 
   it('while the workers start (the demo has just come up): exits 0 and stops the demo', async () => {
     const up = launch(env);
-    await until('the demo answering', up, () => answers(ports.demo));
+    await until('the demo shop answering', up, () => answers(ports.gateway));
     await stopsCleanly(up);
     assert.match(up.output(), /stopping the demo service/);
   });
@@ -167,7 +167,7 @@ describe('SIGTERM at each phase of vigil up', { timeout: 280_000 }, () => {
     // The demo's loop is healthy and watching quietly: a stop no longer waits out worker.shutdownGraceMs (30 s).
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
     try {
-      const handle = new Client({ connection }).workflow.getHandle('health/demo');
+      const handle = new Client({ connection }).workflow.getHandle('health/payments');
       await until('a quiet watch running', up, async () => Boolean((await handle.describe()).raw.pendingActivities?.some((activity) => activity.activityType?.name === 'watchChecks')), 90_000);
     } finally {
       await connection.close();

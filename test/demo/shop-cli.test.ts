@@ -3,15 +3,13 @@
 // shops with their own directories and ports never touch each other's processes;
 // the load generator keeps traffic flowing on its own.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isRunning, readPid } from '../../demo/process';
 import { SERVICES } from '../../demo/shop/topology';
-import { startTestDemo } from '../helpers/demo';
 import { eventually } from '../helpers/eventually';
-import { runDemoCtl, startTestShop, type TestShop } from '../helpers/shop';
+import { startTestShop, type TestShop } from '../helpers/shop';
 
 describe('vigil-demo for the shop', { timeout: 90_000 }, () => {
   let stopped: TestShop;
@@ -110,21 +108,5 @@ describe('vigil-demo for the shop', { timeout: 90_000 }, () => {
     assert.match(restart.stdout, /shop restarted \(gateway \d+ → \d+/);
     assert.ok(aPids.every((pid) => !isRunning(pid)));
     assert.ok(pidsOf(b).every(isRunning), 'shop b untouched');
-  });
-
-  it('fail, with no shop running but the old single demo service running, still reaches that service (the banner of vigil up)', async () => {
-    const demo = await startTestDemo();
-    const config = mkdtempSync(join(tmpdir(), 'vigil-shop-config-'));
-    try {
-      writeFileSync(join(config, 'vigil.yaml'), `demo:\n  port: ${demo.port}\n`);
-      const pid = demo.pid();
-      const run = await runDemoCtl({}, ['fail', 'crash', '--dir', demo.dir, '--config', config]);
-      assert.equal(run.code, 0, run.stdout + run.stderr);
-      assert.match(run.stdout, new RegExp(`crash requested: pid ${pid} exits`));
-      await eventually(async () => !isRunning(pid ?? 0), 'the old demo to exit', 5_000);
-    } finally {
-      await demo.close();
-      rmSync(config, { recursive: true, force: true });
-    }
   });
 });
