@@ -1,4 +1,6 @@
-// Chaos (issue 18): a remediation is never cut in half by Vigil's own outages.
+// Chaos (issue 18): a remediation is never cut in half by Vigil's own outages. The
+// service healed is payments of a demo shop, crashed by a fault and restarted with
+// `vigil-demo restart payments`.
 // (a) The Temporal server is stopped for 20 s while a 20 s restart runs (workers and
 //     client on the test's own dev server): the restart runs once, to its end, its
 //     row says succeeded and the ladder does not climb to its next step. The action
@@ -22,11 +24,11 @@ import type { HealthSpec, LadderStep } from '../../lib/core/health/spec';
 import { createWorkers } from '../../workers/create-workers';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
-import { startTestDemo, type TestDemo } from '../helpers/demo';
 import { eventually } from '../helpers/eventually';
 import { createTestDatabase, testConfig, testEnvironment, uniqueName, type TestDatabase } from '../helpers/harness';
 import { testHealthSpec } from '../helpers/health-spec';
 import { freePort } from '../helpers/ports';
+import { startTestShop, type TestShop } from '../helpers/shop';
 import { runVigil, workerProcessEnv, type VigilRun } from '../helpers/vigil-process';
 import { chaosTemporal, type ChaosTemporal } from './rig';
 
@@ -36,15 +38,15 @@ const OUTAGE_MS = 20_000;
 
 describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
   let db: TestDatabase;
-  let demo: TestDemo;
+  let shop: TestShop;
   const recovery: Record<string, number> = {};
 
   before(async () => {
     db = await createTestDatabase('chaos_actions');
-    demo = await startTestDemo();
+    shop = await startTestShop();
   });
   after(async () => {
-    await demo.close();
+    await shop.close();
     await db.close();
     // Read by the engineer who records docs/PERFORMANCE.md.
     console.log(`[recovery] ${JSON.stringify(recovery)}`);
@@ -61,7 +63,7 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
   const noop = (name: string): LadderStep => ({ name, action: { type: 'exec', argv: ['/bin/true'], timeoutMs: 5_000, expectedExitCodes: [0] }, settleMs: 500 });
   const spec = (name: string, overrides: Partial<HealthSpec>): HealthSpec =>
     testHealthSpec(name, {
-      checks: [{ name: 'healthz', intervalMs: 500, spec: { type: 'http', url: `http://127.0.0.1:${demo.port}/healthz`, timeoutMs: 500 } }],
+      checks: [{ name: 'healthz', intervalMs: 500, spec: { type: 'http', url: `${shop.url('payments')}/healthz`, timeoutMs: 500 } }],
       limits: { cooldownMs: 0, maxActions: 5, windowMs: 900_000 },
       flapping: { transitions: 100, windowMs: 600_000 },
       ...overrides,
@@ -85,12 +87,18 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection, namespace: 'default' });
     const name = service('outage');
-    const counter = join(demo.dir, 'restarts-a');
+    const counter = join(shop.root, 'restarts-a');
     let handle: WorkflowHandle<typeof healthWorkflow> | undefined;
     try {
       const restart: LadderStep = {
         name: 'restart',
-        action: { type: 'exec', argv: [process.execPath, SLOW_RESTART], env: { ...demo.env, RESTART_COUNTER: counter, RESTART_DELAY_MS: '20000' }, timeoutMs: 60_000, expectedExitCodes: [0] },
+        action: {
+          type: 'exec',
+          argv: [process.execPath, SLOW_RESTART, ...shop.restartArgv('payments').slice(2)],
+          env: { RESTART_COUNTER: counter, RESTART_DELAY_MS: '20000' },
+          timeoutMs: 60_000,
+          expectedExitCodes: [0],
+        },
         settleMs: 2_000,
       };
       handle = await client.workflow.start(healthWorkflow, {
@@ -99,8 +107,8 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
         args: [{ spec: spec(name, { ladder: [restart, noop('escalate')] }) }],
       });
       await eventually(async () => (await handle!.query(healthStatusQuery)).status === 'healthy', 'healthy', 60_000);
-      const pidBefore = demo.pid();
-      await demo.ctl('fail', 'crash');
+      const pidBefore = shop.pid('payments');
+      assert.equal((await shop.ctl('fault', 'payments', 'crash')).code, 0);
       await eventually(async () => existsSync(counter), 'the restart has started', 30_000);
       // After the action's first heartbeat has reached the server.
       await new Promise((resolveWait) => setTimeout(resolveWait, 3_000));
@@ -119,7 +127,7 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
       recovery.temporalOutageHealedMs = Date.now() - back;
 
       assert.equal(readFileSync(counter, 'utf8').trim().split('\n').length, 1, 'the restart ran once');
-      assert.notEqual(demo.pid(), pidBefore, 'the restart did its work: a new demo process');
+      assert.notEqual(shop.pid('payments'), pidBefore, 'the restart did its work: a new payments process');
       assert.equal(healed.remediation.last!.step, 'restart');
       assert.equal(healed.remediation.last!.status, 'succeeded', healed.remediation.last!.detail);
       const stored = await rows(name);
@@ -143,7 +151,7 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
     const name = service('killed');
     const schema = db.schema;
     const prefix = uniqueName('chaos-kill');
-    const counter = join(demo.dir, 'restarts-b');
+    const counter = join(shop.root, 'restarts-b');
     // Only the settings: a worker reading the shipped definitions would start their loops too.
     const configDir = mkdtempSync(join(tmpdir(), 'vigil-chaos-actions-'));
     copyFileSync(join(ROOT, 'configs', 'vigil.yaml'), join(configDir, 'vigil.yaml'));
@@ -160,15 +168,15 @@ describe('chaos: remediations and Vigil outages', { timeout: 240_000 }, () => {
         action: { type: 'exec', argv: ['/bin/sh', '-c', `echo $$ >> ${counter}; sleep 10`], timeoutMs: 15_000, expectedExitCodes: [0] },
         settleMs: 5_000,
       };
-      const heal: LadderStep = { name: 'escalate', action: { type: 'exec', argv: demo.restartArgv, env: demo.env, timeoutMs: 30_000, expectedExitCodes: [0] }, settleMs: 1_000 };
+      const heal: LadderStep = { name: 'escalate', action: { type: 'exec', argv: shop.restartArgv('payments'), timeoutMs: 30_000, expectedExitCodes: [0] }, settleMs: 1_000 };
       workers.push(runVigil(['worker'], env));
       handle = await client.workflow.start(healthWorkflow, {
         taskQueue: taskQueues(prefix).workflows,
         workflowId: workflowIds.health(name),
-        args: [{ spec: spec(name, { ladder: [slow, heal], checks: [{ name: 'healthz', intervalMs: 1_000, spec: { type: 'http', url: `http://127.0.0.1:${demo.port}/healthz`, timeoutMs: 500 } }] }) }],
+        args: [{ spec: spec(name, { ladder: [slow, heal], checks: [{ name: 'healthz', intervalMs: 1_000, spec: { type: 'http', url: `${shop.url('payments')}/healthz`, timeoutMs: 500 } }] }) }],
       });
       await eventually(async () => (await handle!.query(healthStatusQuery)).status === 'healthy', 'healthy', 60_000);
-      await demo.ctl('fail', 'crash');
+      assert.equal((await shop.ctl('fault', 'payments', 'crash')).code, 0);
       await eventually(async () => existsSync(counter), 'the action has started', 30_000);
       await new Promise((resolveWait) => setTimeout(resolveWait, 1_000));
       workers[0].child.kill('SIGKILL');

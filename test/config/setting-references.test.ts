@@ -8,11 +8,11 @@ import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../lib/adapters/config/load';
 import { expandSettingReferences, positionOf } from '../../lib/core/config/references';
 
-const settings = { dataDir: '.vigil', demo: { enabled: true, port: 9400 }, server: { ops: { port: 8081 } }, auth: { tokens: [] } };
+const settings = { dataDir: '.vigil', demo: { enabled: true, ports: { gateway: 9400, orders: 9401 } }, server: { ops: { port: 8081 } }, auth: { tokens: [] } };
 
 describe('setting references', () => {
   it('replaces a reference by the setting, inside text or alone', () => {
-    const { text, problems } = expandSettingReferences('url: http://127.0.0.1:${demo.port}/healthz\nport: ${demo.port}\ndir: "${dataDir}/demo"\non: ${demo.enabled}\n', settings);
+    const { text, problems } = expandSettingReferences('url: http://127.0.0.1:${demo.ports.gateway}/healthz\nport: ${demo.ports.gateway}\ndir: "${dataDir}/demo"\non: ${demo.enabled}\n', settings);
     assert.deepEqual(problems, []);
     assert.equal(text, 'url: http://127.0.0.1:9400/healthz\nport: 9400\ndir: ".vigil/demo"\non: true\n');
   });
@@ -20,16 +20,16 @@ describe('setting references', () => {
   it('leaves what is not a reference alone, and $${ writes a literal ${', () => {
     const source = 'argv: [sh, -c, "echo ${HOME} ${VAR:-x} $demo"]';
     assert.equal(expandSettingReferences(source, settings).text, source);
-    assert.equal(expandSettingReferences('literal: $${demo.port}', settings).text, 'literal: ${demo.port}');
+    assert.equal(expandSettingReferences('literal: $${demo.ports.gateway}', settings).text, 'literal: ${demo.ports.gateway}');
   });
 
   it('names a reference to no setting (with a suggestion) and one to a list or mapping, with where it is', () => {
-    const source = 'a: 1\nport: ${demo.prot}\nops: ${server.ops}\ntokens: ${auth.tokens}\n';
+    const source = 'a: 1\nport: ${demo.ports.gatewy}\nops: ${server.ops}\ntokens: ${auth.tokens}\n';
     const { problems } = expandSettingReferences(source, settings);
     assert.deepEqual(
       problems.map((problem) => ({ ...positionOf(source, problem.offset), message: problem.message })),
       [
-        { line: 2, col: 7, message: '${demo.prot} is not a setting of vigil.yaml; did you mean "demo.port"?' },
+        { line: 2, col: 7, message: '${demo.ports.gatewy} is not a setting of vigil.yaml; did you mean "demo.ports.gateway"?' },
         { line: 3, col: 6, message: '${server.ops} is a mapping; only a single value can be used in a definition' },
         { line: 4, col: 9, message: '${auth.tokens} is a list; only a single value can be used in a definition' },
       ],
@@ -42,14 +42,14 @@ describe('setting references', () => {
 
     it('uses the settings after env overrides and defaults, and rejects only the file with a bad reference', () => {
       mkdirSync(join(dir, 'services'));
-      writeFileSync(join(dir, 'vigil.yaml'), 'demo:\n  port: 9500\n');
-      writeFileSync(join(dir, 'services', 'a.yaml'), 'services:\n  - name: a\n    checks:\n      - { name: tcp, type: tcp, host: 127.0.0.1, port: "${demo.port}" }\n');
+      writeFileSync(join(dir, 'vigil.yaml'), 'demo:\n  ports:\n    gateway: 9500\n');
+      writeFileSync(join(dir, 'services', 'a.yaml'), 'services:\n  - name: a\n    checks:\n      - { name: tcp, type: tcp, host: 127.0.0.1, port: "${demo.ports.gateway}" }\n');
       writeFileSync(
         join(dir, 'services', 'b.yaml'),
-        'services:\n  - name: b\n    checks:\n      - name: tcp\n        type: tcp\n        host: 127.0.0.1\n        port: ${demo.port}\n        interval: 5s\n',
+        'services:\n  - name: b\n    checks:\n      - name: tcp\n        type: tcp\n        host: 127.0.0.1\n        port: ${demo.ports.gateway}\n        interval: 5s\n',
       );
       writeFileSync(join(dir, 'services', 'c.yaml'), 'services:\n  - name: c\n    description: ${nope}\n');
-      const loaded = loadConfig({ dir, env: { VIGIL_DEMO__PORT: '19500' } });
+      const loaded = loadConfig({ dir, env: { VIGIL_DEMO__PORTS__GATEWAY: '19500' } });
       // Quoted, the reference is a string, and a tcp port must be a number: YAML's own rule.
       assert.ok(
         loaded.rejected.some((problem) => /a\.yaml/.test(problem.source) && /port/.test(problem.path)),

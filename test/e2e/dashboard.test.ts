@@ -1,6 +1,6 @@
 // End to end: the dashboard in headless Chromium against the real API (on a
 // real port, with its Content-Security-Policy), the project's workers, and a
-// health loop watching the demo service. Asserts what a user sees: sign-in,
+// health loop watching payments of a demo shop. Asserts what a user sees: sign-in,
 // live status changes over the event stream without a reload, untrusted alert
 // text rendered as text, and pause/resume from the page; and that the page
 // logs no error (a CSP violation would be one).
@@ -13,9 +13,9 @@ import { applyServices } from '../../lib/client/apply';
 import { workflowIds } from '../../workflows/messages';
 import { TOKENS, buildTestApi, type TestApi } from '../helpers/api';
 import { launchBrowser, type TestBrowser } from '../helpers/browser';
-import { startTestDemo, type TestDemo } from '../helpers/demo';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { freePort } from '../helpers/ports';
+import { startTestShop, type TestShop } from '../helpers/shop';
 
 /** Generous: the CI machine has two slow cores, and every wait here ends as soon as the page shows the state. */
 const WAIT = { timeout: 60_000 };
@@ -31,7 +31,7 @@ interface PageGlobals {
 describe('end to end: the dashboard in a browser', () => {
   let db: TestDatabase;
   let temporal: TestTemporal;
-  let demo: TestDemo;
+  let shop: TestShop;
   let api: TestApi;
   let browser: TestBrowser;
   let page: Page;
@@ -39,7 +39,7 @@ describe('end to end: the dashboard in a browser', () => {
   let workers: { stop(): Promise<void> } | undefined;
   const startedTriages: string[] = [];
   let markupTriageId = '';
-  const service = uniqueName('demo').replace('_', '-');
+  const service = uniqueName('payments').replace('_', '-');
 
   const row = () => page.locator(`#services tr[data-service="${service}"]`);
   const statusIs = (...statuses: string[]) => page.locator(statuses.map((status) => `#services tr[data-service="${service}"] td.status[data-status="${status}"]`).join(', ')).waitFor(WAIT);
@@ -47,16 +47,16 @@ describe('end to end: the dashboard in a browser', () => {
   before(async () => {
     db = await createTestDatabase('e2e_dashboard');
     temporal = await connectTestTemporal();
-    demo = await startTestDemo();
+    shop = await startTestShop();
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     api = await buildTestApi({ db, taskQueuePrefix: temporal.taskQueuePrefix, config: { server: { publicUrl: baseUrl, events: { pollMs: 500 } } } });
     await api.app.listen({ host: '127.0.0.1', port });
     workers = await startTestWorkers({ taskQueuePrefix: temporal.taskQueuePrefix, pool: db.pool });
-    // A health loop on the demo, as configs/services would define it; no remediation, so a failure stays visible.
+    // A health loop on payments, as configs/services/demo.yaml defines it; no remediation, so a failure stays visible.
     const spec = {
       name: service,
-      checks: [{ name: 'healthz', type: 'http', url: `http://127.0.0.1:${demo.port}/healthz`, interval: '300ms', timeout: '1s' }],
+      checks: [{ name: 'healthz', type: 'http', url: `${shop.url('payments')}/healthz`, interval: '300ms', timeout: '1s' }],
       thresholds: { failureThreshold: 2, successThreshold: 1 },
     };
     assert.deepEqual(validateDocument(ServiceDefinition, spec, 'e2e.yaml'), [], 'a valid definition (and its defaults filled in)');
@@ -73,7 +73,7 @@ describe('end to end: the dashboard in a browser', () => {
         .catch(() => {});
     await workers?.stop();
     await api?.close();
-    await demo?.close();
+    await shop?.close();
     await temporal?.close();
     await db?.close();
   });
@@ -96,7 +96,7 @@ describe('end to end: the dashboard in a browser', () => {
     browser.problems.length = 0;
   });
 
-  it('signed in as an operator, the demo service shows as healthy', async () => {
+  it('signed in as an operator, the watched service shows as healthy', async () => {
     await page.getByLabel('API token').fill(TOKENS.operate);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('dashboard').waitFor(WAIT);
@@ -113,17 +113,18 @@ describe('end to end: the dashboard in a browser', () => {
     assert.equal(await page.getByTestId('problems').isVisible(), false);
   });
 
-  it('a failing demo turns its row unhealthy live, without a reload (the event stream)', async () => {
+  it('a crashed service turns its row unhealthy live, without a reload (the event stream)', async () => {
     // Anything a reload or navigation would lose.
     const marker = uniqueName('same-document');
     await page.evaluate((value) => ((globalThis as unknown as PageGlobals).__sameDocument = value), marker);
-    const failed = await demo.ctl('fail', 'error');
-    assert.equal(failed.code, 0, failed.stdout);
+    // Crashed, payments stays down: the loop has no remediation to start it again.
+    const failed = await shop.ctl('fault', 'payments', 'crash');
+    assert.equal(failed.code, 0, failed.stdout + failed.stderr);
     await statusIs('unhealthy', 'remediating');
     assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).__sameDocument), marker, 'the page was not reloaded');
 
-    const recovered = await demo.ctl('fail', 'recover');
-    assert.equal(recovered.code, 0, recovered.stdout);
+    const recovered = await shop.ctl('start', 'payments');
+    assert.equal(recovered.code, 0, recovered.stdout + recovered.stderr);
     await statusIs('healthy');
     assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).__sameDocument), marker, 'the page was not reloaded');
   });

@@ -31,7 +31,11 @@ export async function startPrometheus(jobs: { job: string; target: string; label
   const config = [
     'global: { scrape_interval: 1s, evaluation_interval: 1s }',
     'scrape_configs:',
-    ...jobs.map(({ job, target, labels }) => `  - job_name: ${job}\n    static_configs: [{ targets: ["${target}"]${labels ? `, labels: ${JSON.stringify(labels)}` : ''} }]`),
+    // Entries of one job are its targets (Prometheus refuses two scrape configs of one name), each with its own labels.
+    ...[...new Set(jobs.map(({ job }) => job))].map((job) => {
+      const targets = jobs.filter((entry) => entry.job === job).map(({ target, labels }) => `{ targets: ["${target}"]${labels ? `, labels: ${JSON.stringify(labels)}` : ''} }`);
+      return `  - job_name: ${job}\n    static_configs: [${targets.join(', ')}]`;
+    }),
     ...(options.rules === undefined ? [] : ['rule_files: [rules.yml]']),
     ...(options.alertmanager === undefined ? [] : ['alerting:', `  alertmanagers: [{ static_configs: [{ targets: ["${options.alertmanager}"] }] }]`]),
   ].join('\n');

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readPid } from '../../demo/process';
 import { SERVICES, type ServiceName } from '../../demo/shop/topology';
 import { freePort } from './ports';
 
@@ -32,6 +33,10 @@ export interface TestShop {
   env: Record<string, string>;
   ctl(...args: string[]): Promise<Run>;
   url(service: ServiceName): string;
+  /** The pid in the service's pid file (the process `vigil-demo` started last), if any. */
+  pid(service: ServiceName): number | undefined;
+  /** The argv a remediation step runs to restart one service, as the shipped definitions do (its own --dir and --ports). */
+  restartArgv(service: ServiceName): string[];
   /** The sum of the samples of `name` whose labels include `labels`. */
   metric(service: ServiceName, name: string, labels?: Record<string, string>): Promise<number>;
   health(service: ServiceName): Promise<{ status: number; reason?: string }>;
@@ -81,6 +86,8 @@ export async function startTestShop(options: { rps?: number; start?: boolean } =
     env,
     ctl,
     url,
+    pid: (service) => readPid(join(dir, `${service}.pid`)),
+    restartArgv: (service) => [process.execPath, BIN, 'restart', service, '--dir', dir, '--ports', env.DEMO_PORTS],
     async metric(service, name, labels) {
       const response = await fetch(`${url(service)}/metrics`, { signal: AbortSignal.timeout(5_000) });
       return parseMetrics(await response.text(), name, labels);

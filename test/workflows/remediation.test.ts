@@ -1,5 +1,9 @@
-// Remediation on the real dev server, worker and PostgreSQL, against the demo
-// service, restarted for real by an exec action through the `vigil-demo` command.
+// Remediation on the real dev server, worker and PostgreSQL, against the payments
+// service of a demo shop, restarted for real by an exec action running `vigil-demo
+// restart payments` as the shipped definition does. A crash fault takes payments
+// down until something starts it again: what the tests below need of a service
+// that stays unhealthy (a fault that leaves /healthz answering 200, such as errors,
+// would not).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -8,7 +12,6 @@ import type { HealthSpec, LadderStep } from '../../lib/core/health/spec';
 import { workflowIdOf } from '../../lib/core/triage/ids';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, pauseSignal, remediateUpdate, taskQueues, workflowIds } from '../../workflows/messages';
-import { startTestDemo, type TestDemo } from '../helpers/demo';
 import { createMetrics, registerServiceStatusGauge, type Metrics } from '../../lib/adapters/metrics';
 import { webhookNotifier } from '../../lib/adapters/notify';
 import { eventually } from '../helpers/eventually';
@@ -16,11 +19,12 @@ import { startReceiver, type Receiver } from '../notify/receiver';
 import { saveHistory } from '../helpers/histories';
 import { connectTestTemporal, createTestDatabase, startTestWorkers, uniqueName, type TestDatabase, type TestTemporal } from '../helpers/harness';
 import { testHealthSpec } from '../helpers/health-spec';
+import { startTestShop, type TestShop } from '../helpers/shop';
 
 describe('remediation', () => {
   let db: TestDatabase;
   let temporal: TestTemporal;
-  let demo: TestDemo;
+  let shop: TestShop;
   let receiver: Receiver;
   let metrics: Metrics;
   let stopWorkers: () => Promise<void>;
@@ -29,7 +33,7 @@ describe('remediation', () => {
   before(async () => {
     db = await createTestDatabase('remediation');
     temporal = await connectTestTemporal();
-    demo = await startTestDemo();
+    shop = await startTestShop();
     receiver = await startReceiver();
     const notifiers = [webhookNotifier({ name: 'test', url: receiver.url('/hooks/vigil') })];
     metrics = createMetrics();
@@ -39,7 +43,7 @@ describe('remediation', () => {
   after(async () => {
     for (const handle of handles) await handle.terminate().catch(() => {});
     await stopWorkers();
-    await demo.close();
+    await shop.close();
     await receiver.close();
     await temporal.close();
     await db.close();
@@ -47,14 +51,14 @@ describe('remediation', () => {
 
   const restart = (): LadderStep => ({
     name: 'restart',
-    action: { type: 'exec', argv: demo.restartArgv, env: demo.env, timeoutMs: 30_000, expectedExitCodes: [0] },
+    action: { type: 'exec', argv: shop.restartArgv('payments'), timeoutMs: 30_000, expectedExitCodes: [0] },
     settleMs: 1_000,
   });
   const noop = (name: string): LadderStep => ({ name, action: { type: 'exec', argv: ['/bin/true'], timeoutMs: 5_000, expectedExitCodes: [0] }, settleMs: 200 });
 
   function spec(service: string, overrides: Partial<HealthSpec> = {}): HealthSpec {
     return testHealthSpec(service, {
-      checks: [{ name: 'healthz', intervalMs: 250, spec: { type: 'http', url: `http://127.0.0.1:${demo.port}/healthz`, timeoutMs: 500 } }],
+      checks: [{ name: 'healthz', intervalMs: 250, spec: { type: 'http', url: `${shop.url('payments')}/healthz`, timeoutMs: 500 } }],
       ladder: [restart()],
       limits: { cooldownMs: 0, maxActions: 3, windowMs: 900_000 },
       flapping: { transitions: 100, windowMs: 600_000 },
@@ -72,6 +76,9 @@ describe('remediation', () => {
     return handle;
   }
 
+  /** payments crashed and left down (no restart here), then started again. */
+  const down = async () => assert.equal((await shop.ctl('fault', 'payments', 'crash')).code, 0);
+  const up = async () => assert.equal((await shop.ctl('start', 'payments')).code, 0);
   const name = (prefix: string) => uniqueName(prefix).replace('_', '-');
   const status = (handle: WorkflowHandle) => handle.query(healthStatusQuery);
   const actions = async (service: string) => (await db.pool.query('SELECT step, action_type, status, decided_by FROM remediation_actions WHERE service = $1 ORDER BY started_at', [service])).rows;
@@ -80,8 +87,8 @@ describe('remediation', () => {
     const service = name('crash');
     const handle = await watch(service);
     await eventually(async () => (await status(handle)).status === 'healthy', 'healthy');
-    const pidBefore = demo.pid();
-    assert.equal((await demo.ctl('fail', 'crash')).code, 0);
+    const pidBefore = shop.pid('payments');
+    assert.equal((await shop.ctl('fault', 'payments', 'crash')).code, 0);
     const healed = await eventually(
       async () => {
         const view = await status(handle);
@@ -92,7 +99,7 @@ describe('remediation', () => {
     );
     assert.equal(healed.remediation.last!.step, 'restart');
     assert.equal(healed.remediation.last!.status, 'succeeded');
-    assert.notEqual(demo.pid(), pidBefore, 'a new demo process');
+    assert.notEqual(shop.pid('payments'), pidBefore, 'a new payments process');
     assert.deepEqual(await actions(service), [{ step: 'restart', action_type: 'exec', status: 'succeeded', decided_by: 'vigil' }]);
     // The loop records and announces a transition beside its next steps, so the rows may land just after the query sees it.
     const transitions = async () => (await db.pool.query('SELECT to_status FROM health_transitions WHERE service = $1 ORDER BY round', [service])).rows.map((row) => row.to_status);
@@ -118,7 +125,7 @@ describe('remediation', () => {
 
   it('gives up after maxActions within the window, recording the hand-off', async () => {
     const service = name('capped');
-    await demo.ctl('fail', 'error');
+    await down();
     try {
       const handle = await watch(service, { ladder: [noop('first'), noop('second'), noop('third')], limits: { cooldownMs: 0, maxActions: 2, windowMs: 900_000 } });
       const view = await eventually(async () => (await status(handle)).remediation.gaveUp && (await status(handle)), 'gave up', 60_000);
@@ -140,12 +147,12 @@ describe('remediation', () => {
       assert.match(triage.annotations.summary, /^Vigil gave up remediating capped-.*: 2 actions within 15 min/);
       handles.push(temporal.client.workflow.getHandle(workflowIdOf(triageId)));
     } finally {
-      await demo.ctl('fail', 'recover');
+      await up();
     }
   });
 
   it('holds off while paused, in a maintenance window, or while a dependency is unhealthy', async () => {
-    await demo.ctl('fail', 'error');
+    await down();
     try {
       const paused = await watch(name('paused'));
       await paused.signal(pauseSignal, { reason: 'deploy' });
@@ -163,7 +170,7 @@ describe('remediation', () => {
         assert.deepEqual(await actions(handle.workflowId.replace('health/', '')), [], 'no action');
       }
     } finally {
-      await demo.ctl('fail', 'recover');
+      await up();
     }
   });
 

@@ -1,6 +1,7 @@
 // The crash test: a worker process is SIGKILLed while a restart action is in
-// flight. A new worker takes over; the service is restarted exactly once (the
-// action is not run a second time) and the loop carries on to healthy.
+// flight. A new worker takes over; the service (payments of a demo shop, crashed
+// by a fault) is restarted exactly once (the action is not run a second time) and
+// the loop carries on to healthy.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,11 +11,11 @@ import pg from 'pg';
 import { quoteIdentifier } from '../../lib/adapters/db/pool';
 import { healthWorkflow } from '../../workflows';
 import { healthStatusQuery, taskQueues, workflowIds } from '../../workflows/messages';
-import { startTestDemo, type TestDemo } from '../helpers/demo';
 import { eventually } from '../helpers/eventually';
 import { dropSchema, testEnvironment, uniqueName } from '../helpers/harness';
 import { testHealthSpec } from '../helpers/health-spec';
 import { freePort } from '../helpers/ports';
+import { startTestShop, type TestShop } from '../helpers/shop';
 import { runVigil, workerProcessEnv, type VigilRun } from '../helpers/vigil-process';
 
 const SLOW_RESTART = resolve(__dirname, '..', 'fixtures', 'slow-restart.js');
@@ -23,7 +24,7 @@ describe('worker killed mid-action', () => {
   const schema = uniqueName('crash');
   const prefix = uniqueName('crash');
   const service = uniqueName('crashy').replace('_', '-');
-  let demo: TestDemo;
+  let shop: TestShop;
   let connection: Connection;
   let client: Client;
   const workers: VigilRun[] = [];
@@ -33,7 +34,7 @@ describe('worker killed mid-action', () => {
 
   before(async () => {
     opsPort = await freePort();
-    demo = await startTestDemo();
+    shop = await startTestShop();
     connection = await Connection.connect({ address: testEnvironment().temporalAddress });
     client = new Client({ connection });
   });
@@ -44,18 +45,24 @@ describe('worker killed mid-action', () => {
       .catch(() => {});
     for (const worker of workers) worker.child.kill('SIGKILL');
     await connection.close();
-    await demo.close();
+    await shop.close();
     await dropSchema(schema);
   });
 
   it('restarts the service exactly once and the workflow goes on', async () => {
-    const counter = join(demo.dir, 'restarts');
+    const counter = join(shop.root, 'restarts');
     const spec = testHealthSpec(service, {
-      checks: [{ name: 'healthz', intervalMs: 250, spec: { type: 'http', url: `http://127.0.0.1:${demo.port}/healthz`, timeoutMs: 500 } }],
+      checks: [{ name: 'healthz', intervalMs: 250, spec: { type: 'http', url: `${shop.url('payments')}/healthz`, timeoutMs: 500 } }],
       ladder: [
         {
           name: 'restart',
-          action: { type: 'exec', argv: [process.execPath, SLOW_RESTART], env: { ...demo.env, RESTART_COUNTER: counter, RESTART_DELAY_MS: '3000' }, timeoutMs: 10_000, expectedExitCodes: [0] },
+          action: {
+            type: 'exec',
+            argv: [process.execPath, SLOW_RESTART, ...shop.restartArgv('payments').slice(2)],
+            env: { RESTART_COUNTER: counter, RESTART_DELAY_MS: '3000' },
+            timeoutMs: 10_000,
+            expectedExitCodes: [0],
+          },
           settleMs: 2_000,
         },
       ],
@@ -67,9 +74,9 @@ describe('worker killed mid-action', () => {
     workers.push(first);
     const handle = await client.workflow.start(healthWorkflow, { taskQueue: taskQueues(prefix).workflows, workflowId: workflowIds.health(service), args: [{ spec }] });
     await eventually(async () => (await handle.query(healthStatusQuery)).status === 'healthy', 'healthy', 60_000);
-    const pidBefore = demo.pid();
+    const pidBefore = shop.pid('payments');
 
-    await demo.ctl('fail', 'crash');
+    assert.equal((await shop.ctl('fault', 'payments', 'crash')).code, 0);
     await eventually(async () => existsSync(counter), 'the restart action has started', 60_000);
     first.child.kill('SIGKILL');
     await first.exited;
@@ -88,7 +95,7 @@ describe('worker killed mid-action', () => {
     );
 
     assert.equal(readFileSync(counter, 'utf8').trim().split('\n').length, 1, 'the restart ran exactly once');
-    assert.notEqual(demo.pid(), pidBefore, 'the demo was restarted');
+    assert.notEqual(shop.pid('payments'), pidBefore, 'payments was restarted');
     assert.equal(view.remediation.last!.status, 'in-doubt', 'the interrupted action is reported as in doubt, not run again');
     const admin = new pg.Client({ connectionString: testEnvironment().databaseUrl });
     await admin.connect();
