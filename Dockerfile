@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Vigil's image. One image, several roles chosen by argument:
 #   docker run IMAGE api | worker | migrate | config check
+# (and, with --entrypoint, docker-compose.yml's demo shop: bin/vigil-demo.js run)
 # Debian slim, not Alpine: the Temporal core bridge is a native module built
 # against glibc. Stages: build (compile once) → deps (production modules) → run.
 ARG NODE_IMAGE=node:20-bookworm-slim

@@ -30,6 +30,9 @@ Commands:
                                 --target: the callee a dependency fault cuts off)
   heal [service]              remove the fault (of every service when none is named)
   fail <kind> [service]       fault with a default service per kind (npm run demo:fail)
+  run                         start the shop and stay in the foreground until a
+                              signal (a container's main process); exits 1 when a
+                              service stays gone, so the container is restarted
   serve <service|loadgen>     run one in the foreground (what start runs)
 
 Options (and environment):
@@ -172,12 +175,56 @@ async function serve(s: ShopSettings, member: string | undefined): Promise<void>
 
 const members = (s: ShopSettings): Member[] => [...SERVICES, ...(s.rps > 0 ? (['loadgen'] as const) : [])];
 
-/** Runs one command; returns the exit code, or -1 for `serve` (it stays up until a signal). */
+/** How long `run` lets a service be gone (a restart by hand takes a second or two) before it gives up the shop. */
+const GONE_GRACE_MS = 10_000;
+const WATCH_MS = 1_000;
+
+/**
+ * The shop as a container's main process (docker-compose.yml): starts it, stops it
+ * on SIGTERM, and when a service has died (a crash fault), stops the rest and
+ * exits 1, so the container's restart policy brings the shop back, as it would a
+ * crashed single-process container. Nothing is restarted here: that is the
+ * platform's job, or Vigil's.
+ */
+async function runForeground(s: ShopSettings, say: (line: string) => void): Promise<void> {
+  const stopAll = async () => {
+    await stopMember(s, 'loadgen');
+    await Promise.all(SERVICES.map((member) => stopMember(s, member)));
+  };
+  const started = await Promise.all(members(s).map(async (member) => ({ member, ...(await startMember(s, member)) }))).catch(async (error: unknown) => {
+    await stopAll(); // no half shop left behind the failed main process
+    throw error;
+  });
+  say(`shop running at ${urlOf(s, 'gateway')} (${started.map(({ member, pid }) => `${member} ${pid}`).join(', ')}; load ${s.rps} rps)`);
+  const goneSince = new Map<ServiceName, number>();
+  let stopping = false;
+  const stopShop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(timer);
+    await stopAll();
+    process.exit(code);
+  };
+  const timer = setInterval(() => {
+    for (const service of SERVICES) {
+      if (runningPid(s, service) !== undefined) goneSince.delete(service);
+      else if (!goneSince.has(service)) goneSince.set(service, Date.now());
+      else if (Date.now() - goneSince.get(service)! >= GONE_GRACE_MS) {
+        say(`${service} has been gone for ${GONE_GRACE_MS / 1000} s; stopping the shop`);
+        void stopShop(1);
+        return;
+      }
+    }
+  }, WATCH_MS);
+  process.once('SIGTERM', () => void stopShop(0)).once('SIGINT', () => void stopShop(0));
+}
+
+/** Runs one command; returns the exit code, or -1 for `serve` and `run` (they stay up until a signal). */
 export async function shopMain(command: string | undefined, rest: string[], values: ShopOptions, say: (line: string) => void): Promise<number> {
   const expectArgs = (count: number) => {
     if (rest.length > count) throw new UsageError(`unexpected argument: ${rest[count]}`);
   };
-  const wholeShop = (command === 'start' || command === 'restart') && rest[0] === undefined;
+  const wholeShop = ((command === 'start' || command === 'restart') && rest[0] === undefined) || command === 'run';
   const s = shopSettings(values, wholeShop || (command === 'serve' && rest[0] === 'loadgen'));
   switch (command) {
     case 'start': {
@@ -244,6 +291,10 @@ export async function shopMain(command: string | undefined, rest: string[], valu
       say(healed.length ? `healed ${healed.map(({ service, fault }) => `${service} (was ${fault!.kind})`).join(', ')}` : `${one ?? 'the shop'} had no fault`);
       return 0;
     }
+    case 'run':
+      expectArgs(0);
+      await runForeground(s, say);
+      return -1;
     case 'serve':
       expectArgs(1);
       await serve(s, rest[0]);

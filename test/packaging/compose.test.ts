@@ -16,7 +16,7 @@ const cluster = composeProject(['cluster']);
 
 describe('docker-compose.yml', () => {
   it('is valid for the compose specification in both profiles, with the Temporal server each one runs', () => {
-    const always = ['alertmanager', 'api', 'apply', 'demo', 'migrate', 'postgres', 'prometheus', 'worker'];
+    const always = ['alertmanager', 'api', 'apply', 'migrate', 'postgres', 'prometheus', 'shop', 'worker'];
     assert.deepEqual(Object.keys(dev.services).sort(), [...always, 'temporal', 'temporal-data-init'].sort());
     assert.deepEqual(Object.keys(cluster.services).sort(), [...always, 'temporal-cluster', 'temporal-ui'].sort());
   });

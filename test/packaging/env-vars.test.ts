@@ -4,20 +4,27 @@
 import assert from 'node:assert/strict';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
+import { SHOP_USAGE } from '../../demo/shop/cli';
 import { imageEnv } from './dockerfile';
 import { assembleConfigDir, envProblems } from './env-check';
 import { containerEnv, findConfigMap, parseObjects, workloads } from './k8s';
 import { ROOT, composeProject, kustomizeBuild, vigilServices } from './tools';
 
 const CONFIG_MOUNT = '/app/configs';
+/** The variables `vigil-demo` reads, as its usage lists them: what the shop container may set besides Vigil's own. */
+const DEMO_VARS = new Set([...SHOP_USAGE.matchAll(/\b(DEMO_[A-Z]+)\b/g)].map((match) => match[1]));
 
 describe('env vars Vigil is given', () => {
   for (const profiles of [[], ['cluster']]) {
     it(`docker-compose.yml (${profiles.length ? `profile ${profiles.join(', ')}` : 'default profile'}): every variable of every Vigil service is read`, () => {
       const services = vigilServices(composeProject(profiles));
-      assert.deepEqual(services.map(([name]) => name).sort(), ['api', 'apply', 'demo', 'migrate', 'worker']);
+      assert.deepEqual(services.map(([name]) => name).sort(), ['api', 'apply', 'migrate', 'shop', 'worker']);
       for (const [name, service] of services) {
-        const env = { ...imageEnv(), ...Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, value ?? ''])) };
+        const runsDemo = (service.entrypoint ?? []).some((part) => part.endsWith('/vigil-demo.js'));
+        const own = Object.entries(service.environment ?? {}).filter(([key]) => !(runsDemo && key.startsWith('DEMO_')));
+        if (runsDemo)
+          for (const key of Object.keys(service.environment ?? {}).filter((key) => key.startsWith('DEMO_'))) assert.ok(DEMO_VARS.has(key), `compose service ${name}: vigil-demo does not read ${key}`);
+        const env = { ...imageEnv(), ...Object.fromEntries(own.map(([key, value]) => [key, value ?? ''])) };
         const configDir = assembleConfigDir(
           (service.volumes ?? [])
             .filter((volume) => volume.type === 'bind' && volume.target.startsWith(`${CONFIG_MOUNT}/`))

@@ -12,6 +12,8 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isRunning, readPid } from '../../demo/process';
+import { SERVICES } from '../../demo/shop/topology';
 import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/ports';
 import { imageEnv, readDockerfile, type Stage } from './dockerfile';
@@ -135,20 +137,27 @@ describe('the image, assembled from the Dockerfile', () => {
     assert.equal(await check(), 1, 'nothing listening');
   });
 
-  it("the demo container's command serves the demo from dist/ and stops on SIGTERM", async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, [join(app, 'bin', 'vigil-demo.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--log', join(work, 'demo', 'demo.log')], {
-      cwd: app,
-      env: imageProcessEnv(),
-      stdio: 'ignore',
-    });
+  it("the shop container's command runs the five services from dist/ and stops them on SIGTERM", async () => {
+    const dir = join(work, 'shop');
+    const ports = await Promise.all(SERVICES.map(() => freePort()));
+    // As docker-compose.yml's shop service: the DEMO_ variables say where, no config is read.
+    const env = { ...imageProcessEnv(), DEMO_DIR: dir, DEMO_HOST: '127.0.0.1', DEMO_PORTS: ports.join(','), DEMO_RPS: '0' };
+    const child = spawn(process.execPath, [join(app, 'bin', 'vigil-demo.js'), 'run'], { cwd: app, env, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const pids = () => SERVICES.map((service) => readPid(join(dir, `${service}.pid`))).filter((pid) => pid !== undefined);
     try {
-      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, 'the demo to answer /healthz');
+      await eventually(async () => (await fetch(`http://127.0.0.1:${ports[0]}/api/checkout`).catch(() => undefined))?.status === 200, 'a checkout through all five', 30_000);
+      assert.equal(pids().length, SERVICES.length);
     } finally {
       child.kill('SIGTERM');
     }
+    const running = pids();
     assert.equal(await exited, 0);
+    assert.deepEqual(
+      running.filter((pid) => isRunning(pid)),
+      [],
+      'the services stopped with it',
+    );
   });
 });
 

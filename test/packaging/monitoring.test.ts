@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
+import { SERVICES } from '../../demo/shop/topology';
 import { loadConfig } from '../../lib/adapters/config/load';
 import { ROOT, composeProject, run, tempFile, tools } from './tools';
 
@@ -68,16 +69,20 @@ describe('monitoring configs', () => {
     assert.equal(webhook.http_config.authorization.credentials_file, dev.services.alertmanager.secrets![0].target);
   });
 
-  it('Prometheus scrapes the api, every worker and the demo on the ports they listen on, and alerts to the alertmanager service', () => {
+  it('Prometheus scrapes the api, every worker and the five shop services on the ports they listen on, and alerts to the alertmanager service', () => {
     const config = readYaml(join(MONITORING, 'prometheus.yml'));
     const opsPort = loadConfig({ dir: join(ROOT, 'configs'), env: {} }).config.server.ops.port;
     const job = (name: string) => config.scrape_configs.find((candidate: any) => candidate.job_name === name);
     assert.deepEqual(job('vigil-api').static_configs[0].targets, [`api:${opsPort}`]);
     assert.deepEqual(job('vigil-worker').dns_sd_configs[0], { names: ['worker'], type: 'A', port: opsPort, refresh_interval: '15s' });
-    const demoPort = Number(dev.services.demo.command![dev.services.demo.command!.indexOf('--port') + 1]);
-    assert.deepEqual(job('demo').static_configs[0].targets, [`demo:${demoPort}`]);
+    // The shop container's DEMO_PORTS, in the order of the services; one target each, with its service label.
+    const shopPorts = String(dev.services.shop.environment!.DEMO_PORTS).split(',');
+    assert.deepEqual(
+      job('shop').static_configs,
+      SERVICES.map((service, i) => ({ targets: [`shop:${shopPorts[i]}`], labels: { service } })),
+    );
     assert.deepEqual(config.alerting.alertmanagers[0].static_configs[0].targets, ['alertmanager:9093']);
-    for (const service of ['api', 'worker', 'demo', 'alertmanager']) assert.ok(dev.services[service], `compose runs ${service}`);
+    for (const service of ['api', 'worker', 'shop', 'alertmanager']) assert.ok(dev.services[service], `compose runs ${service}`);
     const mounts = dev.services.prometheus.volumes!.map((volume) => `${volume.source}:${volume.target}`);
     assert.ok(mounts.includes(`${join(MONITORING, 'prometheus.yml')}:/etc/prometheus/prometheus.yml`));
     assert.ok(mounts.includes(`${join(MONITORING, 'rules')}:/etc/prometheus/rules`), 'rules/ beside the config, as rule_files expects');
