@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The demo service's control command (demo/ctl.ts): start, stop, restart, status
-// and the failure simulator.
+// The demo shop's control command (demo/ctl.ts): start, stop, restart, status,
+// run, faults and heals.
 'use strict';
 require('./run-entry.js')('vigil-demo', 'demo/ctl');

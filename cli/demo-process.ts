@@ -22,9 +22,9 @@ async function demoCtl(command: 'start' | 'stop', demo: DemoSettings): Promise<{
     .map(([service, port]) => `${service}=${port}`)
     .join(',');
   const argv = [process.execPath, join(projectRoot(), 'bin', 'vigil-demo.js'), command, '--dir', demo.dir, '--ports', ports, '--rps', String(demo.rps)];
-  // The whole environment (Vigil's own command, not a definition's) but DEMO_PORT, which would send it to the old single demo service (demo/ctl.ts).
+  // The whole environment (Vigil's own command, not a definition's); the options above win over any DEMO_ variable in it.
   // The services it starts run in groups of their own.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name, value]) => name !== 'DEMO_PORT' && value !== undefined)) as Record<string, string>;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== undefined)) as Record<string, string>;
   const run = await runProgram(argv, { env, timeoutMs: 60_000, maxOutputBytes: 16 * 1024 });
   const why = run.failed === 'timeout' ? 'timed out after 60 s' : run.error?.message;
   return { ok: !run.failed && run.code === 0, output: [run.output.trim(), why].filter(Boolean).join('\n') };

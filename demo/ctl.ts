@@ -1,10 +1,6 @@
-// `vigil-demo`: the demo shop's control command (demo/shop/cli.ts). A command that
-// names a --port (or DEMO_PORT) is for the single demo service that came before the
-// shop (demo/legacy-ctl.ts), which the compose setup (docker/) and tests that need
-// one small restartable process still run.
+// `vigil-demo`: the demo shop's control command (demo/shop/cli.ts).
 // Exit codes: 0 ok, 1 failure, 2 usage.
 import { parseArgs } from 'node:util';
-import { legacyMain } from './legacy-ctl';
 import { SHOP_USAGE, UsageError, shopMain } from './shop/cli';
 
 function exitCodeFor(error: unknown): number {
@@ -15,7 +11,6 @@ function exitCodeFor(error: unknown): number {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.some((arg) => arg === '--port' || arg.startsWith('--port=')) || process.env.DEMO_PORT) return legacyMain(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -26,7 +21,6 @@ async function main(argv: string[]): Promise<number> {
       rps: { type: 'string' },
       config: { type: 'string' },
       for: { type: 'string' },
-      duration: { type: 'string' }, // the old demo's name for --for
       target: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -36,11 +30,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, ...rest] = positionals;
-  return shopMain(command, rest, { ...values, for: values.for ?? values.duration }, (line) => process.stdout.write(`demo: ${line}\n`));
+  return shopMain(command, rest, values, (line) => process.stdout.write(`demo: ${line}\n`));
 }
 
 main(process.argv.slice(2)).then(
-  // `serve` returns -1 and stays up until a signal.
+  // `serve` and `run` return -1 and stay up until a signal.
   (code) => {
     if (code >= 0) process.exit(code);
   },

@@ -1,11 +1,11 @@
-// Settings of vigil.yaml used inside definition files: `${demo.port}` is replaced,
-// before the file is parsed, by the setting's value after env overrides and
-// defaults (as compose and gatus expand variables before parsing). So a setting
+// Settings of vigil.yaml used inside definition files: `${demo.ports.gateway}` is
+// replaced, before the file is parsed, by the setting's value after env overrides
+// and defaults (as compose and gatus expand variables before parsing). So a setting
 // moved in vigil.yaml or by its VIGIL_ variable moves every check and action
-// written against it, e.g. the demo's:
-//   url: http://127.0.0.1:${demo.port}/healthz     → …:9400/healthz
-//   port: ${demo.port}                             → 9400 (a number, as YAML reads it)
-//   argv: [node, bin/vigil-demo.js, --port, "${demo.port}"]   → "9400" (quoted: a string)
+// written against it, e.g. the demo shop's:
+//   url: http://127.0.0.1:${demo.ports.gateway}/healthz   → …:9400/healthz
+//   port: ${demo.ports.gateway}                           → 9400 (a number, as YAML reads it)
+//   argv: [node, bin/vigil-demo.js, restart, gateway, --dir, "${dataDir}/demo"]   → ".vigil/demo" (quoted: a string)
 // A reference is `${` + a setting path starting with a lowercase letter + `}`;
 // anything else (`${HOME}`, `${VAR:-x}` in a script) is left alone, and `$${`
 // writes a literal `${`. A reference to no setting rejects the file.

@@ -254,11 +254,10 @@ const Retention = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-/** The demo service (demo/): `vigil up` starts it, and configs/services/demo.yaml watches it. */
+/** The demo shop (demo/shop): `vigil up` starts it, and configs/services/demo.yaml watches its five services. */
 const Demo = Type.Object(
   {
     enabled: Type.Boolean({ default: false }),
-    port: Port(9400),
     /** The demo shop (issue 16): one port per service, gateway → orders → {payments, inventory}, orders → db. */
     ports: Type.Object({ gateway: Port(9400), orders: Port(9401), payments: Port(9402), inventory: Port(9403), db: Port(9404) }, { additionalProperties: false, default: {} }),
     /** The shop's built-in load generator: requests a second to the gateway (0: none). */
