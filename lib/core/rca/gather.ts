@@ -11,7 +11,8 @@ export const RATE_WINDOW_S = 60;
 
 /** Per signal, a range query whose series carry a `service` label. `restarts` is derived from process start times. */
 export const SIGNAL_QUERIES: Record<Exclude<SignalName, 'restarts'> | 'start_time', string> = {
-  error_ratio: 'sum by (service) (rate(http_requests_total{code=~"5.."}[1m])) / sum by (service) (rate(http_requests_total[1m]))',
+  // `or … * 0`: before the first 5xx there is no such series, and a ratio with no baseline says nothing.
+  error_ratio: '(sum by (service) (rate(http_requests_total{code=~"5.."}[1m])) or sum by (service) (rate(http_requests_total[1m])) * 0) / sum by (service) (rate(http_requests_total[1m]))',
   latency_p95: 'histogram_quantile(0.95, sum by (service, le) (rate(http_request_duration_seconds_bucket[1m])))',
   request_rate: 'sum by (service) (rate(http_requests_total[1m]))',
   cpu: 'sum by (service) (rate(process_cpu_seconds_total[1m]))',
@@ -25,7 +26,8 @@ export const SIGNAL_QUERIES: Record<Exclude<SignalName, 'restarts'> | 'start_tim
 };
 
 /** The share of each service's calls to each callee that failed (5xx or no answer). */
-export const CLIENT_ERRORS_QUERY = 'sum by (service, target) (rate(http_client_requests_total{code=~"5..|error"}[1m])) / sum by (service, target) (rate(http_client_requests_total[1m]))';
+export const CLIENT_ERRORS_QUERY =
+  '(sum by (service, target) (rate(http_client_requests_total{code=~"5..|error"}[1m])) or sum by (service, target) (rate(http_client_requests_total[1m])) * 0) / sum by (service, target) (rate(http_client_requests_total[1m]))';
 
 /** Alerts firing in the window, by service. */
 export const ALERTS_QUERY = 'max by (service, alertname) (ALERTS{alertstate="firing", service!=""})';

@@ -102,24 +102,24 @@ export function analyseSignal(service: string, signal: string, series: Series, r
   const searchFrom = points.findIndex(([t]) => t >= referenceEnd);
   if (searchFrom < 0) return undefined;
   const persist = persistPoints(rule, points, options.rateWindow);
-  const onsetIndex = firstSustained(
-    points.map(([, v]) => robustScore(v, first, rule.direction)),
-    options.threshold,
-    persist,
-    searchFrom,
-  );
+  const firstScores = points.map(([, v]) => robustScore(v, first, rule.direction));
+  // A move still going on at the last point needs only the plain hold: an alert (which waited
+  // `for` its own rule on the same rates) comes before a rated move can outlast its rate window.
+  const onsetIndex = firstSustained(firstScores, options.threshold, persist, searchFrom);
+  const ongoing = onsetIndex < 0 ? ongoingRun(firstScores, options.threshold, persistPoints({ ...rule, rated: false }, points), searchFrom) : -1;
+  const onsetAt = onsetIndex >= 0 ? onsetIndex : ongoing;
   const baseline =
-    onsetIndex >= options.minBaselinePoints
+    onsetAt >= options.minBaselinePoints
       ? robustBaseline(
-          points.slice(0, onsetIndex).map(([, v]) => v),
+          points.slice(0, onsetAt).map(([, v]) => v),
           rule.floors,
         )
       : first;
-  const after = points.slice(onsetIndex >= 0 ? onsetIndex : searchFrom);
+  const after = points.slice(onsetAt >= 0 ? onsetAt : searchFrom);
   const scores = after.map(([, v]) => robustScore(v, baseline, rule.direction));
   const held = sustainedWindow(scores, persist);
   const score = Math.max(0, held.level);
-  const anomalous = onsetIndex >= 0 && score >= options.threshold;
+  const anomalous = onsetAt >= 0 && score >= options.threshold;
   // The level it held, not the median of everything after: a fault that ended early still reads as what it was.
   const level = anomalous ? after.slice(held.start, held.start + held.width) : after;
   return {
@@ -128,11 +128,18 @@ export function analyseSignal(service: string, signal: string, series: Series, r
     kind: rule.kind,
     score,
     anomalous,
-    onset: anomalous ? points[onsetIndex][0] : undefined,
+    onset: anomalous ? points[onsetAt][0] : undefined,
     before: baseline.median,
     after: medianOf(level.map(([, v]) => v)),
     heldFrom: anomalous ? after[held.start]?.[0] : undefined,
   };
+}
+
+/** The start of the run at or above `threshold` that reaches the last point, when it is at least `persist` long; else -1. */
+function ongoingRun(scores: readonly number[], threshold: number, persist: number, from: number): number {
+  let start = scores.length;
+  while (start > from && scores[start - 1] >= threshold) start -= 1;
+  return scores.length - start >= persist ? start : -1;
 }
 
 /** Every judged signal of a service, client errors per callee included. */
