@@ -145,6 +145,7 @@ describe('remediation', () => {
         paused: true,
         maintenanceUntil: undefined,
         unhealthySince: undefined,
+        dependencyDownAt: undefined,
         dependencyGraceMs: 30_000,
         inDoubt: undefined,
         lastCheckAt: undefined,

@@ -72,9 +72,22 @@ describe('an offline triage', () => {
     const plan = offlinePlan({ labels: { alertname: 'ShopDown', job: 'shop', service: 'shop' }, annotations: {}, startsAt: '2026-12-04T10:00:00Z' }, DEFAULT_OFFLINE_QUERIES);
     assert.deepEqual(
       plan.map((call) => call.name),
-      ['query_metrics', 'vigil_service_status', 'vigil_recent_actions', 'query_metrics_range', 'query_metrics_range', 'vigil_drift_status', 'query_logs', 'get_runbook', 'past_triages'],
+      [
+        'rank_suspects',
+        'query_metrics',
+        'vigil_service_status',
+        'vigil_recent_actions',
+        'query_metrics_range',
+        'query_metrics_range',
+        'vigil_drift_status',
+        'query_logs',
+        'get_runbook',
+        'past_triages',
+      ],
     );
-    assert.deepEqual(plan[3].input, {
+    // 0.2.0's plan, which its executions replay: no ranking.
+    assert.equal(offlinePlan({ labels: { alertname: 'ShopDown' }, annotations: {} }, DEFAULT_OFFLINE_QUERIES, false)[0].name, 'query_metrics');
+    assert.deepEqual(plan[4].input, {
       query: 'sum(rate(http_requests_total{job="shop",code=~"5.."}[5m]))',
       start: String(Date.parse('2026-12-04T09:30:00Z') / 1000),
       end: String(Date.parse('2026-12-04T10:10:00Z') / 1000),
