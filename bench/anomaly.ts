@@ -15,18 +15,7 @@
 //     entries into `degraded` per 10,000 samples.
 import { DEFAULT_ANOMALY_RULES, initialBaseline, observe, type AnomalyRules } from '../lib/core/health/anomaly';
 import { describeMachine, intFlag, percentile, runBench, table } from './lib';
-
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as mulberry32 } from '../lib/core/rca/stats';
 
 /** Standard normal samples (Box–Muller) from a seeded PRNG. */
 function gaussian(seed: number): () => number {

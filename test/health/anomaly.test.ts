@@ -17,18 +17,7 @@ import {
   type BaselineState,
   type CountWindow,
 } from '../../lib/core/health/anomaly';
-
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as mulberry32 } from '../../lib/core/rca/stats';
 
 /** `length` samples of mean + sd · N(0, 1) (Box–Muller), the same for the same seed. */
 function noise(seed: number, length: number, mean: number, sd: number): number[] {
