@@ -4,13 +4,15 @@
 // answers at once, so the figures are the CLI's own cost: once with URL and
 // token in the env (VIGIL_API_URL, VIGIL_TOKEN), once found in the configuration
 // as after `vigil up` (server.port of the shipped configs/, <dataDir>/admin-token),
-// which loads vigil.yaml and so the config schema. Target: ≤ 300 ms.
+// which loads vigil.yaml and so the config schema, and once as announced by a
+// running `vigil up` (cli/api-announce.ts), which skips the config. Target: ≤ 300 ms.
 //   npm run bench:cli-startup -- [--runs N] [--dist]
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { announceApi } from '../cli/api-announce';
 import { describeMachine, intFlag, percentile, runBench, table } from './lib';
 
 const ROOT = resolve(__dirname, '..');
@@ -65,7 +67,10 @@ void runBench({
       { name: 'vigil --help', args: ['--help'], env: base },
       { name: 'vigil service list (URL, token in env)', args: ['service', 'list'], env: { ...base, VIGIL_API_URL: `http://127.0.0.1:${port}`, VIGIL_TOKEN: TOKEN } },
       { name: 'vigil service list (URL, token from config)', args: ['service', 'list'], env: base },
+      // After `vigil up` (cli/api-announce.ts): only where to look in the env, the running API announced in <dataDir>/run/api.json.
+      { name: 'vigil service list (announced by vigil up)', args: ['service', 'list'], env: { ...inherited, VIGIL_DATA_DIR: dataDir, VIGIL_CONFIG_DIR: resolve(ROOT, 'configs') } },
     ];
+    announceApi(dataDir, { url: `http://127.0.0.1:${port}`, tokenFile: join(dataDir, 'admin-token'), configDir: resolve(ROOT, 'configs'), pid: process.pid });
 
     const command = (extra: string[]) => [process.execPath, entry, ...extra];
     // One unmeasured run each: the first after an edit compiles the TypeScript into tsx's cache.

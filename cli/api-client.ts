@@ -1,11 +1,13 @@
 // The small HTTP client the operator commands use to talk to a running Vigil
 // API (`vigil up` on a laptop or a deployed `vigil api`).
-//   where: --api URL, else VIGIL_API_URL, else http://<server.host>:<server.port>
+//   where: --api URL, else VIGIL_API_URL, else what a running `vigil up` announced
+//          (cli/api-announce.ts), else http://<server.host>:<server.port>
 //   token: VIGIL_TOKEN, else VIGIL_ADMIN_TOKEN, else <dataDir>/admin-token
 // There is deliberately no --token flag: it would end up in shell history.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../lib/adapters/config/load';
+import type { ApiAnnouncement } from './api-announce';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -32,14 +34,22 @@ export interface ApiTarget {
  * already say both. It is async so that the CLI imports the config loader (and its
  * schema builder, most of a command's start-up) only then.
  */
-export async function resolveApiTarget(options: { api?: string; env: NodeJS.ProcessEnv; load: () => Promise<LoadedConfig> }): Promise<ApiTarget> {
+export async function resolveApiTarget(options: {
+  api?: string;
+  env: NodeJS.ProcessEnv;
+  load: () => Promise<LoadedConfig>;
+  /** What a running `vigil up` announced (cli/api-announce.ts), asked before the config when neither --api nor VIGIL_API_URL says. */
+  announced?: () => ApiAnnouncement | undefined;
+}): Promise<ApiTarget> {
   const { env } = options;
   let loaded: Promise<LoadedConfig> | undefined;
   const config = async () => (await (loaded ??= options.load())).config;
-  const baseUrl = (options.api || env.VIGIL_API_URL || urlFromConfig((await config()).server)).replace(/\/+$/, '');
+  const announced = options.api || env.VIGIL_API_URL ? undefined : options.announced?.();
+  const baseUrl = (options.api || env.VIGIL_API_URL || announced?.url || urlFromConfig((await config()).server)).replace(/\/+$/, '');
   if (env.VIGIL_TOKEN) return { baseUrl, token: env.VIGIL_TOKEN, tokenOrigin: 'VIGIL_TOKEN' };
   if (env.VIGIL_ADMIN_TOKEN) return { baseUrl, token: env.VIGIL_ADMIN_TOKEN, tokenOrigin: 'VIGIL_ADMIN_TOKEN' };
-  const file = join(resolve((await config()).dataDir), 'admin-token');
+  const file = announced ? announced.tokenFile : join(resolve((await config()).dataDir), 'admin-token');
+  if (!file) return { baseUrl, tokenOrigin: 'none' };
   if (existsSync(file)) return { baseUrl, token: readFileSync(file, 'utf8').trim(), tokenOrigin: file };
   return { baseUrl, tokenOrigin: 'none' };
 }

@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { toMs } from '../lib/core/duration';
 import { createApiClient, resolveApiTarget, type ApiClient } from './api-client';
 import { UsageError } from './usage-error';
+import { announcedApi } from './api-announce';
 
 const COMMON = {
   api: { type: 'string' },
@@ -72,7 +73,8 @@ export async function runOperatorCommand(commands: Record<string, OperatorComman
   if (args.length !== found.args) throw new UsageError(`usage: vigil ${found.usage}`);
   // Loaded only when the env does not give both URL and token (the schema builder is most of a command's start-up; see cli/main.ts on `require`).
   const load = async () => (require('../lib/adapters/config/load') as typeof import('../lib/adapters/config/load')).loadConfig({ dir: values.config as string | undefined, env, settingsOnly: true });
-  const target = await resolveApiTarget({ api: values.api as string | undefined, env, load });
+  const announced = () => (values.config ? undefined : announcedApi(env));
+  const target = await resolveApiTarget({ api: values.api as string | undefined, env, load, announced });
   return found.run({ api: createApiClient(target), values, args, out: (text) => process.stdout.write(text) });
 }
 

@@ -29,6 +29,7 @@ import { monitoringPortClaims, pointSourcesAtLocal, startLocalMonitoring, stopLe
 import { assertPortsFree, type PortClaim } from '../ports';
 import { Shutdown } from '../process-signals';
 import { apiTokens, ensureSearchAttributes, openDatabase, processLogger, startApiServer, startWorkerSet, temporalClient, vigilVersion, type TemporalClientHandle } from '../stack';
+import { announceApi } from '../api-announce';
 
 const say = (line: string) => process.stdout.write(`vigil: ${line}\n`);
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
@@ -147,6 +148,9 @@ async function startStack(loaded: LoadedConfig, dataDir: string, shutdown: Shutd
   // Not ready from the moment a worker stops (the process then stops and exits 1).
   api.readiness.require('workers', workers.allRunning);
   printBanner({ loaded, dataDir, api, devServer: started.devServer, temporalAddress, databaseUrl, ownPostgres, admin, applied, monitoring });
+  // Operator commands run from here find the API without loading the config; the first thing a stop removes.
+  const unannounce = announceApi(dataDir, { url: api.url, tokenFile: admin?.file, configDir: loaded.dir, pid: process.pid });
+  shutdown.onStop(undefined, async () => unannounce());
   return started;
 }
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { testEnvironment } from '../helpers/harness';
-import { freeVigilPorts, parseBanner, processesMentioning, runVigil, upEnv, waitForBanner, type VigilPorts } from '../helpers/vigil-process';
+import { freeVigilPorts, parseBanner, processesMentioning, runOperator, runVigil, upEnv, waitForBanner, type VigilPorts } from '../helpers/vigil-process';
 
 describe('vigil up (child process)', () => {
   let dataDir: string;
@@ -56,10 +56,18 @@ describe('vigil up (child process)', () => {
     assert.equal(selfCheck.status, 200);
     selfCheckId = ((await selfCheck.json()) as { workflowId: string }).workflowId;
 
+    // An operator command with nothing but where to look finds this API (not vigil.yaml's port 8080) and its token.
+    const lookOnly = { VIGIL_DATA_DIR: dataDir, VIGIL_CONFIG_DIR: env.VIGIL_CONFIG_DIR };
+    const listed = await runOperator(['service', 'list', '--json'], { apiUrl: '', token: '' }, { ...lookOnly, VIGIL_API_URL: undefined, VIGIL_TOKEN: undefined });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout), []);
+    assert.equal(JSON.parse(readFileSync(join(dataDir, 'run', 'api.json'), 'utf8')).url, `http://127.0.0.1:${ports.api}`);
+
     const children = processesMentioning(dataDir);
     assert.ok(children.length >= 2, `expected Temporal and PostgreSQL to run, saw ${children.length} processes`);
     run.child.kill('SIGTERM');
     assert.equal(await run.exited, 0, `stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
+    assert.equal(existsSync(join(dataDir, 'run', 'api.json')), false, 'the announcement goes with it');
     assert.deepEqual(processesMentioning(dataDir), [], 'no Temporal or PostgreSQL process left');
     assert.equal(existsSync(join(dataDir, 'run', 'vigil.pid')), false, 'the data directory is free again');
   });
