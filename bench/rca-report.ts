@@ -14,11 +14,14 @@ const median = (values: number[]) => {
 };
 
 function figuresTable(groups: { label: string; scores: CaseScore[]; recorded: RecordedCase[] }[]): string[] {
-  const head = ['| fault kind | cases | ours AC@1 | ours AC@3 | ours Avg@3 | kind right | random AC@1 / AC@3 | most alerts | max \\|z\\| | BARO |', '|---|---|---|---|---|---|---|---|---|---|'];
+  const head = [
+    '| fault kind | cases | ours AC@1 | ours AC@3 | ours Avg@3 | kind right | random AC@1 / AC@3 | most alerts | max \\|z\\| | BARO | max \\|z\\| (sd>0) | BARO (IQR>0) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
   const row = (label: string, f: Figures) => {
     const m = f.methods;
     const pair = (method: (typeof METHODS)[number]) => `${pct(m[method].ac1)} / ${pct(m[method].ac3)}`;
-    return `| ${label} | ${f.cases} | ${pct(m.ours.ac1)} | ${pct(m.ours.ac3)} | ${pct(m.ours.avg3)} | ${pct(f.kindAccuracy)} | ${pair('random')} | ${pair('most alerts')} | ${pair('max |z|')} | ${pair('BARO')} |`;
+    return `| ${label} | ${f.cases} | ${pct(m.ours.ac1)} | ${pct(m.ours.ac3)} | ${pct(m.ours.avg3)} | ${pct(f.kindAccuracy)} | ${pair('random')} | ${pair('most alerts')} | ${pair('max |z|')} | ${pair('BARO')} | ${pair('max |z| (sd>0)')} | ${pair('BARO (IQR>0)')} |`;
   };
   return [
     ...head,
@@ -66,9 +69,10 @@ export function writeReport(run: ReportRun): string {
   const commits = [...new Set(recorded.map((r) => r.run.commit))];
   const missed = scores.filter((s) => s.rankings.ours[0] !== s.truth.service);
   const wrongKind = scores.filter((s) => !s.kindRight);
+  const commitOfCase = Object.fromEntries(recorded.map((r) => [r.id, r.run.commit]));
   const caseRows = scores.map((s) => {
     const hit = s.rankings.ours[0] === s.truth.service ? 'hit' : s.rankings.ours.slice(0, 3).includes(s.truth.service) ? 'top 3' : 'miss';
-    return `| ${s.id} | ${s.truth.service}${s.truth.target ? ` → ${s.truth.target}` : ''} | ${s.truth.fault} | ${s.rankings.ours.slice(0, 3).join(' > ')} | ${s.kind ?? '–'} | ${hit} | ${s.rankings['most alerts'][0]} | ${s.rankings['max |z|'][0]} | ${s.rankings.BARO[0]} |`;
+    return `| ${s.id} | ${commitOfCase[s.id]} | ${s.truth.service}${s.truth.target ? ` → ${s.truth.target}` : ''} | ${s.truth.fault} | ${s.rankings.ours.slice(0, 3).join(' > ')} | ${s.kind ?? '–'} | ${hit} | ${s.rankings['most alerts'][0]} | ${s.rankings['max |z|'][0]} | ${s.rankings.BARO[0]} |`;
   });
   const doc = [
     '# Root-cause evaluation on the demo shop',
@@ -77,6 +81,8 @@ export function writeReport(run: ReportRun): string {
     '',
     '- **Mode**: offline ranking on the gathered input, no model. The model mode was **skipped**: no `ANTHROPIC_API_KEY` on this machine.',
     `- **Cases** recorded ${dates[0]?.slice(0, 16) ?? '–'} … ${dates.at(-1)?.slice(0, 16) ?? '–'} UTC on commit(s) ${commits.join(', ')}; this report written ${new Date().toISOString().slice(0, 16)} UTC on ${run.commit}.`,
+    '- **Code**: every case is ranked (ours and baselines) by the code of the commit this report was written on; each input is as the gatherer of the commit the case records built it. ' +
+      'Cases gathered before 70560e1 lack error ratios before the first 5xx (the series starts with the fault), which leaves an errors fault without a baseline.',
     `- **Machine**: ${run.machine.nproc} cores (${run.machine.cpuModel}), ${run.machine.memoryGiB} GiB, Node ${run.machine.node}, ${run.machine.prometheus ?? 'Prometheus'}. Shared: others ran their tests at the same time; 1-minute load average at each injection: median ${median(loads)}, max ${Math.max(...loads)}.`,
     '- **Per case**: one shop at 10 requests/s and one Prometheus (1 s scrapes, the shop alerting rules of monitoring/rules/shop.yml) for the whole run; ' +
       'normal traffic (≥ 80 s after the previous fault healed and its 1-minute rates flushed), `vigil-demo fault <service> <kind>`, 45 s, then the RcaInput gathered by ' +
@@ -85,7 +91,10 @@ export function writeReport(run: ReportRun): string {
     '- **Changes**: none. The gatherer reads drift, sync and remediation rows from PostgreSQL; no Vigil loop runs in the bench, so it gets a pool stub that answers no rows. ' +
       'The config fault is therefore scored right for `bad change`, `errors` or `latency`.',
     '- **Baselines** on the very same input (lib/core/rca/baselines.ts): random (expectation over 100 seeds), most alerts (firing shop alerts per service in the window), max |z| and BARO ' +
-      "(a reimplementation of RCAEval's `baro` scoring: |x − median| / IQR after the onset; the onset from the same detector as ours, not BOCPD; RCAEval itself was not run).",
+      "(a reimplementation of RCAEval's `baro` scoring: |x − median| / IQR after the onset; the onset from the same detector as ours, not BOCPD; RCAEval itself was not run). " +
+      'Those two divide by 1 when a metric did not vary before the onset, so a heap flat in the reference that moves by one GC step scores ~10⁶ (bytes) and wins the case: ' +
+      "the columns '(sd>0)' and '(IQR>0)' skip such metrics (a variant of ours, not the paper's) and are the fairer bound; the best baseline below is taken over all of them.",
+    `- **Alerts**: ${recorded.filter((r) => r.input.alerts?.length).length} of ${recorded.length} inputs hold a firing shop alert (the rules have \`for: 30s\` on 1-minute rates, and the input ends 45 s after the injection); where none fired, "most alerts" ties every service and its order is by name.`,
     `- **Cause kind right** when the first candidate's kind is one of: ${Object.entries(EXPECTED_KINDS)
       .map(([fault, kinds]) => `${fault} → ${kinds.join('/')}`)
       .join('; ')}.`,
@@ -100,8 +109,8 @@ export function writeReport(run: ReportRun): string {
     '',
     '## Cases',
     '',
-    '| case | truth | fault | ours (top 3) | our kind | ours | most alerts #1 | max \\|z\\| #1 | BARO #1 |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| case | gathered on | truth | fault | ours (top 3) | our kind | ours | most alerts #1 | max \\|z\\| #1 | BARO #1 |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...caseRows,
     '',
     `Missed at AC@1: ${missed.length ? missed.map((s) => s.id).join(', ') : 'none'}. Wrong cause kind: ${wrongKind.length ? wrongKind.map((s) => `${s.id} (${s.kind ?? 'none'})`).join(', ') : 'none'}.`,
