@@ -5,27 +5,20 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client, type WorkflowHandle } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createTriageActivities } from '../../activities/triage';
 import { createLogger } from '../../lib/adapters/log';
-import { manualWorkflowId, triageIdOf } from '../../lib/core/triage/ids';
+import { manualWorkflowId } from '../../lib/core/triage/ids';
 import { TOOL_DEFINITIONS } from '../../lib/core/triage/tools';
-import type { TriageSettings } from '../../lib/core/triage/settings';
 import { triageWorkflow } from '../../workflows';
 import { taskQueues, triageCancelSignal, triageProgressQuery, triageResolvedSignal } from '../../workflows/messages';
-import type { Reply } from '../fixtures/anthropic';
 import { eventually } from '../helpers/eventually';
 import { testEnvironment, uniqueName } from '../helpers/harness';
 import { saveHistory } from '../helpers/histories';
+import { answer, lastUserText, tool, triageRunner } from './runner';
 import { startTriageRig, type TriageRig } from './setup';
-
-const answer = (summary: string): Reply => ({
-  content: [{ type: 'text', text: `Done.\n\`\`\`json\n{"summary":"${summary}","rootCause":"rc of ${summary}","evidence":[],"confidence":"medium","nextSteps":[]}\n\`\`\`` }],
-  stop_reason: 'end_turn',
-});
-const tool = (id: string, name: string, input: Record<string, unknown> = {}) => ({ type: 'tool_use' as const, id, name, input });
 
 describe('triage loop', () => {
   let rig: TriageRig;
@@ -36,24 +29,7 @@ describe('triage loop', () => {
     await rig?.close();
   });
 
-  async function start(scenario: string, settings: Partial<TriageSettings> = {}, labels: Record<string, string> = {}) {
-    const workflowId = manualWorkflowId(uniqueName(scenario));
-    const handle: WorkflowHandle<typeof triageWorkflow> = await rig.temporal.client.workflow.start(triageWorkflow, {
-      taskQueue: taskQueues(rig.temporal.taskQueuePrefix).workflows,
-      workflowId,
-      args: [{ alert: { labels: { alertname: 'ShopDown', service: 'shop', scenario, ...labels }, annotations: {} }, source: 'manual', settings: rig.settings(settings) }],
-    });
-    return { handle, triageId: triageIdOf(workflowId) };
-  }
-  async function run(scenario: string, replies: Reply[], settings: Partial<TriageSettings> = {}, labels: Record<string, string> = {}) {
-    rig.anthropic.script(scenario, replies);
-    const started = await start(scenario, settings, labels);
-    const result = await started.handle.result();
-    const { rows } = await rig.db.pool.query('SELECT status, report, budget FROM triage_runs WHERE id = $1', [started.triageId]);
-    return { ...started, result, run: rows[0], billed: rig.anthropic.billed(scenario), all: rig.anthropic.requests.filter((request) => request.scenario === scenario) };
-  }
-  const lastUserText = (request: { body: { messages: { role: string; content: { type: string; text?: string; content?: unknown }[] }[] } }) =>
-    JSON.stringify(request.body.messages.filter((message) => message.role === 'user').at(-1)?.content);
+  const { start, run } = triageRunner(() => rig);
 
   it('end_turn and stop_sequence finish with the answer', async () => {
     const ended = await run('end-turn', [answer('all good')]);
@@ -169,78 +145,6 @@ describe('triage loop', () => {
     const repeated = billed[2].body.messages.at(-1)!.content.find((block) => block.tool_use_id === 'toolu_r2')!;
     assert.equal(repeated.is_error, true);
     assert.match(String(repeated.content), /identical to an earlier call \(toolu_r1\)/);
-  });
-
-  it('a model that repeats one call forever ends in a handful of requests, with a report', async () => {
-    const forever = Array.from({ length: 40 }, (_, index) => ({ content: [tool(`toolu_loop${index}`, 'get_runbook', { name: 'ShopDown' })], stop_reason: 'tool_use' as const }));
-    const { result, run: row, billed, triageId } = await run('repeat-forever', forever, { budgets: { maxToolCalls: 15, maxInputTokens: 200_000, maxOutputTokens: 50_000, wallClockMs: 600_000 } });
-    // One call that ran, two turns of repeats, then at most two final calls that still ask for the tool.
-    assert.ok(billed.length <= 5, `${billed.length} model requests`);
-    assert.equal(result.status, 'completed');
-    assert.match(String(row.report.limitedBy), /asked again for results it already had \(2 turns in a row\)|kept asking for tools/);
-    assert.equal(billed[3].body.tool_choice?.type, 'tool');
-    assert.match(lastUserText(billed[3]), /asked again for results you already have/);
-    const { rows } = await rig.db.pool.query('SELECT tool_use_id FROM triage_tool_calls WHERE triage_id = $1', [triageId]);
-    assert.equal(rows.length, 1, 'the repeats never ran');
-  });
-
-  it('the model ends with submit_report: a structured report whose citations name real tool calls; the final turn forces it', async () => {
-    const submit = (id: string, evidence: { claim: string; toolUseId: string }[]) =>
-      tool(id, 'submit_report', {
-        summary: 'payments is slow',
-        rootCause: { service: 'payments', kind: 'latency', description: 'payments answers in 2 s' },
-        evidence,
-        confidence: 'high',
-        nextSteps: ['check the payments timeout'],
-      });
-    const through = await run('submit', [
-      { content: [tool('toolu_s1', 'get_runbook', { name: 'ShopDown' })], stop_reason: 'tool_use' },
-      {
-        content: [
-          submit('toolu_s2', [
-            { claim: 'the runbook says so', toolUseId: 'toolu_s1' },
-            { claim: 'a made-up metric', toolUseId: 'toolu_invented' },
-          ]),
-        ],
-        stop_reason: 'tool_use',
-      },
-    ]);
-    assert.equal(through.result.status, 'completed');
-    assert.equal(through.billed.length, 2);
-    const report = through.run.report;
-    assert.deepEqual([report.rootCauseService, report.causeKind, report.confidence, report.unstructured], ['payments', 'latency', 'high', undefined]);
-    assert.deepEqual(report.evidence, [{ claim: 'the runbook says so', toolUseId: 'toolu_s1' }]);
-    assert.equal(report.droppedCitations, 1);
-    assert.ok(through.billed[0].body.tools?.some((definition) => definition.name === 'submit_report'));
-    const { rows } = await rig.db.pool.query('SELECT tool_use_id FROM triage_tool_calls WHERE triage_id = $1', [through.triageId]);
-    assert.deepEqual(
-      rows.map((row) => row.tool_use_id),
-      ['toolu_s1'],
-      'submit_report is never run as a tool',
-    );
-
-    // Out of tool budget: the final call forces submit_report.
-    const forced = await run(
-      'submit-forced',
-      [
-        { content: [tool('toolu_f1', 'get_runbook', { name: 'ShopDown' })], stop_reason: 'tool_use' },
-        { content: [submit('toolu_f2', [])], stop_reason: 'tool_use' },
-      ],
-      {
-        budgets: { maxToolCalls: 1, maxInputTokens: 200_000, maxOutputTokens: 50_000, wallClockMs: 600_000 },
-      },
-    );
-    assert.deepEqual(forced.billed[1].body.tool_choice, { type: 'tool', name: 'submit_report' });
-    assert.equal(forced.run.report.rootCauseService, 'payments');
-
-    // Prose anyway: a report all the same, marked unstructured, with the confidence its text states.
-    const prose = await run('prose', [{ content: [{ type: 'text', text: 'Payments is slow: its pool is full.\n\nConfidence: medium' }], stop_reason: 'end_turn' }]);
-    assert.deepEqual([prose.run.report.unstructured, prose.run.report.confidence, prose.run.report.summary], [true, 'medium', 'Payments is slow: its pool is full.']);
-
-    // No report at all: what is known, never a placeholder.
-    const none = await run('no-report', [{ content: [], stop_reason: 'end_turn' }]);
-    assert.equal(none.result.status, 'completed');
-    assert.equal(none.run.report.partial, true);
   });
 
   it('a tool that fails, as a bad query or past its retries, is an error result for the model, and the triage goes on', async () => {
