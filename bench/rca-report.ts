@@ -1,7 +1,7 @@
 // docs/RCA-EVAL.md and test/rca/cases/expected.json from every recorded case:
 // the figures per fault kind and overall, ours against the baselines, each case
 // with what ranked first, and what the evaluation does not measure yet.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Machine } from './lib';
 import { table } from './lib';
@@ -37,6 +37,12 @@ function figuresTable(groups: { label: string; scores: CaseScore[]; recorded: Re
   ];
 }
 
+/** The misses explained by hand (`<record dir>/notes.md`), kept with the cases they are about: the harness cannot say why. */
+function notes(dir: string): string[] {
+  if (!existsSync(join(dir, 'notes.md'))) return [];
+  return ['## Why the misses', '', readFileSync(join(dir, 'notes.md'), 'utf8').trim(), ''];
+}
+
 export interface ReportRun {
   recorded: RecordedCase[];
   machine: Machine;
@@ -62,7 +68,7 @@ export function writeReport(run: ReportRun): string {
   const ac1 = oursAc1(recorded);
   writeFileSync(
     join(run.recordDir, 'expected.json'),
-    `${JSON.stringify({ cases: recorded.length, ac1: Math.round(ac1 * 1000) / 1000, note: 'AC@1 of lib/core/rca rankSuspects over the recorded cases (bench/rca-eval.ts); the replay test fails below it' }, null, 2)}\n`,
+    `${JSON.stringify({ cases: recorded.length, ac1: Math.floor(ac1 * 1000) / 1000, note: 'AC@1 of lib/core/rca rankSuspects over the recorded cases (bench/rca-eval.ts), rounded down; the replay test fails below it' }, null, 2)}\n`,
   );
   const loads = recorded.map((r) => r.run.loadAverage1m);
   const dates = recorded.map((r) => r.run.date).sort();
@@ -115,6 +121,7 @@ export function writeReport(run: ReportRun): string {
     '',
     `Missed at AC@1: ${missed.length ? missed.map((s) => s.id).join(', ') : 'none'}. Wrong cause kind: ${wrongKind.length ? wrongKind.map((s) => `${s.id} (${s.kind ?? 'none'})`).join(', ') : 'none'}.`,
     '',
+    ...notes(run.recordDir),
     '## Not measured yet',
     '',
     '- The full alert → triage path: no Alertmanager, no Vigil, no triage workflow; the time of interest is the injection + 15 s, not a real alert\'s start, so "alert to report" is not measured.',
