@@ -32,6 +32,8 @@ import type { TriageAlert } from '../lib/core/triage/types';
 
 /** Seconds before the time of interest (its first third is the reference) and after it. */
 export const RANK_WINDOW: RcaWindow = { before: 900, after: 300 };
+/** How long before its alert a fault's log lines begin: the shop's rules wait 30 s on one-minute rates. */
+const LOG_LEAD_S = 60;
 /** The shortest history the ranking is given before the time of interest, however young the data. */
 const MIN_BEFORE_S = 60;
 /** At most this many points a series: the step grows with the window. */
@@ -84,7 +86,7 @@ export async function gatherRcaInput(sources: RankSources, request: RankRequest,
     services,
     callees: calleesOf(graph),
     changes,
-    logs: countLogTemplates(logs, at, window),
+    logs: logCounts(logs, at, window, end),
     alerts: alertsFromMatrix(alerts),
   };
 }
@@ -101,6 +103,17 @@ export async function rankSuspectsAnswer(sources: RankSources, request: RankRequ
     `root cause: ${verdict.rootCause}`,
     `verdict: ${JSON.stringify(verdict)}`,
   ].join('\n');
+}
+
+/**
+ * Error templates counted around the fault, not the alert: an alert fires a rule's `for` and
+ * a rate window after its onset, so the split is LOG_LEAD_S before `at`; and over the seconds
+ * there are, not the whole window: a triage runs seconds after its alert.
+ */
+function logCounts(lines: Parameters<typeof countLogTemplates>[0], at: number, window: RcaWindow, end: number) {
+  const split = at - LOG_LEAD_S;
+  const counted = { before: Math.max(1, window.before - LOG_LEAD_S), after: Math.max(1, end - split) };
+  return countLogTemplates(lines, split, counted).map((count) => ({ ...count, beforeS: counted.before, afterS: counted.after }));
 }
 
 /** Vigil's own changes in the window: drift its checks found, syncs that applied, remediations it ran. */

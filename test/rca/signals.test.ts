@@ -154,4 +154,11 @@ describe('log templates', { timeout: 30_000 }, () => {
       ['new', 'surging'],
     );
   });
+
+  it('a burst seen for 40 s of a 300 s window surges over the seconds it was counted in, not the whole window', () => {
+    // 150 lines in 40 s after 390 in the 540 s before: 3.75 a second against 0.72, five times and more.
+    const burst = { service: 'payments', template: 'reset', level: 'error' as const, before: 390, after: 150 };
+    assert.deepEqual(movedLogTemplates([burst], { before: 600, after: 300 }, 3), [], 'over the whole window it is no surge');
+    assert.equal(movedLogTemplates([{ ...burst, beforeS: 540, afterS: 40 }], { before: 600, after: 300 }, 3).length, 1);
+  });
 });

@@ -25,7 +25,7 @@ export function countLogTemplates(lines: readonly LogLine[], at: number, window:
 export function movedLogTemplates(logs: readonly LogTemplateCount[], window: RcaWindow, minLines: number): LogTemplateCount[] {
   return logs.filter((log) => {
     if (log.level === 'info' || log.level === 'debug' || log.after < minLines) return false;
-    const rateBefore = Math.max(log.before, 1) / window.before;
-    return log.before === 0 || log.after / window.after >= 5 * rateBefore;
+    const rateBefore = Math.max(log.before, 1) / (log.beforeS ?? window.before);
+    return log.before === 0 || log.after / (log.afterS ?? window.after) >= 5 * rateBefore;
   });
 }

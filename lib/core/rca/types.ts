@@ -49,6 +49,9 @@ export interface LogTemplateCount {
   before: number;
   /** Lines in [at, at + window.after]. */
   after: number;
+  /** The seconds `before` and `after` were counted over, when not the ranking's window (a live triage has seen less than its `after`). */
+  beforeS?: number;
+  afterS?: number;
 }
 
 /** One raw log line, reduced to what the counting needs (see countLogTemplates). */
