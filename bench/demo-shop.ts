@@ -4,7 +4,7 @@
 //     five shop services healthy, and to Prometheus having scraped all five.
 //  2. For each fault kind (its default service), from `vigil-demo fault` to
 //     Vigil's first reactions: a status change of any service, the first shop
-//     alert firing in Prometheus, the first triage started. Then heal, and wait
+//     alert firing in Prometheus, the first triage of that service. Then heal, and wait
 //     until every service is healthy and no shop alert fires before the next.
 //   npm run bench:demo-shop -- [--kinds latency,errors,…] [--wait-s 150]
 import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -95,7 +95,9 @@ void runBench({
       // A minute of normal traffic before each fault: the rates and the rankings need a baseline.
       await sleep(60_000);
       const service = DEFAULT_SERVICE[kind];
-      const triagesBefore = ((await api('/triage')) as unknown[]).length;
+      // Triages of the faulted service only: a late alert of the case before is no reaction to this one.
+      const triagesOf = async () => ((await api('/triage')) as { service: string }[]).filter((triage) => triage.service === service).length;
+      const triagesBefore = await triagesOf();
       // An alert counts when it was not firing before the fault (one still firing from the last case does not).
       const firingBefore = await firingAlerts();
       const injectedAt = performance.now();
@@ -104,7 +106,7 @@ void runBench({
       const [transition, alert, triage] = await Promise.all([
         timeUntil(async () => !(await healthy()), waitMs, injectedAt),
         timeUntil(async () => [...(await firingAlerts())].some((alert) => !firingBefore.has(alert)), waitMs, injectedAt),
-        timeUntil(async () => ((await api('/triage')) as unknown[]).length > triagesBefore, waitMs, injectedAt),
+        timeUntil(async () => (await triagesOf()) > triagesBefore, waitMs, injectedAt),
       ]);
       await runDemoCtl({}, ['heal', service, ...ctl]);
       // What a person would do next: restart the service (a leak's memory stays until then; a crash needs it).
