@@ -74,10 +74,11 @@ describe('vigil up with its own Prometheus and Alertmanager', { timeout: 180_000
     // Without a model key the triage is offline: its investigator's metric queries went to our Prometheus.
     const detail = await eventually(
       async () => {
+        // Its plan runs in parallel: wait for the whole of it, not the first call whose name mentions metrics.
         const body = await api(`/triage/${encodeURIComponent(triage.id)}`);
-        return JSON.stringify(body).includes('query_metrics') && body;
+        return body.status === 'completed' && body;
       },
-      'the triage to run its metrics tool',
+      'the offline triage to finish',
       60_000,
     );
     const metricCalls = (detail.toolCalls as { name: string; status: string }[]).filter((call) => call.name === 'query_metrics');
