@@ -4,9 +4,11 @@
 // instead of hoping for a JSON block inside prose. It is never run as a tool: the
 // call ends the investigation, and the report is built from its input
 // (reportFromSubmission in report.ts).
+import { CAUSE_KINDS as RANKED_CAUSE_KINDS } from '../rca/types';
 import type { ToolDefinition } from './tools';
 
-export const CAUSE_KINDS = ['latency', 'errors', 'saturation', 'crash', 'dependency', 'bad change', 'resource leak', 'logs', 'other', 'unknown'] as const;
+/** The ranking's cause kinds (lib/core/rca), and what only a model's report may say. */
+export const CAUSE_KINDS = [...RANKED_CAUSE_KINDS, 'other', 'unknown'] as const;
 export type CauseKind = (typeof CAUSE_KINDS)[number];
 
 const str = (description: string) => ({ type: 'string', description });
