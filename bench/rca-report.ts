@@ -4,8 +4,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Machine } from './lib';
+import { acAtK, avgAtK } from '../lib/core/rca';
 import { table } from './lib';
 import { EXPECTED_KINDS, figuresOf, METHODS, oursAc1, scoreCase, type CaseScore, type Figures, type RecordedCase } from './rca-cases';
+import { RCAEVAL_FRAME, type RcaevalRanking, type RcaevalResult } from './rca-rcaeval';
 
 const pct = (value: number) => (Number.isFinite(value) ? `${Math.round(value * 100)} %` : '–');
 const median = (values: number[]) => {
@@ -13,15 +15,32 @@ const median = (values: number[]) => {
   return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
 };
 
-function figuresTable(groups: { label: string; scores: CaseScore[]; recorded: RecordedCase[] }[]): string[] {
+/** The two RCAEval columns: BARO run by RCAEval itself, split at our detected onset (fair) and at the true injection time (given the truth). */
+const RCAEVAL_METHODS = [
+  { key: 'detected', label: 'BARO (RCAEval)' },
+  { key: 'truthTime', label: 'BARO (RCAEval, true time)' },
+] as const satisfies readonly { key: keyof RcaevalRanking; label: string }[];
+
+/** AC@1, AC@3, Avg@3 of RCAEval's BARO over these cases; undefined when it was skipped. */
+function rcaevalFigures(scores: readonly CaseScore[], rcaeval: RcaevalResult | undefined, key: keyof RcaevalRanking) {
+  if (!rcaeval || 'skipped' in rcaeval) return undefined;
+  const cases = scores.map((score) => ({ ranking: rcaeval.rankings.get(score.id)?.[key] ?? [], truth: score.truth.service }));
+  return { ac1: acAtK(cases, 1), ac3: acAtK(cases, 3), avg3: avgAtK(cases, 3) };
+}
+
+function figuresTable(groups: { label: string; scores: CaseScore[]; recorded: RecordedCase[] }[], rcaeval: RcaevalResult | undefined): string[] {
   const head = [
-    '| fault kind | cases | ours AC@1 | ours AC@3 | ours Avg@3 | kind right | random AC@1 / AC@3 | most alerts | max \\|z\\| | BARO | max \\|z\\| (sd>0) | BARO (IQR>0) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| fault kind | cases | ours AC@1 | ours AC@3 | ours Avg@3 | kind right | random AC@1 / AC@3 | most alerts | max \\|z\\| | BARO | max \\|z\\| (sd>0) | BARO (IQR>0) | BARO (RCAEval) | BARO (RCAEval, true time)† |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  const row = (label: string, f: Figures) => {
+  const row = (label: string, f: Figures, scores: CaseScore[]) => {
     const m = f.methods;
     const pair = (method: (typeof METHODS)[number]) => `${pct(m[method].ac1)} / ${pct(m[method].ac3)}`;
-    return `| ${label} | ${f.cases} | ${pct(m.ours.ac1)} | ${pct(m.ours.ac3)} | ${pct(m.ours.avg3)} | ${pct(f.kindAccuracy)} | ${pair('random')} | ${pair('most alerts')} | ${pair('max |z|')} | ${pair('BARO')} | ${pair('max |z| (sd>0)')} | ${pair('BARO (IQR>0)')} |`;
+    const theirs = RCAEVAL_METHODS.map(({ key }) => {
+      const figures = rcaevalFigures(scores, rcaeval, key);
+      return figures ? `${pct(figures.ac1)} / ${pct(figures.ac3)}` : 'skipped';
+    });
+    return `| ${label} | ${f.cases} | ${pct(m.ours.ac1)} | ${pct(m.ours.ac3)} | ${pct(m.ours.avg3)} | ${pct(f.kindAccuracy)} | ${pair('random')} | ${pair('most alerts')} | ${pair('max |z|')} | ${pair('BARO')} | ${pair('max |z| (sd>0)')} | ${pair('BARO (IQR>0)')} | ${theirs.join(' | ')} |`;
   };
   return [
     ...head,
@@ -32,9 +51,22 @@ function figuresTable(groups: { label: string; scores: CaseScore[]; recorded: Re
           group.scores,
           group.recorded.map((r) => r.input),
         ),
+        group.scores,
       ),
     ),
   ];
+}
+
+/** The Baselines bullet's part about RCAEval: what ran on what, or why it did not. */
+function rcaevalText(rcaeval: RcaevalResult | undefined): string {
+  if (!rcaeval) return 'BARO was not run by RCAEval itself (the report was written without it). ';
+  if ('skipped' in rcaeval) return `BARO by RCAEval itself was **skipped**: ${rcaeval.skipped}. `;
+  return (
+    `'BARO (RCAEval)' is RCAEval's own code: \`RCAEval.e2e.baro\` of PyPI RCAEval ${rcaeval.version} (bench/rca-rcaeval.py, in a venv under .vigil/), on a frame of ${RCAEVAL_FRAME}, ` +
+    "split at the onset our detector finds, as the reimplementation splits; † 'true time' splits at the true injection time, as RCAEval's own benchmarks give it, so it is shown but not compared (ours is not given that time). " +
+    "It differs from the reimplementation mostly because RCAEval's preprocessing drops every column that is constant within the normal part or within the anomalous part (so what a fault moves off a flat reference, an error ratio at 0, `up` at 1, a restart count, a pool's waiters at 0, is never scored, nor what stays pinned after the onset, a pool at 100 %) " +
+    'and because it takes the largest signed score, so only rises count (a request rate that collapses does not); a metric that varied before the onset with an IQR of 0 still divides by 1 (the heap ~10⁶). '
+  );
 }
 
 /** The misses explained by hand (`<record dir>/notes.md`), kept with the cases they are about: the harness cannot say why. */
@@ -52,7 +84,7 @@ export interface ReportRun {
 }
 
 /** Writes the doc and expected.json; returns the plain-text table for the console. */
-export function writeReport(run: ReportRun): string {
+export function writeReport(run: ReportRun, rcaeval?: RcaevalResult): string {
   const { recorded } = run;
   const scores = recorded.map(scoreCase);
   const root = resolve(__dirname, '..');
@@ -78,7 +110,8 @@ export function writeReport(run: ReportRun): string {
   const commitOfCase = Object.fromEntries(recorded.map((r) => [r.id, r.run.commit]));
   const caseRows = scores.map((s) => {
     const hit = s.rankings.ours[0] === s.truth.service ? 'hit' : s.rankings.ours.slice(0, 3).includes(s.truth.service) ? 'top 3' : 'miss';
-    return `| ${s.id} | ${commitOfCase[s.id]} | ${s.truth.service}${s.truth.target ? ` → ${s.truth.target}` : ''} | ${s.truth.fault} | ${s.rankings.ours.slice(0, 3).join(' > ')} | ${s.kind ?? '–'} | ${hit} | ${s.rankings['most alerts'][0]} | ${s.rankings['max |z|'][0]} | ${s.rankings.BARO[0]} |`;
+    const theirs = rcaeval && !('skipped' in rcaeval) ? (rcaeval.rankings.get(s.id)?.detected[0] ?? '–') : 'skipped';
+    return `| ${s.id} | ${commitOfCase[s.id]} | ${s.truth.service}${s.truth.target ? ` → ${s.truth.target}` : ''} | ${s.truth.fault} | ${s.rankings.ours.slice(0, 3).join(' > ')} | ${s.kind ?? '–'} | ${hit} | ${s.rankings['most alerts'][0]} | ${s.rankings['max |z|'][0]} | ${s.rankings.BARO[0]} | ${theirs} |`;
   });
   const doc = [
     '# Root-cause evaluation on the demo shop',
@@ -97,9 +130,11 @@ export function writeReport(run: ReportRun): string {
     '- **Changes**: none. The gatherer reads drift, sync and remediation rows from PostgreSQL; no Vigil loop runs in the bench, so it gets a pool stub that answers no rows. ' +
       'The config fault is therefore scored right for `bad change`, `errors` or `latency`.',
     '- **Baselines** on the very same input (lib/core/rca/baselines.ts): random (expectation over 100 seeds), most alerts (firing shop alerts per service in the window), max |z| and BARO ' +
-      "(a reimplementation of RCAEval's `baro` scoring: |x − median| / IQR after the onset; the onset from the same detector as ours, not BOCPD; RCAEval itself was not run). " +
+      "(a reimplementation of RCAEval's `baro` scoring: |x − median| / IQR after the onset; the onset from the same detector as ours, not BOCPD). " +
       'Those two divide by 1 when a metric did not vary before the onset, so a heap flat in the reference that moves by one GC step scores ~10⁶ (bytes) and wins the case: ' +
-      "the columns '(sd>0)' and '(IQR>0)' skip such metrics (a variant of ours, not the paper's) and are the fairer bound; the best baseline below is taken over all of them.",
+      "the columns '(sd>0)' and '(IQR>0)' skip such metrics (a variant of ours, not the paper's) and are the fairer bound. " +
+      rcaevalText(rcaeval) +
+      "The best baseline below is taken over all of them but 'BARO (RCAEval, true time)'.",
     `- **Alerts**: ${recorded.filter((r) => r.input.alerts?.length).length} of ${recorded.length} inputs hold a firing shop alert (the rules have \`for: 30s\` on 1-minute rates, and the input ends 45 s after the injection); where none fired, "most alerts" ties every service and its order is by name.`,
     `- **Cause kind right** when the first candidate's kind is one of: ${Object.entries(EXPECTED_KINDS)
       .map(([fault, kinds]) => `${fault} → ${kinds.join('/')}`)
@@ -108,15 +143,15 @@ export function writeReport(run: ReportRun): string {
     '',
     '## AC@k per fault kind and overall',
     '',
-    ...figuresTable(groups),
+    ...figuresTable(groups, rcaeval),
     '',
     `Goals (issue 17): AC@1 ≥ 80 %, AC@3 ≥ 95 %, ≥ 10 points of AC@1 above the best baseline, kind right ≥ 70 %. Measured: AC@1 ${pct(overall.methods.ours.ac1)}, AC@3 ${pct(overall.methods.ours.ac3)}, ` +
-      `best baseline AC@1 ${pct(Math.max(...METHODS.filter((m) => m !== 'ours').map((m) => overall.methods[m].ac1)))}, kind right ${pct(overall.kindAccuracy)}, on ${recorded.length} cases (too few to claim the goals either way).`,
+      `best baseline AC@1 ${pct(Math.max(...METHODS.filter((m) => m !== 'ours').map((m) => overall.methods[m].ac1), rcaevalFigures(scores, rcaeval, 'detected')?.ac1 ?? 0))}, kind right ${pct(overall.kindAccuracy)}, on ${recorded.length} cases (too few to claim the goals either way).`,
     '',
     '## Cases',
     '',
-    '| case | gathered on | truth | fault | ours (top 3) | our kind | ours | most alerts #1 | max \\|z\\| #1 | BARO #1 |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| case | gathered on | truth | fault | ours (top 3) | our kind | ours | most alerts #1 | max \\|z\\| #1 | BARO #1 | BARO (RCAEval) #1 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...caseRows,
     '',
     `Missed at AC@1: ${missed.length ? missed.map((s) => s.id).join(', ') : 'none'}. Wrong cause kind: ${wrongKind.length ? wrongKind.map((s) => `${s.id} (${s.kind ?? 'none'})`).join(', ') : 'none'}.`,
@@ -134,7 +169,14 @@ export function writeReport(run: ReportRun): string {
   writeFileSync(run.docPath, doc);
   const console = [
     `date ${run.machine.date}, ${run.machine.nproc} cores ${run.machine.cpuModel}, load ${run.machine.loadAverage1m}, commit ${run.commit}, ${recorded.length} cases (AC@1 ${pct(ac1)})`,
-    table([['method', 'AC@1', 'AC@3', 'Avg@3'], ...METHODS.map((m) => [m, pct(overall.methods[m].ac1), pct(overall.methods[m].ac3), pct(overall.methods[m].avg3)])]),
+    table([
+      ['method', 'AC@1', 'AC@3', 'Avg@3'],
+      ...METHODS.map((m) => [m, pct(overall.methods[m].ac1), pct(overall.methods[m].ac3), pct(overall.methods[m].avg3)]),
+      ...RCAEVAL_METHODS.map(({ key, label }) => {
+        const figures = rcaevalFigures(scores, rcaeval, key);
+        return [label, ...(figures ? [pct(figures.ac1), pct(figures.ac3), pct(figures.avg3)] : ['skipped', '–', '–'])];
+      }),
+    ]),
     `kind right ${pct(overall.kindAccuracy)}; missed: ${missed.map((s) => s.id).join(', ') || 'none'}`,
   ];
   return console.join('\n');
