@@ -110,7 +110,7 @@ export async function rankSuspectsAnswer(sources: RankSources, request: RankRequ
  * a rate window after its onset, so the split is LOG_LEAD_S before `at`; and over the seconds
  * there are, not the whole window: a triage runs seconds after its alert.
  */
-function logCounts(lines: Parameters<typeof countLogTemplates>[0], at: number, window: RcaWindow, end: number) {
+export function logCounts(lines: Parameters<typeof countLogTemplates>[0], at: number, window: RcaWindow, end: number) {
   const split = at - LOG_LEAD_S;
   const counted = { before: Math.max(1, window.before - LOG_LEAD_S), after: Math.max(1, end - split) };
   return countLogTemplates(lines, split, counted).map((count) => ({ ...count, beforeS: counted.before, afterS: counted.after }));
@@ -134,7 +134,7 @@ async function changesAround(pool: pg.Pool, apps: readonly { name: string; servi
 }
 
 /** Warn and error lines of the local log directory in the window (none without one). */
-async function errorLogLines(logDir: string, start: number, end: number, signal: AbortSignal) {
+export async function errorLogLines(logDir: string, start: number, end: number, signal: AbortSignal) {
   if (!logDir) return [];
   const read = await readLocalLogs({ dir: logDir, query: parseLogQuery('{level=~"warn|error"}'), startMs: start * 1000, endMs: end * 1000, limit: 5000, signal }).catch(() => undefined);
   return (read?.entries ?? []).flatMap((entry) => logLineOf(entry.line, entry.labels.service) ?? []);

@@ -40,7 +40,22 @@ export interface RecordedCase {
   truth: CaseTruth;
   input: RcaInput;
   /** How the live run went: when, on which commit, under what load, and how long gathering and ranking took. */
-  run: { date: string; commit: string; loadAverage1m: number; gatherMs: number; rankMs: number; injectionToVerdictS: number; changes: 'none (pool stub)' };
+  run: { date: string; commit: string; loadAverage1m: number; gatherMs: number; rankMs: number; injectionToVerdictS: number; changes: string; live?: LiveRun };
+}
+
+/**
+ * A case run under `vigil up` (bench/rca-live.ts): the alert that fired, the
+ * triage it started and what that triage's report said, as a user saw them.
+ */
+export interface LiveRun {
+  /** The first shop alert after the injection, as Alertmanager sent it; absent when none fired in time. */
+  alert?: { name: string; service: string; startsAt: string };
+  triage?: { id: string; status: string; rootCauseService?: string; causeKind?: string; confidence?: string; startedAt: string; finishedAt?: string };
+  /** Injection → the alert's startsAt (firing), and startsAt → the triage's report stored. */
+  injectionToAlertS?: number;
+  alertToReportS?: number;
+  /** A harmless change Vigil saw shortly before the fault, on another service (the distractor). */
+  distractor?: string;
 }
 
 /**
