@@ -48,6 +48,11 @@ export interface RecordedCase {
  * triage it started and what that triage's report said, as a user saw them.
  */
 export interface LiveRun {
+  /** Who wrote the triage's report: the offline investigator, or llm.model (`model`: its name). */
+  mode?: 'offline' | 'model';
+  model?: string;
+  /** The triage's model requests, tokens and dollars (llm.prices), as its detail shows them. */
+  cost?: { requests: number; inputTokens: number; outputTokens: number; dollars: number };
   /** The first shop alert after the injection, as Alertmanager sent it; absent when none fired in time. */
   alert?: { name: string; service: string; startsAt: string };
   triage?: { id: string; status: string; rootCauseService?: string; causeKind?: string; confidence?: string; startedAt: string; finishedAt?: string };

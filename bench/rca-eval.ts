@@ -8,9 +8,13 @@
 // over every recorded case go to docs/RCA-EVAL.md.
 //   npm run eval:rca -- [--quick | --cases latency:payments,dependency:orders:inventory,… | --kinds a,b --services x,y]
 //                       [--skip-recorded] [--limit N] [--record test/rca/cases] [--baseline-s 60] [--alert-wait-s 120]
-//                       [--distractor-every 3] [--doc docs/RCA-EVAL.md] [--report-only]
-// Mode: offline (no model key is given to `vigil up`); with ANTHROPIC_API_KEY the
-// model mode would run the same way, and the report says it was skipped.
+//                       [--distractor-every 3] [--offline | --model NAME] [--doc docs/RCA-EVAL.md] [--report-only]
+// Mode: with ANTHROPIC_API_KEY in the environment (and no --offline) `vigil up`
+// gets the key and the triages ask llm.model (--model NAME, else the config's
+// default): the model mode, its requests, tokens and dollars recorded per case
+// beside the offline ranking replayed on the same input. Without a key the
+// offline investigator writes the reports and the report says the model mode
+// was skipped.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -95,9 +99,12 @@ void runBench({
       const cases = plannedCases();
       say(`${cases.length} cases: ${cases.map(caseName).join(', ')}; recording to ${recordDir}`);
       mkdirSync(recordDir, { recursive: true });
-      const stack = await startShopStack(cleanup, { rps: 10, say });
+      const modelKey = args.includes('--offline') ? undefined : process.env.ANTHROPIC_API_KEY || undefined;
+      const model = modelKey ? (flag('model') ?? 'llm.model (the config default)') : undefined;
+      say(modelKey ? `model mode: the triages ask ${model}` : 'offline mode: no ANTHROPIC_API_KEY (or --offline); the model mode is skipped');
+      const stack = await startShopStack(cleanup, { rps: 10, say, modelKey, model: flag('model') });
       say(`vigil up in ${Math.round(stack.bannerMs / 1000)} s (data in ${stack.dataDir})`);
-      await runLiveCases(say, stack, cases, { recordDir, commit: commitOf(), baselineS, alertWaitS, distractorEvery }, cleanup);
+      await runLiveCases(say, stack, cases, { recordDir, commit: commitOf(), baselineS, alertWaitS, distractorEvery, model }, cleanup);
     }
     const recorded = readCases(recordDir);
     const rcaeval = await rcaevalBaro(recorded, say); // BARO by RCAEval itself (bench/rca-rcaeval.ts), an extra baseline column

@@ -37,6 +37,8 @@ export interface LiveOptions {
   alertWaitS: number;
   /** Every n-th case gets the distractor (0: none). */
   distractorEvery: number;
+  /** The model mode: `vigil up` was given a key and asks this model. */
+  model?: string;
 }
 
 /** A 1-minute rate holds a sample for 60 s: the next case's normal traffic starts this long after the heal. */
@@ -107,7 +109,7 @@ export async function runLiveCases(say: (line: string) => void, stack: ShopStack
       triage = listed.filter((run) => run.alertname.startsWith('Shop')).sort((a, b) => a.startedAt.localeCompare(b.startedAt))[0];
       return triage !== undefined;
     }, options.alertWaitS * 1000);
-    const live: LiveRun = { ...(distractor ? { distractor } : {}) };
+    const live: LiveRun = { mode: options.model ? 'model' : 'offline', ...(options.model ? { model: options.model } : {}), ...(distractor ? { distractor } : {}) };
     let at = injectedAt + NO_ALERT_AT_S;
     let nowMs = (injectedAt + NO_ALERT_GATHER_S) * 1000;
     let labels: Record<string, string> = { alertname: 'EvalInjectedFault' };
@@ -128,6 +130,10 @@ export async function runLiveCases(say: (line: string) => void, stack: ShopStack
         startedAt: detail.startedAt,
         finishedAt: detail.finishedAt ?? undefined,
       };
+      if (detail.cost) {
+        const { requests, inputTokens, outputTokens, dollars } = detail.cost as NonNullable<LiveRun['cost']>;
+        live.cost = { requests, inputTokens, outputTokens, dollars };
+      }
       live.injectionToAlertS = round1(at - injectedAt);
       if (detail.finishedAt) live.alertToReportS = round1(Date.parse(detail.finishedAt) / 1000 - at);
     } else {

@@ -41,9 +41,23 @@ export function liveSection(recorded: readonly RecordedCase[]): string[] {
     const alertToReport = triaged.flatMap((r) => (r.run.live!.alertToReportS === undefined ? [] : [r.run.live!.alertToReportS]));
     const toAlert = triaged.flatMap((r) => (r.run.live!.injectionToAlertS === undefined ? [] : [r.run.live!.injectionToAlertS]));
     const alertOnTruth = triaged.filter((r) => r.run.live!.alert!.service === r.truth.service).length;
-    return `| ${label} | ${cases.length} | ${triaged.length} | ${triaged.length ? pct(alertOnTruth / triaged.length) : '–'} | ${triaged.length ? pct(right.filter((r) => r.service).length / triaged.length) : '–'} | ${triaged.length ? pct(right.filter((r) => r.kind).length / triaged.length) : '–'} | ${secondsAt(toAlert, 50)} | ${secondsAt(alertToReport, 50)} / ${secondsAt(alertToReport, 90)} |`;
+    const costs = triaged.map((r) => r.run.live!.cost ?? { requests: 0, inputTokens: 0, outputTokens: 0, dollars: 0 });
+    const middle = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)] ?? 0;
+    const cost = `${middle(costs.map((c) => c.requests))} / ${middle(costs.map((c) => c.inputTokens + c.outputTokens))} / $${middle(costs.map((c) => c.dollars)).toFixed(3)}`;
+    return `| ${label} | ${cases.length} | ${triaged.length} | ${triaged.length ? pct(alertOnTruth / triaged.length) : '–'} | ${triaged.length ? pct(right.filter((r) => r.service).length / triaged.length) : '–'} | ${triaged.length ? pct(right.filter((r) => r.kind).length / triaged.length) : '–'} | ${secondsAt(toAlert, 50)} | ${secondsAt(alertToReport, 50)} / ${secondsAt(alertToReport, 90)} | ${cost} |`;
   };
-  const triaged = live.filter((r) => r.run.live!.triage);
+  const table = (cases: readonly RecordedCase[]) => [
+    '| fault kind | cases | alert fired | alert on the cause | triage AC@1 | triage kind right | injection → alert, median s | alert → report, median / p90 s | model requests / tokens / cost, median |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...kinds.flatMap((kind) => {
+      const of = cases.filter((r) => r.truth.fault === kind);
+      return of.length ? [row(kind, of)] : [];
+    }),
+    row('**overall**', cases),
+  ];
+  const offline = live.filter((r) => r.run.live!.mode !== 'model');
+  const model = live.filter((r) => r.run.live!.mode === 'model');
+  const triaged = live.filter((r) => r.run.live!.triage && r.run.live!.mode !== 'model');
   const alertToReport = triaged.flatMap((r) => (r.run.live!.alertToReportS === undefined ? [] : [r.run.live!.alertToReportS]));
   const withChanges = live.filter((r) => (r.input.changes?.length ?? 0) > 0).length;
   const distracted = live.filter((r) => r.run.live!.distractor);
@@ -52,20 +66,19 @@ export function liveSection(recorded: readonly RecordedCase[]): string[] {
     '## The live triage: what a user saw',
     '',
     `${live.length} cases ran under \`vigil up\` (bench/rca-live.ts). For each, the first shop alert after the injection started a triage through Alertmanager, as in production; ` +
-      "the offline investigator's report (its `rootCauseService` and `causeKind`, stored in PostgreSQL) is scored here as it was written, by the code of the commit the case records. " +
+      "the triage's report (its `rootCauseService` and `causeKind`, stored in PostgreSQL) is scored here as it was written, by the code of the commit the case records. " +
       "'alert on the cause' is how often the alert that started the triage was about the faulted service itself (the rest began at a caller's symptom). " +
       "Alert → report runs from the alert's `startsAt` (Prometheus: when it began firing) to the triage's stored end; it includes Alertmanager's `group_wait` (5 s in the config `vigil up` writes).",
     '',
-    '| fault kind | cases | alert fired | alert on the cause | triage AC@1 | triage kind right | injection → alert, median s | alert → report, median / p90 s |',
-    '|---|---|---|---|---|---|---|---|',
-    ...kinds.map((kind) =>
-      row(
-        kind,
-        live.filter((r) => r.truth.fault === kind),
-      ),
-    ),
-    row('**overall**', live),
+    `**Offline** (${offline.length} cases, no model key: the offline investigator writes the report):`,
     '',
+    ...(offline.length ? table(offline) : ['none']),
+    '',
+    model.length
+      ? `**Model** (${model.length} cases, ${[...new Set(model.map((r) => r.run.live!.model))].join(', ')}; dollars from llm.prices):`
+      : "**Model**: skipped, no `ANTHROPIC_API_KEY` on this machine (with one, `npm run eval:rca` runs this mode and fills a table like the one above, with the model's requests, tokens and dollars).",
+    '',
+    ...(model.length ? [...table(model), ''] : []),
     `Goal (issue 17): alert to offline report, median ≤ 10 s. Measured: median ${secondsAt(alertToReport, 50)} s, p90 ${secondsAt(alertToReport, 90)} s, max ${secondsAt(alertToReport, 100)} s over ${alertToReport.length} triages.`,
     '',
     `Changes: ${withChanges} of ${live.length} live inputs hold at least one change from Vigil's own rows (remediations its health loops ran, drift its shop-payments loop found and synced). ` +

@@ -123,7 +123,7 @@ export function writeReport(run: ReportRun, rcaeval?: RcaevalResult): string {
     '',
     `Written by \`npm run eval:rca\` (bench/rca-eval.ts) from the ${recorded.length} cases recorded in \`${relative(root, run.recordDir)}/\`; regenerate with \`npm run eval:rca -- --report-only\`.`,
     '',
-    '- **Mode**: offline ranking on the gathered input, no model. The model mode was **skipped**: no `ANTHROPIC_API_KEY` on this machine.',
+    `- **Mode**: the tables below replay the offline ranking on each recorded input. ${live.some((r) => r.run.live!.mode === 'model') ? 'Live cases in the model mode are shown apart in "The live triage".' : 'The model mode was **skipped**: no `ANTHROPIC_API_KEY` on this machine.'}`,
     `- **Cases** recorded ${dates[0]?.slice(0, 16) ?? '–'} … ${dates.at(-1)?.slice(0, 16) ?? '–'} UTC on commit(s) ${commits.join(', ')}; this report written ${new Date().toISOString().slice(0, 16)} UTC on ${run.commit}.`,
     '- **Code**: every case is ranked (ours and baselines) by the code of the commit this report was written on; each input is as the gatherer of the commit the case records built it. ' +
       'Cases gathered before 70560e1 lack error ratios before the first 5xx (the series starts with the fault), which leaves an errors fault without a baseline.',

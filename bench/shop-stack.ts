@@ -34,7 +34,8 @@ export interface ShopStack {
   ctl(...args: string[]): Promise<Run>;
 }
 
-export async function startShopStack(cleanup: Cleanup, options: { rps?: number; say?: (line: string) => void } = {}): Promise<ShopStack> {
+/** `modelKey`: the model mode (the triage asks llm.model, or `model`); without it the offline investigator answers. */
+export async function startShopStack(cleanup: Cleanup, options: { rps?: number; modelKey?: string; model?: string; say?: (line: string) => void } = {}): Promise<ShopStack> {
   const temporalCli = await provisionTemporalCli({ dataDir: join(ROOT, '.vigil'), say: options.say ?? ((line) => console.error(line)) });
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-shop-'));
   chmodSync(dataDir, 0o755); // embedded PostgreSQL runs as another user when we are root
@@ -57,7 +58,8 @@ export async function startShopStack(cleanup: Cleanup, options: { rps?: number; 
     VIGIL_PROMETHEUS__PORT: String(prometheusPort),
     VIGIL_ALERTMANAGER__ENABLED: 'true',
     VIGIL_ALERTMANAGER__PORT: String(alertmanagerPort),
-    ANTHROPIC_API_KEY: '',
+    ANTHROPIC_API_KEY: options.modelKey ?? '',
+    ...(options.model ? { VIGIL_LLM__MODEL: options.model } : {}),
   });
 
   const startedAt = performance.now();
