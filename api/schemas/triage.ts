@@ -1,6 +1,7 @@
 // Response schemas of /api/v1/alerts and /api/v1/triage.
 import Type, { type Static } from 'typebox';
 import type { BudgetUse as LoopBudgetUse } from '../../lib/core/triage/budget';
+import type { TriageCost as CoreTriageCost } from '../../lib/core/triage/cost';
 import type { GateDecision as LoopGateDecision, TriageReport as LoopTriageReport } from '../../lib/core/triage/types';
 import type { TriageDecision as LoopTriageDecision, TriageProgress as LoopTriageProgress } from '../../workflows/messages';
 import { EpochMs, Nullable, Timestamp, type Assert, type Same } from './common';
@@ -110,6 +111,20 @@ export const ToolCallRecord = Type.Object({
   at: Timestamp(),
 });
 
+/** What the triage's model turns cost, from its transcript and llm.prices. */
+export const TriageCost = Type.Object(
+  {
+    requests: Type.Integer({ description: "Model requests: transcript turns with usage (the gate's and the investigation's)" }),
+    inputTokens: Type.Integer(),
+    outputTokens: Type.Integer(),
+    cacheWriteTokens: Type.Integer(),
+    cacheReadTokens: Type.Integer(),
+    dollars: Type.Number({ description: 'US dollars at the configured prices (llm.prices), of the priced turns only' }),
+    unpriced: Type.Array(Type.String(), { description: 'Models of turns that llm.prices has no price for; their tokens are counted, not their dollars' }),
+  },
+  { description: 'Requests, tokens and dollars of the stored model turns' },
+);
+
 /** GET /triage/:id: the triage, its report, the progress of a running one and the whole transcript. */
 export const TriageDetail = Type.Object({
   id: Type.String(),
@@ -135,6 +150,7 @@ export const TriageDetail = Type.Object({
   temporalUiUrl: Type.Optional(Type.String()),
   transcript: Type.Array(TranscriptTurn),
   toolCalls: Type.Array(ToolCallRecord),
+  cost: TriageCost,
 });
 export type TriageDetail = Static<typeof TriageDetail>;
 
@@ -150,6 +166,7 @@ export type TriageCancelled = Static<typeof TriageCancelled>;
 export type Checked = [
   Assert<Same<Static<typeof GateDecision>, LoopGateDecision>>,
   Assert<Same<Static<typeof BudgetUse>, LoopBudgetUse>>,
+  Assert<Same<Static<typeof TriageCost>, CoreTriageCost>>,
   Assert<Same<TriageDecision, LoopTriageDecision>>,
   Assert<Same<TriageReport, LoopTriageReport>>,
   Assert<Same<Static<typeof TriageProgress>, LoopTriageProgress>>,

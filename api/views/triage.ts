@@ -33,7 +33,7 @@ export async function listTriages(pool: pg.Pool, { status, alertname, since, lim
   return rows.map((row) => ({ ...row, startedAt: row.startedAt.toISOString(), finishedAt: shown(row.finishedAt), resolvedAt: shown(row.resolvedAt) }));
 }
 
-type StoredTriage = Omit<TriageDetail, 'progress' | 'temporalUiUrl' | 'transcript' | 'toolCalls'>;
+type StoredTriage = Omit<TriageDetail, 'progress' | 'temporalUiUrl' | 'transcript' | 'toolCalls' | 'cost'>;
 type Turn = TriageDetail['transcript'][number];
 type ToolCall = TriageDetail['toolCalls'][number];
 

@@ -112,6 +112,16 @@ export function budgetLine(budget: TriageDetail['budget']): string {
   return `${turns} turns, ${toolCalls} tool calls, ${inputTokens + cacheCreationTokens + cacheReadTokens} input and ${outputTokens} output tokens`;
 }
 
+/** What a triage's model turns cost at the API's llm.prices; '-' from an API that does not say. */
+export function costLine(cost: TriageDetail['cost'] | undefined): string {
+  if (!cost) return '-';
+  const { requests, inputTokens, cacheWriteTokens, cacheReadTokens, outputTokens, dollars, unpriced } = cost;
+  const tokens = `${inputTokens} input, ${cacheWriteTokens} cache-write, ${cacheReadTokens} cache-read and ${outputTokens} output tokens`;
+  const priced = unpriced.length ? `, not counting ${unpriced.join(', ')} (no price)` : '';
+  // To a millionth of a dollar, without trailing zeros: a short triage costs a fraction of a cent.
+  return `${requests} model request${requests === 1 ? '' : 's'}, ${tokens}, $${Number(dollars.toFixed(6))}${priced}`;
+}
+
 function formatTriage(triage: TriageDetail): string {
   const { report, approval } = triage;
   const summary = fields([
@@ -122,6 +132,7 @@ function formatTriage(triage: TriageDetail): string {
     ['finished', isoOf(triage.finishedAt)],
     ['resolved', isoOf(triage.resolvedAt)],
     ['budget', budgetLine(triage.budget)],
+    ['cost', costLine(triage.cost)],
     ['workflow', triage.temporalUiUrl ? `${triage.workflowId}  ${triage.temporalUiUrl}` : triage.workflowId],
   ]);
   const sections = [summary];

@@ -1,7 +1,7 @@
 // The Alertmanager webhook and the triage API through the real app, Temporal,
 // worker set and PostgreSQL: dedupe, repeats, resolve, bad payloads (nothing
 // started), the follow-up when an alert resolves after its report, manual
-// triage, reading the transcript, cancel.
+// triage, reading the transcript and its cost, cancel.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { workflowIdOf } from '../../lib/core/triage/ids';
@@ -270,13 +270,19 @@ describe('triage API', () => {
   });
 
   it('starts a manual triage, lists it, and cancels a running one', async () => {
-    rig.anthropic.script('manual', [answer('manual done')]);
+    // Usage as the API bills it, so the triage's cost has a known answer.
+    const usage = { input_tokens: 2000, cache_creation_input_tokens: 1000, cache_read_input_tokens: 10_000, output_tokens: 400 };
+    rig.anthropic.script('manual', [{ ...answer('manual done'), usage }]);
     const created = await post('/api/v1/triage', { labels: { alertname: 'ManualCheck', service: 'shop', scenario: 'manual' }, question: 'why is checkout slow?' });
     assert.equal(created.statusCode, 202);
     const { id } = created.json();
     assert.match(id, /^manual~/);
     await eventually(async () => (await rig.db.pool.query(`SELECT status FROM triage_runs WHERE id = $1`, [id])).rows[0]?.status === 'completed', 'manual triage done');
     assert.match(JSON.stringify(rig.anthropic.billed('manual')[0].body.messages[0]), /why is checkout slow\?/);
+    // One claude-sonnet-5-5 turn at the default prices: 2000 × $3 + 1000 × $3.75 + 10,000 × $0.30 + 400 × $15 per million.
+    const shown = (await api.app.inject({ method: 'GET', url: `/api/v1/triage/${encodeURIComponent(id)}`, headers: bearer('read') })).json();
+    assert.equal(shown.transcript.find((row: { role: string }) => row.role === 'assistant').model, 'claude-sonnet-5-5');
+    assert.deepEqual(shown.cost, { requests: 1, inputTokens: 2000, outputTokens: 400, cacheWriteTokens: 1000, cacheReadTokens: 10_000, dollars: 0.01875, unpriced: [] });
     const listed = await api.app.inject({ method: 'GET', url: '/api/v1/triage?alertname=ManualCheck&status=completed', headers: bearer('read') });
     assert.deepEqual(
       listed.json().map((row: { id: string; summary: string }) => [row.id, row.summary]),
@@ -314,6 +320,7 @@ describe('triage API', () => {
       const shown = await idle.app.inject({ method: 'GET', url: `/api/v1/triage/${encodeURIComponent(id)}`, headers: bearer('read') });
       assert.equal(shown.statusCode, 200, shown.body);
       assert.deepEqual([shown.json().status, shown.json().workflowId, shown.json().transcript, shown.json().report], ['running', workflowId, [], null]);
+      assert.deepEqual(shown.json().cost, { requests: 0, inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, dollars: 0, unpriced: [] });
       idleServed.assertFaithful();
       await rig.temporal.client.workflow.getHandle(workflowId).terminate('test done');
     } finally {

@@ -8,6 +8,7 @@ import Type from 'typebox';
 import { startTriage } from '../../../lib/client/triage';
 import { NameMap } from '../../../lib/core/name-map';
 import { alertmanagerPayloadSchema } from '../../../lib/core/triage/alertmanager';
+import { triageCost } from '../../../lib/core/triage/cost';
 import { manualWorkflowId, TRIAGE_ID_PATTERN, triageIdOf, workflowIdOf } from '../../../lib/core/triage/ids';
 import { triageSettings } from '../../../lib/core/triage/settings';
 import { executionUrl } from '../../../lib/core/ui-links';
@@ -113,7 +114,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
       config: { role: 'read' },
       schema: {
         summary:
-          'One triage: status, budget use, gate decision, report, the fate of a proposed remediation (approval) and the whole transcript (every model turn, tool call with input and output, usage, timings)',
+          'One triage: status, budget use, gate decision, report, the fate of a proposed remediation (approval), its cost (model requests, tokens, dollars at llm.prices) and the whole transcript (every model turn, tool call with input and output, usage, timings)',
         tags: ['triage'],
         security: [{ bearer: [] }],
         params: IdParams,
@@ -126,7 +127,8 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
       if (!triage) return justStarted(id);
       // Only a running triage has progress to show; without an answer from Temporal the stored row still does.
       const progress = triage.status === 'running' ? await withRpcDeadline(deps, () => client.workflow.getHandle(workflowIdOf(id)).query(triageProgressQuery)).catch(() => undefined) : undefined;
-      return { ...triage, progress, temporalUiUrl: executionUrl(uiUrl, namespace, triage.workflowId) };
+      const cost = triageCost(triage.transcript, deps.config.llm.prices);
+      return { ...triage, progress, temporalUiUrl: executionUrl(uiUrl, namespace, triage.workflowId), cost };
     },
   );
 
@@ -156,6 +158,7 @@ const triage: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps 
       temporalUiUrl: executionUrl(uiUrl, namespace, workflowId),
       transcript: [],
       toolCalls: [],
+      cost: triageCost([], deps.config.llm.prices),
     };
   }
 

@@ -8,7 +8,7 @@ import { applyEnvOverrides } from '../../core/config/env';
 import { ConfigError, type ConfigProblem } from '../../core/config/errors';
 import { DEFINITION_KINDS, emptyDefinitions, type DefinitionKind, type Definitions } from '../../core/config/definitions';
 import { expandSettingReferences, positionOf } from '../../core/config/references';
-import { VigilConfigSchema, type VigilConfig } from '../../core/config/schema';
+import { VigilConfigSchema, withDefaultPrices, type VigilConfig } from '../../core/config/schema';
 import { suggest, validateDocument } from '../../core/config/validate';
 
 export const MAIN_FILE = 'vigil.yaml';
@@ -61,7 +61,7 @@ function loadMainFile(file: string, env: NodeJS.ProcessEnv): VigilConfig {
     return override ? { ...problem, source: `env ${override.name}` } : problem;
   });
   if (problems.length || invalid.length) throw new ConfigError([...problems, ...invalid]);
-  return document as VigilConfig;
+  return withDefaultPrices(document as VigilConfig);
 }
 
 function toPointerish(path: string): string {
@@ -166,5 +166,5 @@ export function configFromObject(document: Record<string, unknown> = {}, source 
   const copy = structuredClone(document);
   const problems = validateDocument(VigilConfigSchema, copy, source);
   if (problems.length) throw new ConfigError(problems);
-  return copy as VigilConfig;
+  return withDefaultPrices(copy as VigilConfig);
 }

@@ -2,6 +2,7 @@
 // types the rest of the code (VigilConfig). Env overrides are derived from it
 // (see env.ts), so a new setting here is overridable without further work.
 import Type, { type Static } from 'typebox';
+import { DEFAULT_MODEL_PRICES } from '../triage/cost';
 import { DEFAULT_OFFLINE_QUERIES } from '../triage/offline';
 
 const Port = (fallback: number) => Type.Integer({ minimum: 1, maximum: 65535, default: fallback });
@@ -155,6 +156,10 @@ const Notifications = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const PerMTok = Type.Number({ minimum: 0 });
+/** US dollars per million tokens; the four kinds Anthropic bills. */
+const ModelPrice = Type.Object({ inputPerMTok: PerMTok, outputPerMTok: PerMTok, cacheWritePerMTok: PerMTok, cacheReadPerMTok: PerMTok }, { additionalProperties: false });
+
 const Llm = Type.Object(
   {
     provider: Type.Literal('anthropic', { default: 'anthropic' }),
@@ -163,6 +168,12 @@ const Llm = Type.Object(
     model: Type.String({ minLength: 1, default: 'claude-sonnet-5-5' }),
     gateModel: Type.String({ default: 'claude-haiku-5-5' }),
     requestTimeoutMs: Millis(120_000),
+    /**
+     * Model name → price, for the cost of a triage (API, CLI, evaluation). Entries
+     * given replace the default entry of that model; the others keep their
+     * default (withDefaultPrices). The defaults are list prices to check.
+     */
+    prices: Type.Record(Type.String(), ModelPrice, { propertyNames: { minLength: 1 }, default: DEFAULT_MODEL_PRICES }),
     // Alert triage (issue 5): budgets, gate, intake limits and the sources its tools read.
     /** Cache breakpoints on the system prompt, the tool definitions and the transcript. */
     promptCaching: Type.Boolean({ default: true }),
@@ -303,3 +314,14 @@ export const VigilConfigSchema = Type.Object(
 
 export type VigilConfig = Static<typeof VigilConfigSchema>;
 export type TokenConfig = Static<typeof Token>;
+
+/**
+ * The one default a schema default cannot give: an llm.prices table that is
+ * given (in vigil.yaml or as JSON in VIGIL_LLM__PRICES) replaces the default
+ * whole, so the default entries of models it does not name are put back.
+ * Called on a validated document.
+ */
+export function withDefaultPrices(config: VigilConfig): VigilConfig {
+  config.llm.prices = { ...structuredClone(DEFAULT_MODEL_PRICES), ...config.llm.prices };
+  return config;
+}
