@@ -179,6 +179,29 @@ describe('ranked investigator: distractors', { timeout: 30_000 }, () => {
     }
   });
 
+  it('an earlier incident, over minutes before the alert, is not this one: the current fault ranks first and the old one is no candidate', () => {
+    const earlier = [fault('latency', 'inventory', { onset: AT - 380, until: AT - 260 }), fault('crash', 'db', { onset: AT - 370, until: AT - 330 })];
+    for (const seed of SEEDS) {
+      for (const rateWindow of [undefined, 60]) {
+        const ranking = rankSuspects(world({ seed, faults: [...earlier, fault('errors', 'payments')], rateWindow }));
+        assert.equal(ranking.candidates[0]?.service, 'payments', `seed ${seed}, rate window ${rateWindow}`);
+        assert.equal(ranking.candidates[0]?.kind, 'errors');
+        assert.deepEqual(
+          ranking.candidates.filter((candidate) => candidate.service === 'inventory' || candidate.service === 'db'),
+          [],
+          `seed ${seed}, rate window ${rateWindow}`,
+        );
+      }
+    }
+  });
+
+  it('a crash loop that began minutes before the alert is one incident: every crash counts', () => {
+    const ranking = rankSuspects(world({ seed: 2, faults: [fault('crashloop', 'payments', { onset: AT - 300 })] }));
+    assert.equal(ranking.candidates[0].service, 'payments');
+    const loop = ranking.candidates[0].evidence.find((item) => item.what.startsWith('crash loop'));
+    assert.ok((loop?.value ?? 0) >= 5, JSON.stringify(ranking.candidates[0].evidence));
+  });
+
   it('a restart Vigil did itself is not a crash', () => {
     const input = world({ seed: 5, faults: [] });
     const orders = input.services.find((service) => service.service === 'orders');
@@ -190,6 +213,13 @@ describe('ranked investigator: distractors', { timeout: 30_000 }, () => {
     assert.equal(rankSuspects(restarted).candidates[0]?.service, 'orders', 'without the change it looks like a crash');
     const ranking = rankSuspects({ ...restarted, changes: [{ service: 'orders', at: AT - 5, kind: 'remediation', detail: 'restart' }] });
     assert.deepEqual(ranking.candidates, []);
+  });
+
+  it('a restart done for an earlier incident does not explain away a new crash a minute and a half later', () => {
+    const input = world({ seed: 4, faults: [fault('crash', 'orders')], changes: [{ service: 'orders', at: AT - 150, kind: 'remediation', detail: 'restart' }] });
+    const ranking = rankSuspects(input);
+    assert.equal(ranking.candidates[0]?.service, 'orders');
+    assert.equal(ranking.candidates[0]?.kind, 'crash');
   });
 });
 

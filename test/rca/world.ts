@@ -28,7 +28,12 @@ export interface Fault {
   target?: Service;
   /** Epoch seconds; default one minute before AT (the alert fires a minute after the fault). */
   onset?: number;
+  /** Epoch seconds it was healed (an earlier incident); default never. Restarts it caused stay counted. */
+  until?: number;
 }
+
+/** Whether the fault is on at `t`. */
+const active = (fault: Fault, t: number) => t >= (fault.onset ?? AT - 60) && (fault.until === undefined || t < fault.until);
 
 export interface WorldSpec {
   seed: number;
@@ -74,6 +79,7 @@ function faultAt(fault: Fault, t: number): { extraLatency: number; errors: numbe
   const since = t - (fault.onset ?? AT - 60);
   const none = { extraLatency: 0, errors: 0, down: false, restarts: 0 };
   if (since < 0) return none;
+  if (!active(fault, t)) return { ...none, restarts: faultAt({ ...fault, until: undefined }, (fault.until as number) - 1).restarts };
   switch (fault.kind) {
     case 'latency':
       return { ...none, extraLatency: 0.5 };
@@ -119,7 +125,7 @@ export function world(spec: WorldSpec): RcaInput {
       };
       for (const callee of CALLEES[service]) {
         const seen = previous.get(callee);
-        const cut = spec.faults.some((fault) => fault.kind === 'dependency' && fault.service === service && fault.target === callee && t >= (fault.onset ?? AT - 60));
+        const cut = spec.faults.some((fault) => fault.kind === 'dependency' && fault.service === service && fault.target === callee && active(fault, t));
         const failing = cut || seen?.down ? 1 : (seen?.errors ?? 0);
         now.clientErrors[callee] = failing;
         // Retries absorb some failures; a caller waits for each callee in turn, a bit less than all of it on average.
@@ -132,7 +138,7 @@ export function world(spec: WorldSpec): RcaInput {
     for (const service of SERVICES) {
       for (const callee of CALLEES[service]) {
         const caller = current.get(service) as Step;
-        const cut = spec.faults.some((fault) => fault.kind === 'dependency' && fault.service === service && fault.target === callee && t >= (fault.onset ?? AT - 60));
+        const cut = spec.faults.some((fault) => fault.kind === 'dependency' && fault.service === service && fault.target === callee && active(fault, t));
         if (cut || caller.down) (current.get(callee) as Step).traffic = 0.02;
       }
     }
@@ -155,7 +161,7 @@ export function world(spec: WorldSpec): RcaInput {
     for (const { t, step: state } of rows.get(service) as { t: number; step: Step }[]) {
       if (!spec.seriesStopOnCrash) push('up', t, state.down ? 0 : 1);
       if (state.down) continue; // a dead process answers no scrape: nothing but up = 0 (or nothing at all)
-      const started = (fault: Fault | undefined) => fault !== undefined && t >= (fault.onset ?? AT - 60);
+      const started = (fault: Fault | undefined) => fault !== undefined && active(fault, t);
       const latency = base.latency + Math.abs(normal(base.latencySd * (noisy ? 4 : 1))) + spike(0.05) + state.extraLatency;
       const rate = Math.max(0, base.rate * state.traffic + normal(1));
       push('latency_p95', t, latency);
@@ -207,9 +213,11 @@ function logsFor(spec: WorldSpec): LogTemplateCount[] {
   const logs: LogTemplateCount[] = SERVICES.map((service) => ({ service, template: 'request handled', level: 'info', before: 1200, after: 600 }));
   for (const service of spec.noisy ?? []) logs.push({ service, template: 'slow operation took <n> ms', level: 'warn', before: 40, after: 20 });
   for (const fault of spec.faults) {
-    if (fault.kind === 'logs') logs.push({ service: fault.service, template: 'upstream connection reset by peer', level: 'error', before: 0, after: 60 });
+    // The gatherer splits a minute before the alert: an incident over by then logged "before".
+    const counts = (lines: number) => (fault.until !== undefined && fault.until < AT - 60 ? { before: lines, after: 0 } : { before: 0, after: lines });
+    if (fault.kind === 'logs') logs.push({ service: fault.service, template: 'upstream connection reset by peer', level: 'error', ...counts(60) });
     if (fault.kind === 'errors' || fault.kind === 'crash' || fault.kind === 'crashloop') {
-      logs.push({ service: fault.service, template: 'fatal: uncaught exception <e>', level: 'error', before: 0, after: fault.kind === 'errors' ? 120 : 3 });
+      logs.push({ service: fault.service, template: 'fatal: uncaught exception <e>', level: 'error', ...counts(fault.kind === 'errors' ? 120 : 3) });
     }
   }
   return logs;

@@ -47,6 +47,12 @@ const LOG_BOOST = 1.3;
 const VICTIM_CAP = 0.6;
 /** Seconds a process may appear down before the restart that explains it was recorded (one scrape). */
 const RESTART_SLACK = 15;
+/**
+ * Seconds after a restart within which going down (and the new start time) is that restart: it
+ * takes seconds, plus up to two scrapes to be seen. Longer, and a restart done for an earlier
+ * incident would explain away a new crash.
+ */
+const RESTART_SEEN_WITHIN = 45;
 
 /** Whether a change counts for an onset: made within changeLead before it, or a drift found up to a window's end after it. */
 function changeCounts(change: Change, onset: number, options: RankOptions): boolean {
@@ -93,8 +99,8 @@ function isUnhealthy(state: State | undefined, by = Infinity): state is State {
 /** A restart Vigil did itself (or a deploy's) right before a crash-like blip explains it. */
 function explainedByRestart(crash: CrashFinding, changes: readonly Change[], tolerance: number): Change | undefined {
   const restarts = changes.filter((change) => change.service === crash.service && (change.kind === 'restart' || change.kind === 'remediation' || change.kind === 'deploy'));
-  // The process goes down after the restart is asked for: only a scrape step of slack before it, two minutes after.
-  const covered = (t: number) => restarts.some((change) => t >= change.at - tolerance && t <= change.at + 120);
+  // The process goes down after the restart is asked for: only a scrape step of slack before it.
+  const covered = (t: number) => restarts.some((change) => t >= change.at - tolerance && t <= change.at + RESTART_SEEN_WITHIN);
   return crash.crashes <= restarts.length && covered(crash.onset) && crash.restartsAt.every(covered) ? restarts.find((change) => covered(crash.onset)) : undefined;
 }
 

@@ -54,9 +54,14 @@ export interface AnalysisOptions {
   minBaselinePoints: number;
   /** Seconds of the rate window the rated signals were derived with (0: unknown or none). */
   rateWindow: number;
+  /**
+   * A move or crash over this long before `at` is an earlier incident, not this one: an alert
+   * fires while its cause is on (or, for a rated signal, within a rate window of it).
+   */
+  pastAfter: number;
 }
 
-export const DEFAULT_ANALYSIS: AnalysisOptions = { threshold: 3, before: 600, after: 300, baselineShare: 1 / 3, minBaselinePoints: 5, rateWindow: 0 };
+export const DEFAULT_ANALYSIS: AnalysisOptions = { threshold: 3, before: 600, after: 300, baselineShare: 1 / 3, minBaselinePoints: 5, rateWindow: 0, pastAfter: 120 };
 
 export interface SignalFinding {
   service: string;
@@ -103,19 +108,29 @@ export function analyseSignal(service: string, signal: string, series: Series, r
   if (searchFrom < 0) return undefined;
   const persist = persistPoints(rule, points, options.rateWindow);
   const firstScores = points.map(([, v]) => robustScore(v, first, rule.direction));
+  // Moves that were over well before `at` belong to an earlier incident: skip them, and keep them out of the baseline.
+  const past: [number, number][] = [];
+  let from = searchFrom;
+  let onsetIndex = firstSustained(firstScores, options.threshold, persist, from);
+  for (let over = episodeEnd(firstScores, options.threshold, persist, onsetIndex); onsetIndex >= 0 && over >= 0 && points[over][0] < at - options.pastAfter;) {
+    past.push([onsetIndex, over]);
+    from = over;
+    onsetIndex = firstSustained(firstScores, options.threshold, persist, from);
+    over = episodeEnd(firstScores, options.threshold, persist, onsetIndex);
+  }
   // A move still going on at the last point needs only the plain hold: an alert (which waited
   // `for` its own rule on the same rates) comes before a rated move can outlast its rate window.
-  const onsetIndex = firstSustained(firstScores, options.threshold, persist, searchFrom);
-  const ongoing = onsetIndex < 0 ? ongoingRun(firstScores, options.threshold, persistPoints({ ...rule, rated: false }, points), searchFrom) : -1;
+  const ongoing = onsetIndex < 0 ? ongoingRun(firstScores, options.threshold, persistPoints({ ...rule, rated: false }, points), from) : -1;
   const onsetAt = onsetIndex >= 0 ? onsetIndex : ongoing;
+  const normal = points.slice(0, onsetAt >= 0 ? onsetAt : from).filter((_, index) => !past.some(([start, end]) => index >= start && index < end));
   const baseline =
-    onsetAt >= options.minBaselinePoints
+    normal.length >= options.minBaselinePoints
       ? robustBaseline(
-          points.slice(0, onsetAt).map(([, v]) => v),
+          normal.map(([, v]) => v),
           rule.floors,
         )
       : first;
-  const after = points.slice(onsetAt >= 0 ? onsetAt : searchFrom);
+  const after = points.slice(onsetAt >= 0 ? onsetAt : from);
   const scores = after.map(([, v]) => robustScore(v, baseline, rule.direction));
   const held = sustainedWindow(scores, persist);
   const score = Math.max(0, held.level);
@@ -133,6 +148,27 @@ export function analyseSignal(service: string, signal: string, series: Series, r
     after: medianOf(level.map(([, v]) => v)),
     heldFrom: anomalous ? after[held.start]?.[0] : undefined,
   };
+}
+
+/**
+ * The down episodes of the incident at `at`: those not over `pastAfter` seconds before it, and
+ * the earlier ones each followed by the next within `pastAfter` (a crash loop is one incident).
+ */
+function currentIncident(episodes: readonly [number, number][], at: number, pastAfter: number): [number, number][] {
+  let first = episodes.length;
+  while (first > 0 && (episodes[first - 1][1] >= at - pastAfter || (first < episodes.length && episodes[first][0] - episodes[first - 1][1] <= pastAfter))) first -= 1;
+  return episodes.slice(first);
+}
+
+/** Where the move that began at `onset` is over: the first of `persist` points in a row below `threshold`; -1 while it lasts (or for no move). */
+function episodeEnd(scores: readonly number[], threshold: number, persist: number, onset: number): number {
+  if (onset < 0) return -1;
+  let run = 0;
+  for (let index = onset; index < scores.length; index++) {
+    run = scores[index] < threshold ? run + 1 : 0;
+    if (run >= persist) return index - persist + 1;
+  }
+  return -1;
 }
 
 /** The start of the run at or above `threshold` that reaches the last point, when it is at least `persist` long; else -1. */
@@ -213,16 +249,19 @@ export function analyseCrash(input: ServiceSignals, at: number, end: number, opt
     if (last && interval[0] - last[1] <= joinWithin) last[1] = Math.max(last[1], interval[1]);
     else episodes.push([...interval]);
   }
-  const crashes = Math.max(episodes.length, restartsAt.length);
+  const current = currentIncident(episodes, at, options.pastAfter);
+  const since = current.length ? Math.min(current[0][0] - 2 * (step ?? 15), at - options.pastAfter) : at - options.pastAfter;
+  const restartedAt = restartsAt.filter((t) => t >= since);
+  const crashes = Math.max(current.length, restartedAt.length);
   if (!crashes) return undefined;
   // Down from the first missed scrape to the last one: about one step longer than the interval between them.
   const lasted = ([from, to]: [number, number]) => Math.round(to - from + (step ?? 0));
-  if (episodes.length === 1) evidence.push({ type: 'signal', what: `down (up = 0 or no scrape) for about ${lasted(episodes[0])} s`, at: episodes[0][0] });
-  else if (episodes.length > 1) {
-    const longest = Math.max(...episodes.map(lasted));
-    evidence.push({ type: 'signal', what: `down ${episodes.length} times (up = 0 or no scrape), up to ${longest} s each`, value: episodes.length, at: episodes[0][0] });
+  if (current.length === 1) evidence.push({ type: 'signal', what: `down (up = 0 or no scrape) for about ${lasted(current[0])} s`, at: current[0][0] });
+  else if (current.length > 1) {
+    const longest = Math.max(...current.map(lasted));
+    evidence.push({ type: 'signal', what: `down ${current.length} times (up = 0 or no scrape), up to ${longest} s each`, value: current.length, at: current[0][0] });
   }
-  if (restartsAt.length) evidence.push({ type: 'signal', what: `restarted ${restartsAt.length} time${restartsAt.length > 1 ? 's' : ''}`, value: restartsAt.length, at: restartsAt[0] });
-  const onset = Math.min(...episodes.map(([from]) => from), ...restartsAt);
-  return { service: input.service, crashes, onset, restartsAt, evidence };
+  if (restartedAt.length) evidence.push({ type: 'signal', what: `restarted ${restartedAt.length} time${restartedAt.length > 1 ? 's' : ''}`, value: restartedAt.length, at: restartedAt[0] });
+  const onset = Math.min(...current.map(([from]) => from), ...restartedAt);
+  return { service: input.service, crashes, onset, restartsAt: restartedAt, evidence };
 }
