@@ -8,7 +8,7 @@ import { baroRanking, maxZRanking } from '../../lib/core/rca/baselines';
 import { acAtK } from '../../lib/core/rca/evaluate';
 import { rankSuspects } from '../../lib/core/rca/rank';
 import { NOT_DETERMINED, rootCauseText } from '../../lib/core/rca/report';
-import type { CauseKind, RcaInput } from '../../lib/core/rca/types';
+import type { CauseKind, RcaInput, Series } from '../../lib/core/rca/types';
 import { AT, world, type Fault, type Service, type WorldSpec } from './world';
 
 const SEEDS = [1, 2, 3, 4, 5];
@@ -106,6 +106,21 @@ describe('ranked investigator: one fault of each kind', { timeout: 30_000 }, () 
     assert.equal(ranking.candidates[0].service, 'orders');
     assert.ok(ranking.candidates[0].evidence.some((item) => item.what.includes("inventory's own signals are normal")));
     assert.ok(!ranking.candidates.some((candidate) => candidate.service === 'inventory'));
+  });
+
+  it('a slow callee that shows little of its own (its histogram records a request only when it ends) still ranks above the callers it slowed, down the chain', () => {
+    for (const seed of SEEDS) {
+      const input = world({ seed, faults: [fault('latency', 'db')] });
+      const onset = AT - 60;
+      // db's p95 has not seen the slow requests end yet; only a few more of them are in flight.
+      const db = input.services.find((service) => service.service === 'db')!;
+      const quiet = (series: Series | undefined, at: (t: number, v: number) => number) => series?.map(([t, v]): [number, number] => [t, t >= onset ? at(t, v) : v]);
+      const before = db.signals.latency_p95!.filter(([t]) => t < onset).map(([, v]) => v);
+      db.signals.latency_p95 = quiet(db.signals.latency_p95, (t) => before[Math.round(t) % before.length]);
+      db.signals.in_flight = quiet(db.signals.in_flight, () => 4);
+      const ranking = rankSuspects(input);
+      assert.deepEqual(ranking.order.slice(0, 3), ['db', 'orders', 'gateway'], `seed ${seed}: ${JSON.stringify(ranking.candidates.map((c) => [c.service, c.score]))}`);
+    }
   });
 
   it('a crash outranks what its callers show, however large in their units', () => {

@@ -34,6 +34,8 @@ export interface RankOptions extends AnalysisOptions {
 export const DEFAULT_RANK: RankOptions = { ...DEFAULT_ANALYSIS, onsetTolerance: 30, changeLead: 600, victimFactor: 0.3, crashScore: 50, minLogLines: 3 };
 
 const CONFIG_LIKE: readonly Change['kind'][] = ['config', 'drift-sync', 'deploy', 'drift'];
+/** Signals of a service's own resources: no callee makes them move. */
+const OWN_RESOURCES: readonly string[] = ['cpu', 'memory', 'heap'];
 
 // Weights, set on the synthetic shop (test/rca) and to be checked on the live evaluation. A
 // config-like change doubles a service that moved (a change right before an onset explains
@@ -45,6 +47,8 @@ const RESTART_BOOST = 1.3;
 const ORIGIN_BOOST = 1.2;
 const LOG_BOOST = 1.3;
 const VICTIM_CAP = 0.6;
+/** What an explained victim keeps of its explainer's score at most. */
+const VICTIM_BELOW = 0.9;
 /** Seconds a process may appear down before the restart that explains it was recorded (one scrape). */
 const RESTART_SLACK = 15;
 /**
@@ -177,14 +181,19 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
   }
 
   // The graph: discount victims, favour origins. Computed from the bases, so the order of services does not matter.
+  const explainedBy = new Map<State, State[]>();
   for (const state of moved) {
     const explainers = (input.callees[state.service] ?? []).map((callee) => states.get(callee)).filter((callee) => isUnhealthy(callee, (state.onset as number) + options.onsetTolerance)) as State[];
     const changed = blamedChange.get(state.service);
     if (explainers.length || changed) {
-      // A caller that moved far more than its callee may have trouble of its own: it keeps more, up to VICTIM_CAP.
+      // A caller that moved far more than its callee, in a way a slow or failing callee cannot cause (its own CPU
+      // or memory), may have trouble of its own: it keeps more, up to VICTIM_CAP. Its latency, errors and a pool
+      // full of connections waiting on the callee are what the callee causes, however large in its own units.
       const strongest = Math.max(...explainers.map((callee) => callee.base), 0);
-      const ratio = explainers.some((callee) => callee.crash) || changed || !strongest ? 1 : state.base / strongest;
+      const ownTrouble = state.findings.some((finding) => finding.anomalous && OWN_RESOURCES.includes(finding.signal));
+      const ratio = explainers.some((callee) => callee.crash) || changed || !strongest || !ownTrouble ? 1 : state.base / strongest;
       state.score *= Math.min(VICTIM_CAP, Math.max(options.victimFactor, (options.victimFactor * ratio) / 3));
+      if (!ownTrouble && explainers.length) explainedBy.set(state, explainers);
       const names = [...explainers.map((callee) => callee.service), ...(changed ? [changed] : [])];
       state.evidence.push({ type: 'graph', what: `likely a victim: its callee${names.length > 1 ? 's' : ''} ${names.join(', ')} moved first` });
       if (state.kind === 'dependency') state.kind = 'errors';
@@ -203,6 +212,13 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
       const callerBase = Math.max(0, ...callers(state.service).map((caller) => states.get(caller)?.base ?? 0));
       state.score = Math.max(state.score, callerBase * ORIGIN_BOOST);
     }
+  }
+
+  // A victim its callees fully explain ranks below them, down a chain (gateway → orders → db): the robust
+  // scores of different services are in different units, and a caller's are often the larger.
+  for (const state of calleesFirst(moved, input.callees)) {
+    const explainers = explainedBy.get(state);
+    if (explainers) state.score = Math.min(state.score, VICTIM_BELOW * Math.max(...explainers.map((callee) => callee.score)));
   }
 
   for (const state of moved) {
@@ -255,6 +271,22 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
     onset: candidates.length ? Math.min(...candidates.map((candidate) => candidate.onset ?? Infinity)) : undefined,
     confidence: confidenceFor(candidates, options.threshold),
   };
+}
+
+/** The states with every callee before its callers (depth first over the call graph; a cycle keeps the given order). */
+function calleesFirst(states: readonly State[], callees: Readonly<Record<string, readonly string[]>>): State[] {
+  const byName = new Map(states.map((state) => [state.service, state]));
+  const ordered: State[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const callee of callees[name] ?? []) visit(callee);
+    const state = byName.get(name);
+    if (state) ordered.push(state);
+  };
+  for (const state of states) visit(state.service);
+  return ordered;
 }
 
 function changeEvidence(change: Change): RcaEvidence {
