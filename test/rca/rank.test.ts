@@ -230,6 +230,16 @@ describe('ranked investigator: distractors', { timeout: 30_000 }, () => {
     assert.deepEqual(ranking.candidates, []);
   });
 
+  it("Vigil's own remediations before the onset are evidence, not a cause: they raise no score; a restart someone else did does", () => {
+    const spec = { seed: 3, faults: [fault('latency', 'payments'), fault('pool', 'db')] };
+    const score = (input: RcaInput, service: string) => rankSuspects(input).candidates.find((candidate) => candidate.service === service)?.score;
+    const plain = score(world(spec), 'db');
+    const remediated = rankSuspects(world({ ...spec, changes: [{ service: 'db', at: AT - 200, kind: 'remediation', detail: 'restart' }] }));
+    assert.equal(remediated.candidates.find((candidate) => candidate.service === 'db')?.score, plain);
+    assert.ok(remediated.candidates.find((candidate) => candidate.service === 'db')?.evidence.some((item) => item.what.startsWith('remediation on db')));
+    assert.ok((score(world({ ...spec, changes: [{ service: 'db', at: AT - 200, kind: 'restart' }] }), 'db') ?? 0) > (plain ?? 0));
+  });
+
   it('a restart done for an earlier incident does not explain away a new crash a minute and a half later', () => {
     const input = world({ seed: 4, faults: [fault('crash', 'orders')], changes: [{ service: 'orders', at: AT - 150, kind: 'remediation', detail: 'restart' }] });
     const ranking = rankSuspects(input);

@@ -214,13 +214,6 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
     }
   }
 
-  // A victim its callees fully explain ranks below them, down a chain (gateway → orders → db): the robust
-  // scores of different services are in different units, and a caller's are often the larger.
-  for (const state of calleesFirst(moved, input.callees)) {
-    const explainers = explainedBy.get(state);
-    if (explainers) state.score = Math.min(state.score, VICTIM_BELOW * Math.max(...explainers.map((callee) => callee.score)));
-  }
-
   for (const state of moved) {
     const reference = state.onset as number;
     const before = changes.filter((change) => change.service === state.service && changeCounts(change, reference, options));
@@ -230,7 +223,8 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
       state.kind = 'bad change';
       state.evidence.unshift(...config.map(changeEvidence));
     } else if (before.length && !state.crash) {
-      state.score *= RESTART_BOOST;
+      // Vigil's own remediations answer an unhealthy service (this incident's or an earlier one's): evidence, not a cause.
+      if (before.some((change) => change.kind !== 'remediation')) state.score *= RESTART_BOOST;
       state.evidence.push(...before.map(changeEvidence));
     }
   }
@@ -249,6 +243,14 @@ export function rankSuspects(input: RcaInput, partial: Partial<RankOptions> = {}
       }
     }
     state.evidence.push({ type: 'log', what, value: log.after });
+  }
+
+  // A victim its callees fully explain ranks below them, down a chain (gateway → orders → db), after every
+  // boost: the robust scores of different services are in different units, and a caller's are often the
+  // larger. Unless a change of its own made it a bad change.
+  for (const state of calleesFirst(moved, input.callees)) {
+    const explainers = explainedBy.get(state);
+    if (explainers && state.kind !== 'bad change') state.score = Math.min(state.score, VICTIM_BELOW * Math.max(...explainers.map((callee) => callee.score)));
   }
 
   for (const alert of input.alerts ?? []) {
