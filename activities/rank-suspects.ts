@@ -123,7 +123,8 @@ async function changesAround(pool: pg.Pool, apps: readonly { name: string; servi
   const [drift, syncs, actions] = await Promise.all([
     pool.query<{ app: string; at: Date }>(`SELECT app, at FROM drift_events WHERE status = 'drifted' AND at BETWEEN $1 AND $2`, window),
     pool.query<{ app: string; at: Date; detail: string }>(`SELECT app, started_at AS at, detail FROM drift_syncs WHERE status = 'applied' AND started_at BETWEEN $1 AND $2`, window),
-    pool.query<{ service: string; at: Date; step: string }>(`SELECT service, started_at AS at, step FROM remediation_actions WHERE started_at BETWEEN $1 AND $2`, window),
+    // A notify step changes nothing in the world: only actions that do (exec, http) are changes.
+    pool.query<{ service: string; at: Date; step: string }>(`SELECT service, started_at AS at, step FROM remediation_actions WHERE action_type <> 'notify' AND started_at BETWEEN $1 AND $2`, window),
   ]);
   const rows: ChangeRow[] = [
     ...drift.rows.filter((row) => serviceOfApp[row.app]).map((row) => ({ service: serviceOfApp[row.app], at: row.at, kind: 'drift' as const, detail: `drift found in ${row.app}` })),

@@ -240,6 +240,13 @@ describe('ranked investigator: distractors', { timeout: 30_000 }, () => {
     assert.ok((score(world({ ...spec, changes: [{ service: 'db', at: AT - 200, kind: 'restart' }] }), 'db') ?? 0) > (plain ?? 0));
   });
 
+  it('the restart Vigil runs seconds after a crash (two failed checks) is its answer and does not explain the crash away', () => {
+    const input = world({ seed: 2, faults: [fault('crash', 'orders')], changes: [{ service: 'orders', at: AT - 60 + 12, kind: 'remediation', detail: 'restart' }] });
+    const ranking = rankSuspects(input);
+    assert.equal(ranking.candidates[0]?.service, 'orders');
+    assert.equal(ranking.candidates[0]?.kind, 'crash');
+  });
+
   it('a restart done for an earlier incident does not explain away a new crash a minute and a half later', () => {
     const input = world({ seed: 4, faults: [fault('crash', 'orders')], changes: [{ service: 'orders', at: AT - 150, kind: 'remediation', detail: 'restart' }] });
     const ranking = rankSuspects(input);

@@ -49,8 +49,13 @@ const LOG_BOOST = 1.3;
 const VICTIM_CAP = 0.6;
 /** What an explained victim keeps of its explainer's score at most. */
 const VICTIM_BELOW = 0.9;
-/** Seconds a process may appear down before the restart that explains it was recorded (one scrape). */
-const RESTART_SLACK = 15;
+/**
+ * Seconds a process may appear down before the restart that explains it was recorded: a scrape
+ * is stamped when it starts, and one under way when the process is stopped fails. No more: Vigil
+ * restarts a crashed service seconds after the crash (two failed checks), and that restart must
+ * not explain the crash away.
+ */
+const RESTART_SLACK = 5;
 /**
  * Seconds after a restart within which going down (and the new start time) is that restart: it
  * takes seconds, plus up to two scrapes to be seen. Longer, and a restart done for an earlier
