@@ -8,10 +8,11 @@
 // over every recorded case go to docs/RCA-EVAL.md.
 //   npm run eval:rca -- [--quick | --cases latency:payments,dependency:orders:inventory,… | --kinds a,b --services x,y]
 //                       [--skip-recorded] [--limit N] [--record test/rca/cases] [--baseline-s 60] [--alert-wait-s 120]
-//                       [--distractor-every 3] [--offline | --model NAME] [--doc docs/RCA-EVAL.md] [--report-only]
+//                       [--distractor-every 3] [--offline | --model NAME] [--llm-base-url URL] [--doc docs/RCA-EVAL.md] [--report-only]
 // Mode: with ANTHROPIC_API_KEY in the environment (and no --offline) `vigil up`
 // gets the key and the triages ask llm.model (--model NAME, else the config's
-// default): the model mode, its requests, tokens and dollars recorded per case
+// default; --llm-base-url: a proxy in front of the API, llm.baseUrl): the model
+// mode, its requests, tokens and dollars recorded per case
 // beside the offline ranking replayed on the same input. Without a key the
 // offline investigator writes the reports and the report says the model mode
 // was skipped.
@@ -102,7 +103,7 @@ void runBench({
       const modelKey = args.includes('--offline') ? undefined : process.env.ANTHROPIC_API_KEY || undefined;
       const model = modelKey ? (flag('model') ?? 'llm.model (the config default)') : undefined;
       say(modelKey ? `model mode: the triages ask ${model}` : 'offline mode: no ANTHROPIC_API_KEY (or --offline); the model mode is skipped');
-      const stack = await startShopStack(cleanup, { rps: 10, say, modelKey, model: flag('model') });
+      const stack = await startShopStack(cleanup, { rps: 10, say, modelKey, model: flag('model'), llmBaseUrl: flag('llm-base-url') });
       say(`vigil up in ${Math.round(stack.bannerMs / 1000)} s (data in ${stack.dataDir})`);
       await runLiveCases(say, stack, cases, { recordDir, commit: commitOf(), baselineS, alertWaitS, distractorEvery, model }, cleanup);
     }

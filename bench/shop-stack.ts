@@ -35,7 +35,7 @@ export interface ShopStack {
 }
 
 /** `modelKey`: the model mode (the triage asks llm.model, or `model`); without it the offline investigator answers. */
-export async function startShopStack(cleanup: Cleanup, options: { rps?: number; modelKey?: string; model?: string; say?: (line: string) => void } = {}): Promise<ShopStack> {
+export async function startShopStack(cleanup: Cleanup, options: { rps?: number; modelKey?: string; model?: string; llmBaseUrl?: string; say?: (line: string) => void } = {}): Promise<ShopStack> {
   const temporalCli = await provisionTemporalCli({ dataDir: join(ROOT, '.vigil'), say: options.say ?? ((line) => console.error(line)) });
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-shop-'));
   chmodSync(dataDir, 0o755); // embedded PostgreSQL runs as another user when we are root
@@ -60,6 +60,7 @@ export async function startShopStack(cleanup: Cleanup, options: { rps?: number; 
     VIGIL_ALERTMANAGER__PORT: String(alertmanagerPort),
     ANTHROPIC_API_KEY: options.modelKey ?? '',
     ...(options.model ? { VIGIL_LLM__MODEL: options.model } : {}),
+    ...(options.llmBaseUrl ? { VIGIL_LLM__BASE_URL: options.llmBaseUrl } : {}),
   });
 
   const startedAt = performance.now();
