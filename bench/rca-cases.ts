@@ -52,7 +52,7 @@ export interface LiveRun {
   mode?: 'offline' | 'model';
   model?: string;
   /** The triage's model requests, tokens and dollars (llm.prices), as its detail shows them. */
-  cost?: { requests: number; inputTokens: number; outputTokens: number; dollars: number };
+  cost?: { requests: number; inputTokens: number; outputTokens: number; cacheWriteTokens?: number; cacheReadTokens?: number; dollars: number };
   /** The first shop alert after the injection, as Alertmanager sent it; absent when none fired in time. */
   alert?: { name: string; service: string; startsAt: string };
   triage?: { id: string; status: string; rootCauseService?: string; causeKind?: string; confidence?: string; startedAt: string; finishedAt?: string };

@@ -131,8 +131,8 @@ export async function runLiveCases(say: (line: string) => void, stack: ShopStack
         finishedAt: detail.finishedAt ?? undefined,
       };
       if (detail.cost) {
-        const { requests, inputTokens, outputTokens, dollars } = detail.cost as NonNullable<LiveRun['cost']>;
-        live.cost = { requests, inputTokens, outputTokens, dollars };
+        const { requests, inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens, dollars } = detail.cost as NonNullable<LiveRun['cost']>;
+        live.cost = { requests, inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens, dollars };
       }
       live.injectionToAlertS = round1(at - injectedAt);
       if (detail.finishedAt) live.alertToReportS = round1(Date.parse(detail.finishedAt) / 1000 - at);
