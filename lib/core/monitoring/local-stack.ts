@@ -78,7 +78,10 @@ export function alertmanagerConfigYaml(input: AlertmanagerConfigInput): string {
       // One triage per alert and service, as monitoring/alertmanager.yml does for compose.
       group_by: ['alertname', 'service'],
       group_wait: promDuration(input.groupWaitMs ?? 5_000),
-      group_interval: '1m',
+      // A new alert in a group that already notified (the same alert of the same service again,
+      // minutes later) waits for the group's next tick: with 1m the evaluation saw up to 51 s
+      // from alert to report. Above temporal.rpcTimeoutMs (10 s), so Vigil's answer is in time.
+      group_interval: '15s',
       repeat_interval: '4h',
     },
     receivers: [
