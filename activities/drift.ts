@@ -6,6 +6,7 @@
 // check, so a retry or a replay never applies twice.
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
+import { inTransaction } from '../lib/adapters/db/pool';
 import { compareDocuments, type Comparison, type LiveRead } from '../lib/core/drift/compare';
 import { compileIgnore } from '../lib/core/drift/diff';
 import { DesiredDocumentError, type DesiredDocument } from '../lib/core/drift/documents';
@@ -70,9 +71,7 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
   async function store(app: string, mode: string, checkId: string, at: number, summary: CheckSummary, comparison?: Comparison): Promise<void> {
     const notInSync = (comparison?.objects ?? []).filter((object) => object.status !== 'in-sync');
     const diffHash = hashOf({ status: summary.status, revision: summary.revision ?? null, objects: notInSync, error: summary.error ?? '' });
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(pool, async (client) => {
       const previous = await client.query<{ diff_hash: string }>('SELECT diff_hash FROM drift_state WHERE app = $1 FOR UPDATE', [app]);
       if (previous.rows[0]?.diff_hash !== diffHash) {
         await client.query(
@@ -89,13 +88,7 @@ export function createDriftActivities({ pool, config, log, metrics }: ActivityDe
            drifted = EXCLUDED.drifted, fields = EXCLUDED.fields, error = EXCLUDED.error`,
         [app, checkId, at, summary.revision ?? null, summary.status, summary.liveHash ?? null, diffHash, summary.objects, JSON.stringify(notInSync), summary.fields, summary.error ?? '', mode],
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   return {

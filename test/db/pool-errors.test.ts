@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { createPool } from '../../lib/adapters/db/pool';
+import { createPool, inTransaction } from '../../lib/adapters/db/pool';
 import { eventually } from '../helpers/eventually';
 import { testEnvironment } from '../helpers/harness';
 
@@ -17,7 +17,9 @@ function poolWithErrors() {
   return { pool, errors, clients };
 }
 
-describe('pool errors', () => {
+const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+describe('pool errors', { timeout: 60_000 }, () => {
   it('reports an idle connection the server cuts', async () => {
     const { pool, errors } = poolWithErrors();
     try {
@@ -39,5 +41,25 @@ describe('pool errors', () => {
     // What a server stopped at this moment does to a client still closing.
     clients[0].emit('error', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }));
     assert.deepEqual(errors, []);
+  });
+
+  it('a transaction whose connection the server cuts between its queries fails; the process lives on and the pool serves again', async () => {
+    const { pool } = poolWithErrors();
+    try {
+      await assert.rejects(
+        inTransaction(pool, async (client) => {
+          const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          const admin = new pg.Client({ connectionString: testEnvironment().databaseUrl });
+          await admin.connect();
+          await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]).finally(() => admin.end());
+          // The client learns of it while no query of its runs: pg emits 'error' on it then.
+          await sleep(300);
+          await client.query('SELECT 1');
+        }),
+      );
+      assert.equal((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0].one, 1);
+    } finally {
+      await pool.end();
+    }
   });
 });

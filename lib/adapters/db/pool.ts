@@ -56,6 +56,34 @@ export function createPool(options: PoolOptions): pg.Pool {
   return pool;
 }
 
+/**
+ * Runs `work` in one transaction on one client. A checked-out client has none of
+ * the pool's error listeners: a server that goes away between its queries (a
+ * restart, an admin kill) would emit an unhandled 'error' and end the process,
+ * and a worker must outlive a PostgreSQL outage. Here the loss fails the
+ * transaction instead, and the lost client is destroyed, not pooled again.
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.off('error', onError);
+    client.release(lost);
+  }
+}
+
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
