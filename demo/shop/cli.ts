@@ -191,21 +191,29 @@ async function runForeground(s: ShopSettings, say: (line: string) => void): Prom
     await stopMember(s, 'loadgen');
     await Promise.all(SERVICES.map((member) => stopMember(s, member)));
   };
-  const started = await Promise.all(members(s).map(async (member) => ({ member, ...(await startMember(s, member)) }))).catch(async (error: unknown) => {
-    await stopAll(); // no half shop left behind the failed main process
-    throw error;
-  });
-  say(`shop running at ${urlOf(s, 'gateway')} (${started.map(({ member, pid }) => `${member} ${pid}`).join(', ')}; load ${s.rps} rps)`);
   const goneSince = new Map<ServiceName, number>();
   let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  let startup: Promise<unknown> = Promise.resolve();
   const stopShop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     clearInterval(timer);
+    await startup.catch(() => {}); // a member still starting would outlive a stop made before it wrote its pid
     await stopAll();
     process.exit(code);
   };
-  const timer = setInterval(() => {
+  // From the first moment: a stop while the shop starts stops whatever started (the default would leave it running).
+  process.once('SIGTERM', () => void stopShop(0)).once('SIGINT', () => void stopShop(0));
+  const starting = Promise.all(members(s).map(async (member) => ({ member, ...(await startMember(s, member)) })));
+  startup = starting;
+  const started = await starting.catch(async (error: unknown) => {
+    await stopAll(); // no half shop left behind the failed main process
+    throw error;
+  });
+  if (stopping) return;
+  say(`shop running at ${urlOf(s, 'gateway')} (${started.map(({ member, pid }) => `${member} ${pid}`).join(', ')}; load ${s.rps} rps)`);
+  timer = setInterval(() => {
     for (const service of SERVICES) {
       if (runningPid(s, service) !== undefined) goneSince.delete(service);
       else if (!goneSince.has(service)) goneSince.set(service, Date.now());
@@ -216,7 +224,6 @@ async function runForeground(s: ShopSettings, say: (line: string) => void): Prom
       }
     }
   }, WATCH_MS);
-  process.once('SIGTERM', () => void stopShop(0)).once('SIGINT', () => void stopShop(0));
 }
 
 /** Runs one command; returns the exit code, or -1 for `serve` and `run` (they stay up until a signal). */

@@ -46,4 +46,20 @@ describe('vigil-demo run', { timeout: 90_000 }, () => {
       if (child.exitCode === null) child.kill('SIGTERM');
     }
   });
+
+  it('a SIGTERM while the shop is still starting stops whatever started and exits 0 (a container stopped at once)', async () => {
+    const starting = await startTestShop({ start: false });
+    try {
+      const child = spawn(process.execPath, [BIN, 'run'], { env: { PATH: process.env.PATH, ...starting.env }, stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+      // The first service has been spawned (its pid file is there), the shop is not up yet.
+      await eventually(async () => SERVICES.some((service) => starting.pid(service) !== undefined), 'a service spawned', 30_000);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      const left = SERVICES.map((service) => starting.pid(service)).filter((pid) => pid !== undefined && isRunning(pid));
+      assert.deepEqual(left, [], 'no service outlives it');
+    } finally {
+      await starting.close();
+    }
+  });
 });
