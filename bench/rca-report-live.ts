@@ -2,14 +2,15 @@
 // (bench/rca-live.ts): what the triage a real alert started said, how long
 // alert → report took, and which changes and distractors Vigil's own rows held.
 import type { FaultKind } from '../demo/shop/topology';
+import { percentile } from './lib';
 import { EXPECTED_KINDS, type RecordedCase } from './rca-cases';
 
 const pct = (value: number) => (Number.isFinite(value) ? `${Math.round(value * 100)} %` : '–');
 
 /** Nearest-rank percentile of seconds, one decimal; '–' for none. */
 export function secondsAt(values: readonly number[], p: number): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)].toFixed(1) : '–';
+  const value = percentile([...values], p);
+  return Number.isFinite(value) ? value.toFixed(1) : '–';
 }
 
 export const isLive = (recorded: RecordedCase) => recorded.run.live !== undefined;
@@ -42,7 +43,7 @@ export function liveSection(recorded: readonly RecordedCase[]): string[] {
     const toAlert = triaged.flatMap((r) => (r.run.live!.injectionToAlertS === undefined ? [] : [r.run.live!.injectionToAlertS]));
     const alertOnTruth = triaged.filter((r) => r.run.live!.alert!.service === r.truth.service).length;
     const costs = triaged.map((r) => r.run.live!.cost ?? { requests: 0, inputTokens: 0, outputTokens: 0, dollars: 0 });
-    const middle = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)] ?? 0;
+    const middle = (values: number[]) => percentile(values, 50) || 0;
     const cost = `${middle(costs.map((c) => c.requests))} / ${middle(costs.map((c) => c.inputTokens + (c.cacheWriteTokens ?? 0) + (c.cacheReadTokens ?? 0) + c.outputTokens))} / $${middle(costs.map((c) => c.dollars)).toFixed(3)}`;
     return `| ${label} | ${cases.length} | ${triaged.length} | ${triaged.length ? pct(alertOnTruth / triaged.length) : '–'} | ${triaged.length ? pct(right.filter((r) => r.service).length / triaged.length) : '–'} | ${triaged.length ? pct(right.filter((r) => r.kind).length / triaged.length) : '–'} | ${secondsAt(toAlert, 50)} | ${secondsAt(alertToReport, 50)} / ${secondsAt(alertToReport, 90)} | ${cost} |`;
   };

@@ -4,18 +4,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { Machine } from './lib';
 import { acAtK, avgAtK } from '../lib/core/rca';
-import { table } from './lib';
+import { percentile, table, type Machine } from './lib';
 import { EXPECTED_KINDS, figuresOf, METHODS, oursAc1, scoreCase, type CaseScore, type Figures, type RecordedCase } from './rca-cases';
 import { RCAEVAL_FRAME, type RcaevalRanking, type RcaevalResult } from './rca-rcaeval';
 import { isLive, liveSection, secondsAt, triageCell } from './rca-report-live';
 
 const pct = (value: number) => (Number.isFinite(value) ? `${Math.round(value * 100)} %` : '–');
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
-};
+const median = (values: number[]) => percentile(values, 50);
 
 /** The two RCAEval columns: BARO run by RCAEval itself, split at our detected onset (fair) and at the true injection time (given the truth). */
 const RCAEVAL_METHODS = [
